@@ -1,0 +1,59 @@
+package dev.forkd.shared;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses and prints the human durations used on the command line: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+public final class Durations {
+    private static final Pattern FORM = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)?");
+
+    private Durations() {
+    }
+
+    /**
+     * @throws IllegalArgumentException with a message fit for a user when the text is not a duration.
+     *     A bare number means seconds, as in systemd.
+     */
+    public static Duration parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("a duration is required (e.g. 500ms, 10s, 2m)");
+        }
+        Matcher m = FORM.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (use e.g. 500ms, 10s, 2m, 1h)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        switch (unit) {
+            case "ms":
+                return Duration.ofMillis(n);
+            case "s":
+                return Duration.ofSeconds(n);
+            case "m":
+                return Duration.ofMinutes(n);
+            case "h":
+                return Duration.ofHours(n);
+            default:
+                return Duration.ofDays(n);
+        }
+    }
+
+    /** The shortest exact form that {@link #parse} reads back. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        if (ms % 1000 == 0) {
+            return ms / 1000 + "s";
+        }
+        return ms + "ms";
+    }
+}

@@ -1,0 +1,37 @@
+package dev.forkd.shared;
+
+/**
+ * How the supervisor starts a worker: the main class (named as a string, since the supervisor
+ * never imports the worker) and the option names both sides must spell alike.
+ */
+public final class WorkerContract {
+    public static final String MAIN_CLASS = "dev.forkd.worker.WorkerMain";
+
+    public static final String OPT_ID = "--id";
+    public static final String OPT_SOCKET = "--socket";
+    public static final String OPT_CONTROL = "--control";
+    public static final String OPT_HANDLER = "--handler";
+    public static final String OPT_THREADED = "--threaded";
+    public static final String OPT_BUFFER_SIZE = "--buffer-size";
+    public static final String OPT_LOG_LEVEL = "--log-level";
+
+    /** The built-in handlers; any other name containing a dot is a user class. */
+    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse"};
+
+    private WorkerContract() {
+    }
+
+    public static boolean isBuiltInHandler(String name) {
+        for (String h : BUILT_IN_HANDLERS) {
+            if (h.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A user handler is named by its fully qualified class name. */
+    public static boolean looksLikeClassName(String name) {
+        return name.matches("[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*(\\.[\\p{javaJavaIdentifierStart}][\\p{javaJavaIdentifierPart}]*)+");
+    }
+}
