@@ -1,0 +1,341 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.Durations;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Decides which worker serves each accepted connection: least connections among the workers
+ * that are ready and have a free slot (ties rotate), else a bounded FIFO queue in which each
+ * connection waits at most the queue timeout. A worker that cannot be reached before any client
+ * byte was sent to it is taken out and the connection goes to another: a client is never dropped
+ * because a worker died before its turn.
+ *
+ * <p>All state is guarded by this object's monitor; opening streams to workers happens outside it.
+ */
+final class Dispatcher {
+    private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
+
+    /** A worker as the dispatcher sees it. */
+    interface Target {
+        int id();
+
+        /** Connections it may serve at once. */
+        int capacity();
+
+        Path socket();
+    }
+
+    enum OpenResult {
+        /** The stream to the worker is open and the relay has the connection. */
+        STARTED,
+        /** The worker did not take the stream; nothing of the client's was sent. */
+        WORKER_UNREACHABLE,
+        /** The client went away before it could be handed on; it has been closed. */
+        CLIENT_GONE
+    }
+
+    /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
+    interface Connector {
+        OpenResult open(Target target, SocketChannel client);
+    }
+
+    private static final class Slot {
+        final Target target;
+        int active;
+        boolean usable = true;
+
+        Slot(Target target) {
+            this.target = target;
+        }
+
+        boolean free() {
+            return usable && active < target.capacity();
+        }
+    }
+
+    private static final class Waiting {
+        final SocketChannel client;
+        final long enqueuedNanos;
+        ScheduledFuture<?> timeout;
+
+        Waiting(SocketChannel client, long enqueuedNanos) {
+            this.client = client;
+            this.enqueuedNanos = enqueuedNanos;
+        }
+    }
+
+    private final Map<Target, Slot> slots = new LinkedHashMap<>();
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    private final int queueBound;
+    private final Duration queueTimeout;
+    private final ScheduledExecutorService timer;
+    private final Connector connector;
+    private final DispatchStats stats;
+    private int cursor;
+    private boolean closed;
+
+    Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector connector, DispatchStats stats) {
+        this.queueBound = queueBound;
+        this.queueTimeout = queueTimeout;
+        this.timer = timer;
+        this.connector = connector;
+        this.stats = stats;
+    }
+
+    /** A worker is ready to take connections. */
+    void addTarget(Target target) {
+        synchronized (this) {
+            slots.putIfAbsent(target, new Slot(target));
+            notifyAll();
+        }
+        serveQueue();
+    }
+
+    /** The worker takes no new connections (exited, draining, or unreachable); live ones still count until released. */
+    synchronized void removeTarget(Target target) {
+        Slot s = slots.get(target);
+        if (s != null) {
+            s.usable = false;
+            if (s.active == 0) {
+                slots.remove(target);
+            }
+        }
+    }
+
+    /** Hands an accepted connection to a worker, or queues it. */
+    void submit(SocketChannel client) {
+        stats.accepted.increment();
+        Waiting w = new Waiting(client, System.nanoTime());
+        while (true) {
+            Slot s;
+            synchronized (this) {
+                s = closed ? null : pick();
+                if (s == null) {
+                    enqueue(w);
+                    return;
+                }
+                s.active++;
+            }
+            if (open(s, w)) {
+                return;
+            }
+        }
+    }
+
+    /** A connection served by {@code target} has ended. */
+    void release(Target target) {
+        synchronized (this) {
+            Slot s = slots.get(target);
+            if (s != null) {
+                s.active--;
+                if (!s.usable && s.active == 0) {
+                    slots.remove(target);
+                }
+            }
+            notifyAll();
+        }
+        serveQueue();
+    }
+
+    /** Dispatches queued connections while there are free slots, oldest first. */
+    private void serveQueue() {
+        while (true) {
+            Slot s;
+            Waiting w;
+            synchronized (this) {
+                if (queue.isEmpty() || closed) {
+                    return;
+                }
+                s = pick();
+                if (s == null) {
+                    return;
+                }
+                w = queue.poll();
+                s.active++;
+                notifyAll();
+            }
+            if (!open(s, w)) {
+                synchronized (this) {
+                    // back to the head: it keeps its place and its original deadline
+                    queue.addFirst(w);
+                }
+            } else if (w.timeout != null) {
+                w.timeout.cancel(false);
+                stats.queueWait.observe(System.nanoTime() - w.enqueuedNanos);
+            }
+        }
+    }
+
+    /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
+    private boolean open(Slot s, Waiting w) {
+        OpenResult r = connector.open(s.target, w.client);
+        switch (r) {
+            case STARTED:
+                return true;
+            case CLIENT_GONE:
+                release(s.target);
+                return true;
+            default:
+                LOG.warn("worker {} did not take a connection; sending it to another worker", s.target.id());
+                synchronized (this) {
+                    s.active--;
+                    s.usable = false;
+                    if (s.active == 0) {
+                        slots.remove(s.target);
+                    }
+                }
+                stats.redispatched.increment();
+                return false;
+        }
+    }
+
+    private Slot pick() {
+        List<Slot> candidates = new ArrayList<>(slots.size());
+        for (Slot s : slots.values()) {
+            if (s.free()) {
+                candidates.add(s);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        int n = candidates.size();
+        Slot best = null;
+        for (int i = 0; i < n; i++) {
+            Slot s = candidates.get((cursor + i) % n);
+            if (best == null || s.active < best.active) {
+                best = s;
+            }
+        }
+        cursor = (cursor + 1) % Math.max(1, slots.size());
+        return best;
+    }
+
+    private void enqueue(Waiting w) {
+        if (closed || queue.size() >= queueBound) {
+            stats.rejected.increment();
+            LOG.warn("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
+            closeQuietly(w.client);
+            return;
+        }
+        queue.add(w);
+        stats.queued.increment();
+        w.timeout = timer.schedule(() -> expire(w), queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void expire(Waiting w) {
+        synchronized (this) {
+            if (!queue.remove(w)) {
+                return;
+            }
+            notifyAll();
+        }
+        stats.queueTimedOut.increment();
+        LOG.warn("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
+        closeQuietly(w.client);
+    }
+
+    /** True while the listener may accept: the queue has room, or a slot is free for the next connection. */
+    private boolean hasRoom() {
+        if (queue.size() < queueBound) {
+            return true;
+        }
+        if (!queue.isEmpty()) {
+            return false;
+        }
+        for (Slot s : slots.values()) {
+            if (s.free()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Blocks the accepting thread while there is no room, so that the kernel backlog holds the rest. */
+    synchronized void awaitRoom() throws InterruptedException {
+        while (!closed && !hasRoom()) {
+            wait();
+        }
+    }
+
+    synchronized int queued() {
+        return queue.size();
+    }
+
+    synchronized int active() {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            n += s.active;
+        }
+        return n;
+    }
+
+    synchronized int active(Target target) {
+        Slot s = slots.get(target);
+        return s == null ? 0 : s.active;
+    }
+
+    /** Waits until no connection is live or queued, or the deadline (System.nanoTime) passes. Returns true if idle. */
+    synchronized boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+        while (active() > 0 || !queue.isEmpty()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    /** Wakes any waiter (a stop was requested) without changing state. */
+    synchronized void wakeUp() {
+        notifyAll();
+    }
+
+    /** No more dispatching; queued connections are closed. */
+    void close() {
+        List<Waiting> dropped;
+        synchronized (this) {
+            closed = true;
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+            notifyAll();
+        }
+        for (Waiting w : dropped) {
+            if (w.timeout != null) {
+                w.timeout.cancel(false);
+            }
+            closeQuietly(w.client);
+        }
+    }
+
+    private static String remote(SocketChannel ch) {
+        try {
+            return String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            return "(closed)";
+        }
+    }
+
+    static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // closing a socket we are giving up on: there is nothing else to do with it
+            LOG.debug("close: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.forkd.supervisor;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The server models of DESIGN.md: presets for the worker count and connections per worker. */
+enum Model {
+    /** The seed's loop server: one process, one client at a time; the others wait. */
+    ITERATIVE("iterative", false),
+    /** Apache prefork: N processes, one connection each; a crash costs one connection. */
+    PREFORK("prefork", false),
+    /** The multi-threaded server, in N processes: a thread per connection. */
+    THREADED("threaded", true);
+
+    static final int THREADED_DEFAULT_CONNECTIONS = 1000;
+
+    final String cliName;
+    final boolean threaded;
+
+    Model(String cliName, boolean threaded) {
+        this.cliName = cliName;
+        this.threaded = threaded;
+    }
+
+    int defaultWorkers(int processors) {
+        return this == ITERATIVE ? 1 : 2 * processors;
+    }
+
+    int defaultConnectionsPerWorker() {
+        return this == THREADED ? THREADED_DEFAULT_CONNECTIONS : 1;
+    }
+
+    static Model parse(String text) {
+        for (Model m : values()) {
+            if (m.cliName.equalsIgnoreCase(text.trim())) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown model '" + text + "' (choose from " + names() + ")");
+    }
+
+    static String names() {
+        return Arrays.stream(values()).map(m -> m.cliName).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return cliName.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.ProxyV2;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The data path's engine: a few selector threads that move bytes between clients and workers.
+ * Opening a stream to a worker (connect, then the PROXY v2 header) is done by the dispatching
+ * thread, blocking but short (a local Unix socket whose listener has a free slot); from then on
+ * the connection belongs to one loop.
+ */
+final class Relay implements Dispatcher.Connector {
+    private static final Logger LOG = LogManager.getLogger(Relay.class);
+
+    private final RelayLoop[] loops;
+    private final int bufferSize;
+    private final DispatchStats stats;
+    private final RelayedConnection.Events events;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicLong ids = new AtomicLong(1);
+    private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
+
+    Relay(int threads, int bufferSize, DispatchStats stats, RelayedConnection.Events events) throws IOException {
+        this.loops = new RelayLoop[threads];
+        for (int i = 0; i < threads; i++) {
+            loops[i] = new RelayLoop(i);
+        }
+        this.bufferSize = bufferSize;
+        this.stats = stats;
+        this.events = (c, workerFirst) -> {
+            live.remove(c);
+            events.onClosed(c, workerFirst);
+        };
+    }
+
+    void start() {
+        for (RelayLoop l : loops) {
+            l.start();
+        }
+    }
+
+    @Override
+    public Dispatcher.OpenResult open(Dispatcher.Target target, SocketChannel client) {
+        InetSocketAddress remote;
+        InetSocketAddress local;
+        try {
+            remote = (InetSocketAddress) client.getRemoteAddress();
+            local = (InetSocketAddress) client.getLocalAddress();
+        } catch (IOException e) {
+            Dispatcher.closeQuietly(client);
+            return Dispatcher.OpenResult.CLIENT_GONE;
+        }
+        if (remote == null) {
+            Dispatcher.closeQuietly(client);
+            return Dispatcher.OpenResult.CLIENT_GONE;
+        }
+        SocketChannel worker = null;
+        try {
+            worker = SocketChannel.open(StandardProtocolFamily.UNIX);
+            worker.connect(UnixDomainSocketAddress.of(target.socket()));
+            ByteBuffer header = ByteBuffer.wrap(ProxyV2.encode(remote, local));
+            while (header.hasRemaining()) {
+                worker.write(header);
+            }
+        } catch (IOException e) {
+            LOG.debug("stream to worker {} failed: {}", target.id(), e.toString());
+            if (worker != null) {
+                Dispatcher.closeQuietly(worker);
+            }
+            return Dispatcher.OpenResult.WORKER_UNREACHABLE;
+        }
+        try {
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            // a client that reset already: the relay will see it on its first read
+            LOG.debug("TCP_NODELAY: {}", e.toString());
+        }
+        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), target, client, worker, bufferSize, stats, events);
+        live.add(c);
+        LOG.debug("connection {} from {} -> worker {}", c.id, format(remote), target.id());
+        RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+        loop.execute(() -> c.register(loop.selector()));
+        return Dispatcher.OpenResult.STARTED;
+    }
+
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    int liveCount() {
+        return live.size();
+    }
+
+    void shutdown() throws InterruptedException {
+        for (RelayLoop l : loops) {
+            l.shutdown();
+        }
+    }
+}

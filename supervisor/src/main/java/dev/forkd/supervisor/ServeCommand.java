@@ -1,0 +1,142 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.WorkerContract;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        exitCodeOnInvalidInput = 2,
+        exitCodeOnExecutionException = 70,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpWidth = 100,
+        description = {
+            "Listen on TCP and relay each connection to a pool of worker JVMs.",
+            "Once every worker is ready, logs one line `listening on HOST:PORT`.",
+            "Signals: TERM/INT stop gracefully (a second one stops at once).",
+            ""
+        },
+        footer = {
+            "",
+            "Durations: 500ms, 10s, 2m, 1h.  Sizes: 512, 64KiB, 1MiB.",
+            "Exit codes: 0 stopped, 2 bad command line, 3 workers cannot boot,",
+            "4 bad configuration (e.g. port in use), 70 internal error or restart intensity exceeded."
+        })
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (IPv4 or IPv6). Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8888", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--backlog", defaultValue = "128", description = "Kernel accept backlog. Default: ${DEFAULT-VALUE}.")
+    int backlog;
+
+    @Option(names = "--model", defaultValue = "prefork", converter = Converters.ModelConverter.class,
+            description = "Server model: iterative, prefork, threaded. Default: ${DEFAULT-VALUE}.")
+    Model model;
+
+    @Option(names = "--workers", description = "Worker processes. Default: 2 x processors (1 for iterative).")
+    Integer workers;
+
+    @Option(names = "--connections-per-worker",
+            description = "Connections one worker serves at once. Default: 1 (" + Model.THREADED_DEFAULT_CONNECTIONS + " for threaded).")
+    Integer connectionsPerWorker;
+
+    @Option(names = "--handler", defaultValue = "upper",
+            description = "upper, echo, reverse, or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+    String handler;
+
+    @Option(names = "--buffer-size", defaultValue = "4096", converter = Converters.SizeConverter.class,
+            description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
+    int bufferSize;
+
+    @Option(names = "--queue", defaultValue = "256",
+            description = "Accepted connections that may wait for a free worker; past that, stop accepting. Default: ${DEFAULT-VALUE}.")
+    int queue;
+
+    @Option(names = "--queue-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
+            description = "Longest wait in the queue before the connection is closed. Default: ${DEFAULT-VALUE}.")
+    Duration queueTimeout;
+
+    @Option(names = "--graceful-timeout", defaultValue = "30s", converter = Converters.DurationConverter.class,
+            description = "On TERM, how long live and queued connections may take to finish. Default: ${DEFAULT-VALUE}.")
+    Duration gracefulTimeout;
+
+    @Option(names = "--max-restarts", defaultValue = "10",
+            description = "More worker restarts than this within --restart-window: exit 70. Default: ${DEFAULT-VALUE}.")
+    int maxRestarts;
+
+    @Option(names = "--restart-window", defaultValue = "60s", converter = Converters.DurationConverter.class,
+            description = "Default: ${DEFAULT-VALUE}.")
+    Duration restartWindow;
+
+    @Option(names = "--worker-heartbeat", defaultValue = "1s", converter = Converters.DurationConverter.class,
+            description = "How often the supervisor pings each worker on its control channel. Default: ${DEFAULT-VALUE}.")
+    Duration workerHeartbeat;
+
+    @Option(names = "--worker-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
+            description = "A worker that has not answered a ping for this long is killed and replaced. Default: ${DEFAULT-VALUE}.")
+    Duration workerTimeout;
+
+    @Option(names = "--runtime-dir",
+            description = "Directory for the worker sockets. Default: $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/forkd-PID, else /tmp/forkd-PID-RANDOM.")
+    Path runtimeDir;
+
+    @Option(names = "--log-level", defaultValue = "INFO", description = "TRACE, DEBUG, INFO, WARN or ERROR. Default: ${DEFAULT-VALUE}.")
+    String logLevel;
+
+    @Override
+    public Integer call() {
+        ServeConfig config = resolve();
+        Configurator.setRootLevel(Level.toLevel(config.logLevel()));
+        return new Supervisor(config).run();
+    }
+
+    /** Applies the model preset, then the explicit knobs; rejects what cannot work (exit 2). */
+    ServeConfig resolve() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        int w = workers != null ? workers : model.defaultWorkers(processors);
+        int c = connectionsPerWorker != null ? connectionsPerWorker : model.defaultConnectionsPerWorker();
+        require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, not " + port);
+        require(backlog >= 1, "--backlog must be at least 1, not " + backlog);
+        require(w >= 1, "--workers must be at least 1, not " + w);
+        require(c >= 1, "--connections-per-worker must be at least 1, not " + c);
+        require(c == 1 || model.threaded,
+                "--connections-per-worker " + c + " needs --model threaded (in " + model + " a worker serves one connection at a time)");
+        require(bufferSize >= 64, "--buffer-size must be at least 64 bytes, not " + bufferSize);
+        require(queue >= 0, "--queue must be 0 or more, not " + queue);
+        require(maxRestarts >= 0, "--max-restarts must be 0 or more, not " + maxRestarts);
+        require(!queueTimeout.isZero(), "--queue-timeout must be more than 0");
+        require(!restartWindow.isZero(), "--restart-window must be more than 0");
+        require(!workerHeartbeat.isZero(), "--worker-heartbeat must be more than 0");
+        require(workerTimeout.compareTo(workerHeartbeat) > 0, "--worker-timeout must be longer than --worker-heartbeat");
+        require(WorkerContract.isBuiltInHandler(handler) || WorkerContract.looksLikeClassName(handler),
+                "unknown handler '" + handler + "' (choose from " + String.join(", ", WorkerContract.BUILT_IN_HANDLERS)
+                        + ", or name a class implementing dev.forkd.worker.Handler)");
+        String level = logLevel.toUpperCase(Locale.ROOT);
+        require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
+        return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
+                gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout);
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), message);
+        }
+    }
+}

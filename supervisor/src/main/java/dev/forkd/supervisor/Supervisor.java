@@ -1,0 +1,273 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.Durations;
+import dev.forkd.shared.ExitCodes;
+import dev.forkd.shared.RuntimeDirs;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * `forkd serve`: owns the runtime directory, the listener, the relay, the dispatcher and the pool,
+ * starts them in order, and stops them in the reverse order with bounded waits.
+ */
+final class Supervisor {
+    private static final Logger LOG = LogManager.getLogger(Supervisor.class);
+    /** While draining, how often the main thread looks for an immediate-stop request. */
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    enum Phase { STARTING, SERVING, DRAINING, STOPPING }
+
+    enum StopMode { NONE, GRACEFUL, IMMEDIATE }
+
+    private final ServeConfig config;
+    private final Object lock = new Object();
+    private Phase phase = Phase.STARTING;
+    private StopMode stopMode = StopMode.NONE;
+    private int fatalCode = -1;
+    private boolean ready;
+    private Dispatcher dispatcher;
+
+    Supervisor(ServeConfig config) {
+        this.config = config;
+    }
+
+    int run() {
+        long pid = ProcessHandle.current().pid();
+        Path dir = RuntimeDirs.choose(config.runtimeDir(), System.getenv(), pid);
+        boolean created;
+        try {
+            created = RuntimeDirs.create(dir);
+        } catch (IOException e) {
+            LOG.error("cannot create the runtime directory {}: {}", dir, e.toString());
+            return ExitCodes.CONFIG;
+        }
+        try {
+            return runIn(dir);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.INTERNAL;
+        } finally {
+            cleanUp(dir, created);
+        }
+    }
+
+    private int runIn(Path dir) throws InterruptedException {
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (address.isUnresolved()) {
+            LOG.error("cannot resolve --host {}", config.host());
+            return ExitCodes.CONFIG;
+        }
+        Listener listener;
+        try {
+            listener = Listener.bind(address, config.backlog());
+        } catch (BindException e) {
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("in use")) {
+                LOG.error("port {} is already in use", config.port());
+            } else {
+                LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), msg);
+            }
+            return ExitCodes.CONFIG;
+        } catch (IOException e) {
+            LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
+            return ExitCodes.CONFIG;
+        }
+        Signals.install(this::onSignal, "TERM", "INT");
+
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
+        ScheduledExecutorService poolThread = Executors.newSingleThreadScheduledExecutor(daemon("pool"));
+        DispatchStats stats = new DispatchStats();
+        WorkerPool[] poolRef = new WorkerPool[1];
+        Relay relay;
+        try {
+            relay = new Relay(relayThreads(), config.bufferSize(), stats, (c, workerFirst) -> {
+                dispatcher.release(c.target);
+                poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerFirst);
+            });
+        } catch (IOException e) {
+            LOG.error("cannot open a selector: {}", e.toString());
+            listener.close();
+            return ExitCodes.INTERNAL;
+        }
+        dispatcher = new Dispatcher(config.queueBound(), config.queueTimeout(), timer, relay, stats);
+        Path controlSocket = RuntimeDirs.controlSocket(dir);
+        WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail);
+        poolRef[0] = pool;
+        ControlServer control;
+        try {
+            control = new ControlServer(controlSocket, pool);
+            control.start();
+        } catch (IOException e) {
+            LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
+            listener.close();
+            return ExitCodes.INTERNAL;
+        }
+        relay.start();
+        LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}; runtime directory {}",
+                version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(), dir);
+        pool.allReady().thenRun(() -> {
+            synchronized (lock) {
+                ready = true;
+                lock.notifyAll();
+            }
+        });
+        pool.start();
+
+        int code = ExitCodes.OK;
+        try {
+            if (awaitReady()) {
+                InetSocketAddress bound = listener.localAddress();
+                LOG.info("listening on {} (model {}, {} worker(s), handler {})", Relay.format(bound), config.model(), config.workers(), config.handler());
+                listener.start(dispatcher);
+                awaitStopRequest();
+            }
+        } catch (IOException e) {
+            LOG.error("listener failed: {}", e.toString());
+            code = ExitCodes.INTERNAL;
+        }
+        listener.close();
+        drainIfGraceful();
+        setPhase(Phase.STOPPING);
+        dispatcher.close();
+        pool.stopAll();
+        relay.shutdown();
+        control.close();
+        timer.shutdownNow();
+        poolThread.shutdownNow();
+        synchronized (lock) {
+            if (fatalCode >= 0) {
+                code = fatalCode;
+            }
+        }
+        LOG.info("stopped (exit code {})", code);
+        return code;
+    }
+
+    /** True once every worker is ready; false if a stop or a fatal error came first. */
+    private boolean awaitReady() throws InterruptedException {
+        synchronized (lock) {
+            while (!ready && stopMode == StopMode.NONE && fatalCode < 0) {
+                lock.wait();
+            }
+            if (ready && stopMode == StopMode.NONE && fatalCode < 0) {
+                phase = Phase.SERVING;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private void awaitStopRequest() throws InterruptedException {
+        synchronized (lock) {
+            while (stopMode == StopMode.NONE && fatalCode < 0) {
+                lock.wait();
+            }
+        }
+    }
+
+    private void drainIfGraceful() throws InterruptedException {
+        synchronized (lock) {
+            if (stopMode != StopMode.GRACEFUL || fatalCode >= 0 || phase != Phase.SERVING) {
+                return;
+            }
+            phase = Phase.DRAINING;
+        }
+        int live = dispatcher.active();
+        int queued = dispatcher.queued();
+        LOG.info("stopping gracefully: no new connections; waiting up to {} for {} live and {} queued connection(s) (TERM again to stop at once)",
+                Durations.format(config.gracefulTimeout()), live, queued);
+        long deadline = System.nanoTime() + config.gracefulTimeout().toNanos();
+        while (true) {
+            long slice = Math.min(deadline, System.nanoTime() + DRAIN_POLL_NANOS);
+            if (dispatcher.awaitIdle(slice)) {
+                LOG.info("all connections finished");
+                return;
+            }
+            synchronized (lock) {
+                if (stopMode == StopMode.IMMEDIATE || fatalCode >= 0) {
+                    LOG.warn("stopping at once: closing {} live connection(s)", dispatcher.active());
+                    return;
+                }
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                LOG.warn("graceful timeout ({}) passed: closing {} live and {} queued connection(s)",
+                        Durations.format(config.gracefulTimeout()), dispatcher.active(), dispatcher.queued());
+                return;
+            }
+        }
+    }
+
+    private void onSignal(String name) {
+        synchronized (lock) {
+            if (stopMode == StopMode.NONE) {
+                stopMode = StopMode.GRACEFUL;
+                LOG.info("received SIG{}: stopping", name);
+            } else {
+                stopMode = StopMode.IMMEDIATE;
+                LOG.info("received SIG{} again: stopping at once", name);
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** Called by the pool when it cannot go on. */
+    private void fail(int exitCode, String reason) {
+        synchronized (lock) {
+            if (fatalCode < 0) {
+                fatalCode = exitCode;
+                LOG.error("shutting down: {}", reason);
+            }
+            lock.notifyAll();
+        }
+    }
+
+    private void setPhase(Phase p) {
+        synchronized (lock) {
+            phase = p;
+        }
+    }
+
+    private void cleanUp(Path dir, boolean created) {
+        try {
+            if (created) {
+                RuntimeDirs.deleteRecursively(dir);
+            } else {
+                // a directory we were given (e.g. systemd's RuntimeDirectory): remove only our sockets
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "{control,worker-*}.sock")) {
+                    for (Path p : ds) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot clean up the runtime directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private static int relayThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
+
+    private static String version() {
+        String v = Supervisor.class.getPackage().getImplementationVersion();
+        return v == null ? "(dev)" : v;
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

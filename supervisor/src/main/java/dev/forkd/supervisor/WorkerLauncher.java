@@ -1,0 +1,115 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.WorkerContract;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteResultHandler;
+import org.apache.commons.exec.PumpStreamHandler;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Starts worker JVMs with commons-exec: the same java binary and class path as the supervisor,
+ * output pumped into the supervisor's log, and the exit reported asynchronously.
+ */
+final class WorkerLauncher {
+    private static final Logger LOG = LogManager.getLogger(WorkerLauncher.class);
+
+    /** Fast boot and a small footprint; an OutOfMemoryError becomes an exit (and a restart), never a zombie. */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+            "-Xss512k",
+            "-Xms8m",
+            "-Xmx128m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            "-Dlog4j2.configurationFile=log4j2-worker.xml",
+            "-Dlog4j2.disable.jmx=true");
+
+    private final ServeConfig config;
+    private final Path controlSocket;
+    private final String javaBinary;
+    private final String classPath;
+
+    WorkerLauncher(ServeConfig config, Path controlSocket) {
+        this.config = config;
+        this.controlSocket = controlSocket;
+        this.javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        this.classPath = System.getProperty("java.class.path");
+    }
+
+    CommandLine commandLine(WorkerProcess w) {
+        CommandLine cmd = new CommandLine(javaBinary);
+        for (String opt : DEFAULT_JVM_OPTIONS) {
+            cmd.addArgument(opt, false);
+        }
+        cmd.addArgument("-cp", false).addArgument(classPath, false);
+        cmd.addArgument(WorkerContract.MAIN_CLASS, false);
+        cmd.addArgument(WorkerContract.OPT_ID, false).addArgument(Integer.toString(w.id), false);
+        cmd.addArgument(WorkerContract.OPT_SOCKET, false).addArgument(w.socket.toString(), false);
+        cmd.addArgument(WorkerContract.OPT_CONTROL, false).addArgument(controlSocket.toString(), false);
+        cmd.addArgument(WorkerContract.OPT_HANDLER, false).addArgument(config.handler(), false);
+        cmd.addArgument(WorkerContract.OPT_BUFFER_SIZE, false).addArgument(Integer.toString(config.bufferSize()), false);
+        cmd.addArgument(WorkerContract.OPT_LOG_LEVEL, false).addArgument(config.logLevel(), false);
+        if (config.model().threaded) {
+            cmd.addArgument(WorkerContract.OPT_THREADED, false);
+        }
+        return cmd;
+    }
+
+    /** Launches {@code w}; {@code onExit} gets the exit value (128 + N for signal N) on a commons-exec thread. */
+    void launch(WorkerProcess w, IntConsumer onExit) throws IOException {
+        DefaultExecutor executor = new CapturingExecutor(w);
+        executor.setStreamHandler(new PumpStreamHandler(new WorkerLogStream(w, false), new WorkerLogStream(w, true)));
+        // every exit value is an outcome for the pool to judge, not an executor failure
+        executor.setExitValues(null);
+        executor.execute(commandLine(w), new ExecuteResultHandler() {
+            @Override
+            public void onProcessComplete(int exitValue) {
+                onExit.accept(exitValue);
+            }
+
+            @Override
+            public void onProcessFailed(ExecuteException e) {
+                LOG.error("worker {}: {}", w.id, e.getMessage());
+                onExit.accept(e.getExitValue());
+            }
+        });
+    }
+
+    /** commons-exec hides the Process; the pool needs it for the pid and for TERM/KILL. */
+    private static final class CapturingExecutor extends DefaultExecutor {
+        private final WorkerProcess worker;
+
+        @SuppressWarnings("deprecation")
+        CapturingExecutor(WorkerProcess worker) {
+            super();
+            this.worker = worker;
+        }
+
+        @Override
+        protected Process launch(CommandLine command, Map<String, String> env, File dir) throws IOException {
+            return capture(super.launch(command, env, dir));
+        }
+
+        @Override
+        protected Process launch(CommandLine command, Map<String, String> env, Path dir) throws IOException {
+            return capture(super.launch(command, env, dir));
+        }
+
+        private Process capture(Process p) {
+            worker.process = p;
+            worker.pid = p.pid();
+            return p;
+        }
+    }
+}

@@ -1,0 +1,383 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.shared.ControlMessage;
+import dev.forkd.shared.Durations;
+import dev.forkd.shared.ExitCodes;
+import dev.forkd.shared.RuntimeDirs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Keeps N healthy workers: spawning, replacing, heartbeating and stopping them. Restarting is
+ * reconciliation (compare the live count with the target and start the difference), not a code
+ * path of its own. Every state change runs on the one pool thread, so none of it needs locks.
+ */
+final class WorkerPool implements ControlServer.Listener {
+    private static final Logger LOG = LogManager.getLogger(WorkerPool.class);
+    /** A worker that has not said ready by then is stuck in boot. */
+    static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
+    /** After TERM, how long a worker has before KILL. */
+    static final Duration KILL_GRACE = Duration.ofSeconds(3);
+    /** A worker's connections that ended this close before its exit was seen are counted as taken down with it. */
+    private static final long CRASH_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** Told when the pool cannot go on. */
+    interface Fatal {
+        void fail(int exitCode, String reason);
+    }
+
+    private final ServeConfig config;
+    private final java.nio.file.Path runtimeDir;
+    private final WorkerLauncher launcher;
+    private final Dispatcher dispatcher;
+    private final ScheduledExecutorService exec;
+    private final Fatal fatal;
+    private final RestartPolicy backoff;
+    private final RestartIntensity intensity;
+    private final Map<Integer, WorkerProcess> workers = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> allReady = new CompletableFuture<>();
+    private final AtomicLong restarts = new AtomicLong();
+    private final int target;
+    private int nextId = 1;
+    private long notBeforeNanos;
+    private boolean spawnScheduled;
+    private boolean stopping;
+    private long pingSeq;
+
+    WorkerPool(ServeConfig config, java.nio.file.Path runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+            ScheduledExecutorService exec, Fatal fatal) {
+        this.config = config;
+        this.runtimeDir = runtimeDir;
+        this.launcher = launcher;
+        this.dispatcher = dispatcher;
+        this.exec = exec;
+        this.fatal = fatal;
+        this.target = config.workers();
+        this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
+                () -> ThreadLocalRandom.current().nextDouble());
+        this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());
+    }
+
+    void start() {
+        post(this::reconcile);
+        long hb = config.workerHeartbeat().toNanos();
+        exec.scheduleAtFixedRate(this::tick, hb, hb, TimeUnit.NANOSECONDS);
+    }
+
+    /** Completes once the first full set of workers is ready. */
+    CompletableFuture<Void> allReady() {
+        return allReady;
+    }
+
+    List<WorkerProcess> snapshot() {
+        return new ArrayList<>(workers.values());
+    }
+
+    long restarts() {
+        return restarts.get();
+    }
+
+    private void post(Runnable r) {
+        try {
+            exec.execute(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.error("worker pool task failed: {}", e.toString(), e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the pool is shut down: the supervisor is exiting and nothing needs reconciling
+            LOG.debug("pool event after shutdown dropped");
+        }
+    }
+
+    private void reconcile() {
+        if (stopping) {
+            return;
+        }
+        long live = workers.values().stream()
+                .filter(w -> w.state == WorkerState.STARTING || w.state == WorkerState.READY)
+                .count();
+        long deficit = target - live;
+        if (deficit <= 0) {
+            return;
+        }
+        long wait = notBeforeNanos - System.nanoTime();
+        if (wait > 0) {
+            if (!spawnScheduled) {
+                spawnScheduled = true;
+                exec.schedule(() -> {
+                    spawnScheduled = false;
+                    reconcile();
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        for (long i = 0; i < deficit && !stopping; i++) {
+            spawn();
+        }
+    }
+
+    private void spawn() {
+        int id = nextId++;
+        WorkerProcess w = new WorkerProcess(id, RuntimeDirs.workerSocket(runtimeDir, id), config.connectionsPerWorker());
+        workers.put(id, w);
+        try {
+            launcher.launch(w, code -> post(() -> onExit(w, code)));
+            LOG.debug("started {}", w.label());
+        } catch (IOException e) {
+            workers.remove(id);
+            LOG.error("cannot start a worker JVM: {}", e.toString());
+            fatal.fail(ExitCodes.BOOT_FAILURE, "cannot start worker JVMs");
+        }
+    }
+
+    @Override
+    public void onReady(ControlSession s) {
+        post(() -> ready(s));
+    }
+
+    private void ready(ControlSession s) {
+        WorkerProcess w = workers.get(s.workerId);
+        if (w == null || w.state != WorkerState.STARTING) {
+            LOG.warn("refused a ready message for unknown or already running worker {} (pid {})", s.workerId, s.pid);
+            s.close();
+            return;
+        }
+        if (w.pid > 0 && w.pid != s.pid) {
+            LOG.warn("refused a ready message for worker {} from pid {}: that worker is pid {}", s.workerId, s.pid, w.pid);
+            s.close();
+            return;
+        }
+        long now = System.nanoTime();
+        w.control = s;
+        w.lastPongNanos = now;
+        w.readyNanos = now;
+        w.state = WorkerState.READY;
+        LOG.info("{} ready in {} ms", w.label(), TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos));
+        dispatcher.addTarget(w);
+        if (!allReady.isDone() && countIn(WorkerState.READY) >= target) {
+            allReady.complete(null);
+        }
+    }
+
+    @Override
+    public void onPong(ControlSession s, long seq) {
+        WorkerProcess w = workers.get(s.workerId);
+        if (w != null && w.control == s) {
+            w.lastPongNanos = System.nanoTime();
+        }
+    }
+
+    /** A relayed connection of {@code w} ended; on a relay thread. */
+    void onConnectionClosed(WorkerProcess w, boolean workerEndedFirst) {
+        synchronized (w) {
+            w.served++;
+            if (workerEndedFirst) {
+                long now = System.nanoTime();
+                if (now - w.lastWorkerEndedNanos > CRASH_WINDOW_NANOS) {
+                    w.recentWorkerEnded = 0;
+                }
+                w.recentWorkerEnded++;
+                w.lastWorkerEndedNanos = now;
+            }
+        }
+    }
+
+    private int takenDown(WorkerProcess w, long now) {
+        int n = dispatcher.active(w);
+        synchronized (w) {
+            if (now - w.lastWorkerEndedNanos <= CRASH_WINDOW_NANOS) {
+                n += w.recentWorkerEnded;
+            }
+        }
+        return n;
+    }
+
+    private void onExit(WorkerProcess w, int code) {
+        WorkerState was = w.state;
+        w.state = WorkerState.EXITED;
+        workers.remove(w.id, w);
+        dispatcher.removeTarget(w);
+        if (w.control != null) {
+            w.control.close();
+        }
+        try {
+            Files.deleteIfExists(w.socket);
+        } catch (IOException e) {
+            // a stale socket is replaced by the next bind; worth a line, not a failure
+            LOG.debug("removing {}: {}", w.socket, e.toString());
+        }
+        long now = System.nanoTime();
+        String uptime = Durations.format(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos)));
+        if (stopping) {
+            LOG.info("{} exited ({})", w.label(), ExitStatus.describe(code));
+            return;
+        }
+        if (!w.everReady()) {
+            if (code == ExitCodes.BOOT_FAILURE) {
+                LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
+                        w.label());
+                fatal.fail(ExitCodes.BOOT_FAILURE, "workers cannot boot");
+                return;
+            }
+            LOG.warn("{} exited before it was ready ({}, after {})", w.label(), ExitStatus.describe(code), uptime);
+        } else if (was == WorkerState.STOPPING) {
+            LOG.warn("{} is gone ({}); replacing it", w.label(), ExitStatus.describe(code));
+        } else {
+            String what = code == ExitCodes.BOOT_FAILURE
+                    ? "ran out of memory (OutOfMemoryError, exit code 3)"
+                    : "exited unexpectedly (" + ExitStatus.describe(code) + ")";
+            LOG.warn("{} {} after {} uptime; it took down {} client connection(s)", w.label(), what, uptime, takenDown(w, now));
+        }
+        restarts.incrementAndGet();
+        if (intensity.recordAndCheckExceeded(now)) {
+            LOG.error("more than {} worker restarts within {}: giving up (exit 70) so that the service manager can act",
+                    config.maxRestarts(), Durations.format(config.restartWindow()));
+            fatal.fail(ExitCodes.INTERNAL, "restart intensity exceeded");
+            return;
+        }
+        long uptimeNanos = w.everReady() ? now - w.readyNanos : now - w.launchedNanos;
+        long delay = backoff.onExit(uptimeNanos);
+        if (delay > 0) {
+            notBeforeNanos = now + delay;
+            LOG.warn("{} fast exits in a row: next worker start in {} ms", backoff.consecutiveFast(), TimeUnit.NANOSECONDS.toMillis(delay));
+        }
+        reconcile();
+    }
+
+    /** The heartbeat: pings, liveness, boot timeouts, and TERM→KILL escalation by elapsed time. */
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            long timeout = config.workerTimeout().toNanos();
+            for (WorkerProcess w : workers.values()) {
+                switch (w.state) {
+                    case READY:
+                    case DRAINING:
+                        if (now - w.lastPongNanos > timeout) {
+                            LOG.warn("worker {} (pid {}) timed out: no heartbeat answer for {}; killing it",
+                                    w.id, w.pid, Durations.format(config.workerTimeout()));
+                            terminate(w, now);
+                        } else if (w.control != null) {
+                            w.control.send(ControlMessage.ping(++pingSeq));
+                        }
+                        break;
+                    case STARTING:
+                        if (now - w.launchedNanos > BOOT_TIMEOUT.toNanos()) {
+                            LOG.error("{} did not report ready within {}; killing it", w.label(), Durations.format(BOOT_TIMEOUT));
+                            terminate(w, now);
+                        }
+                        break;
+                    case STOPPING:
+                        escalate(w, now);
+                        break;
+                    default:
+                        break;
+                }
+            }
+        } catch (RuntimeException e) {
+            // the heartbeat must survive anything, or no hung worker would ever be noticed again
+            LOG.error("heartbeat failed: {}", e.toString(), e);
+        }
+    }
+
+    private void terminate(WorkerProcess w, long now) {
+        w.state = WorkerState.STOPPING;
+        dispatcher.removeTarget(w);
+        w.stopRequestedNanos = now;
+        w.termSent = true;
+        w.handle().ifPresent(ProcessHandle::destroy);
+    }
+
+    private void escalate(WorkerProcess w, long now) {
+        if (w.termSent && !w.killSent && now - w.stopRequestedNanos > KILL_GRACE.toNanos()) {
+            LOG.warn("{} still running {} after TERM; sending KILL", w.label(), Durations.format(KILL_GRACE));
+            w.killSent = true;
+            w.handle().ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private int countIn(WorkerState state) {
+        int n = 0;
+        for (WorkerProcess w : workers.values()) {
+            if (w.state == state) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Stops every worker: {@code stop} on the control channel, then TERM, then KILL, each after a
+     * bounded wait. Called on the supervisor's main thread while shutting down.
+     */
+    void stopAll() throws InterruptedException {
+        CompletableFuture<List<WorkerProcess>> marked = new CompletableFuture<>();
+        post(() -> {
+            stopping = true;
+            List<WorkerProcess> all = new ArrayList<>(workers.values());
+            for (WorkerProcess w : all) {
+                w.state = WorkerState.STOPPING;
+                dispatcher.removeTarget(w);
+                if (w.control == null || !w.control.send(ControlMessage.stop())) {
+                    w.handle().ifPresent(ProcessHandle::destroy);
+                }
+            }
+            marked.complete(all);
+        });
+        List<WorkerProcess> all;
+        try {
+            all = marked.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.error("the pool thread did not answer; killing workers directly: {}", e.toString());
+            all = new ArrayList<>(workers.values());
+        }
+        if (!awaitExit(all, Duration.ofSeconds(2))) {
+            for (WorkerProcess w : all) {
+                w.handle().filter(ProcessHandle::isAlive).ifPresent(h -> {
+                    LOG.warn("{} did not stop when told; sending TERM", w.label());
+                    h.destroy();
+                });
+            }
+            if (!awaitExit(all, KILL_GRACE)) {
+                for (WorkerProcess w : all) {
+                    w.handle().filter(ProcessHandle::isAlive).ifPresent(h -> {
+                        LOG.warn("{} still running after TERM; sending KILL", w.label());
+                        h.destroyForcibly();
+                    });
+                }
+                awaitExit(all, Duration.ofSeconds(2));
+            }
+        }
+    }
+
+    private static boolean awaitExit(List<WorkerProcess> all, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (WorkerProcess w : all) {
+            Process p = w.process;
+            if (p == null) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !p.waitFor(left, TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.forkd.worker;
+
+import dev.forkd.shared.ControlMessage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The worker's end of the control channel. The supervisor holds the other end for the worker's
+ * whole life: when it breaks, the supervisor is gone and the worker exits at once, so that no
+ * worker outlives its supervisor, even one killed with SIGKILL.
+ */
+final class ControlClient {
+    private static final Logger LOG = LogManager.getLogger(ControlClient.class);
+
+    interface Listener {
+        void onDrain();
+
+        void onStop();
+    }
+
+    private final SocketChannel channel;
+
+    private ControlClient(SocketChannel channel) {
+        this.channel = channel;
+    }
+
+    static ControlClient connect(Path controlSocket) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(controlSocket));
+        return new ControlClient(ch);
+    }
+
+    void send(ControlMessage message) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(message.encode().getBytes(StandardCharsets.US_ASCII));
+        synchronized (this) {
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        }
+    }
+
+    /** Reads the supervisor's messages on a daemon thread until the channel breaks. */
+    void start(Listener listener) {
+        Thread t = new Thread(() -> readLoop(listener), "control");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void readLoop(Listener listener) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                ControlMessage m = ControlMessage.parse(line);
+                switch (m.type()) {
+                    case PING:
+                        send(ControlMessage.pong(m.a()));
+                        break;
+                    case DRAIN:
+                        listener.onDrain();
+                        break;
+                    case STOP:
+                        listener.onStop();
+                        break;
+                    default:
+                        LOG.warn("unexpected control message from the supervisor: {}", line);
+                }
+            }
+            LOG.warn("control channel closed: the supervisor is gone; exiting");
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("control channel broke ({}): the supervisor is gone; exiting", e.toString());
+        }
+        WorkerExit.now(0);
+    }
+}

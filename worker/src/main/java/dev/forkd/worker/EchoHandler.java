@@ -1,0 +1,11 @@
+package dev.forkd.worker;
+
+import java.nio.ByteBuffer;
+
+/** Replies with exactly what it received. */
+final class EchoHandler implements Handler {
+    @Override
+    public void onMessage(Connection connection, ByteBuffer message) throws Exception {
+        connection.reply(message);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.forkd.worker;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.util.function.Supplier;
+
+/** Turns a handler name from the command line into a supplier of per-connection instances. */
+final class HandlerFactory {
+    private HandlerFactory() {
+    }
+
+    static Supplier<Handler> forName(String name, ClassLoader loader) throws BootException {
+        switch (name) {
+            case "upper":
+                return UpperHandler::new;
+            case "echo":
+                return EchoHandler::new;
+            case "reverse":
+                return ReverseHandler::new;
+            default:
+                return userHandler(name, loader);
+        }
+    }
+
+    private static Supplier<Handler> userHandler(String className, ClassLoader loader) throws BootException {
+        Class<?> cls;
+        try {
+            cls = Class.forName(className, true, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new BootException("handler class " + className + " cannot be loaded: " + e, e);
+        }
+        if (!Handler.class.isAssignableFrom(cls)) {
+            throw new BootException("handler class " + className + " does not implement " + Handler.class.getName());
+        }
+        Constructor<? extends Handler> ctor;
+        try {
+            ctor = cls.asSubclass(Handler.class).getConstructor();
+        } catch (NoSuchMethodException e) {
+            throw new BootException("handler class " + className + " has no public no-argument constructor", e);
+        }
+        // one instance now, so that a constructor that always fails is a boot failure, not a failure per connection
+        newInstance(ctor, className);
+        return () -> {
+            try {
+                return newInstance(ctor, className);
+            } catch (BootException e) {
+                throw new IllegalStateException(e.getMessage(), e.getCause());
+            }
+        };
+    }
+
+    private static Handler newInstance(Constructor<? extends Handler> ctor, String className) throws BootException {
+        try {
+            return ctor.newInstance();
+        } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {
+            Throwable cause = e instanceof InvocationTargetException ? e.getCause() : e;
+            throw new BootException("handler class " + className + " cannot be instantiated: " + cause, cause);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.forkd.worker;
+
+import org.apache.logging.log4j.LogManager;
+
+/** Ends the worker JVM: flushes the log first, then halts without waiting for anything else. */
+final class WorkerExit {
+    private WorkerExit() {
+    }
+
+    static void now(int code) {
+        LogManager.shutdown();
+        // halt, not exit: no shutdown hook or stuck handler thread may keep an unwanted worker alive
+        Runtime.getRuntime().halt(code);
+    }
+}

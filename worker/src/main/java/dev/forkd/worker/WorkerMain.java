@@ -1,0 +1,100 @@
+package dev.forkd.worker;
+
+import dev.forkd.shared.ControlMessage;
+import dev.forkd.shared.ExitCodes;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.config.Configurator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A worker JVM, started by the supervisor (never by hand): binds its Unix socket, reports
+ * {@code ready} on the control channel, then serves relayed connections with one handler.
+ * Exit codes: 0 when told to stop or drained, 3 when it cannot boot.
+ */
+@Command(name = "forkd-worker", mixinStandardHelpOptions = true,
+        description = "A forkd worker process; started by `forkd serve`, not by hand.")
+public final class WorkerMain implements Callable<Integer> {
+    private static final Logger LOG = LogManager.getLogger(WorkerMain.class);
+
+    @Option(names = "--id", required = true, description = "Worker id given by the supervisor.")
+    int id;
+
+    @Option(names = "--socket", required = true, description = "Unix socket path to listen on.")
+    Path socket;
+
+    @Option(names = "--control", required = true, description = "The supervisor's control socket.")
+    Path control;
+
+    @Option(names = "--handler", defaultValue = "upper", description = "upper, echo, reverse, or a class implementing dev.forkd.worker.Handler.")
+    String handler;
+
+    @Option(names = "--threaded", description = "A thread per connection (the threaded model).")
+    boolean threaded;
+
+    @Option(names = "--buffer-size", defaultValue = "4096", description = "Read buffer per connection, bytes.")
+    int bufferSize;
+
+    @Option(names = "--log-level", defaultValue = "INFO")
+    String logLevel;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new WorkerMain()).execute(args);
+        WorkerExit.now(code);
+    }
+
+    @Override
+    public Integer call() {
+        Configurator.setRootLevel(Level.toLevel(logLevel, Level.INFO));
+        long pid = ProcessHandle.current().pid();
+        WorkerServer server;
+        ControlClient controlClient;
+        try {
+            Supplier<Handler> handlers = HandlerFactory.forName(handler, Thread.currentThread().getContextClassLoader());
+            server = new WorkerServer(socket, handlers, threaded, bufferSize);
+            server.bind();
+            controlClient = ControlClient.connect(control);
+        } catch (BootException e) {
+            LOG.error("cannot boot: {}", e.getMessage());
+            return ExitCodes.BOOT_FAILURE;
+        } catch (IOException e) {
+            LOG.error("cannot boot: {}", e.toString());
+            return ExitCodes.BOOT_FAILURE;
+        }
+        controlClient.start(new ControlClient.Listener() {
+            @Override
+            public void onDrain() {
+                LOG.info("draining: no new connections; exiting when the live ones end");
+                server.stopAccepting();
+            }
+
+            @Override
+            public void onStop() {
+                LOG.info("told to stop; exiting");
+                WorkerExit.now(ExitCodes.OK);
+            }
+        });
+        try {
+            controlClient.send(ControlMessage.ready(id, pid));
+        } catch (IOException e) {
+            LOG.error("cannot report ready: {}", e.toString());
+            return ExitCodes.BOOT_FAILURE;
+        }
+        LOG.debug("ready on {} with handler {}{}", socket, handler, threaded ? " (threaded)" : "");
+        server.serve();
+        try {
+            server.awaitIdle();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("drained; exiting");
+        return ExitCodes.OK;
+    }
+}

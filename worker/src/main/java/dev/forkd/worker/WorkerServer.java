@@ -1,0 +1,144 @@
+package dev.forkd.worker;
+
+import dev.forkd.shared.PeerCredentials;
+import dev.forkd.shared.RuntimeDirs;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The worker's Unix-domain listener. In one-at-a-time models the accepting thread serves each
+ * connection itself, so the next accept happens only when it is done; in the threaded model each
+ * connection gets a thread. The supervisor never sends more than the worker's share.
+ */
+final class WorkerServer {
+    private static final Logger LOG = LogManager.getLogger(WorkerServer.class);
+
+    private final Path path;
+    private final Supplier<Handler> handlers;
+    private final boolean threaded;
+    private final int bufferSize;
+    private final UserPrincipal self;
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final Object activeLock = new Object();
+    private int active;
+    private ServerSocketChannel server;
+
+    WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, int bufferSize) throws IOException {
+        this.path = path;
+        this.handlers = handlers;
+        this.threaded = threaded;
+        this.bufferSize = bufferSize;
+        this.self = PeerCredentials.self();
+    }
+
+    void bind() throws IOException {
+        Files.deleteIfExists(path);
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path), 1024);
+        Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
+    }
+
+    /** Serves until {@link #stopAccepting()}; then returns at once (live threaded connections go on). */
+    void serve() {
+        while (server.isOpen()) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (AsynchronousCloseException e) {
+                break;
+            } catch (IOException e) {
+                if (!server.isOpen()) {
+                    break;
+                }
+                // EMFILE and the like: this worker cannot take connections now; the supervisor will redispatch
+                LOG.error("accept failed: {}", e.toString());
+                continue;
+            }
+            if (!authorised(ch)) {
+                continue;
+            }
+            ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), bufferSize);
+            enter();
+            if (threaded) {
+                Thread t = new Thread(() -> {
+                    try {
+                        conn.run();
+                    } finally {
+                        leave();
+                    }
+                }, "conn-" + conn.id());
+                t.start();
+            } else {
+                try {
+                    conn.run();
+                } finally {
+                    leave();
+                }
+            }
+        }
+    }
+
+    private boolean authorised(SocketChannel ch) {
+        try {
+            if (PeerCredentials.sameUser(ch, self)) {
+                return true;
+            }
+            LOG.warn("refused a connection from user {}: only {} may connect", PeerCredentials.peer(ch).getName(), self.getName());
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("refused a connection whose peer credentials cannot be read: {}", e.toString());
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.debug("closing a refused connection: {}", e.toString());
+        }
+        return false;
+    }
+
+    private void enter() {
+        synchronized (activeLock) {
+            active++;
+        }
+    }
+
+    private void leave() {
+        synchronized (activeLock) {
+            active--;
+            activeLock.notifyAll();
+        }
+    }
+
+    void stopAccepting() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener: {}", e.toString());
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // the supervisor removes the whole runtime directory anyway
+            LOG.debug("removing {}: {}", path, e.toString());
+        }
+    }
+
+    /** Blocks until no connection is live. The supervisor bounds how long it lets this take. */
+    void awaitIdle() throws InterruptedException {
+        synchronized (activeLock) {
+            while (active > 0) {
+                activeLock.wait();
+            }
+        }
+    }
+}
