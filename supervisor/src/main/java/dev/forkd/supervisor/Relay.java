@@ -89,15 +89,10 @@ final class Relay implements Dispatcher.Connector {
         }
         RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), target, client, worker, bufferSize, stats, events);
         live.add(c);
-        LOG.debug("connection {} from {} -> worker {}", c.id, format(remote), target.id());
+        LOG.debug("connection {} from {} -> worker {}", c.id, Addresses.format(remote), target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
         loop.execute(() -> c.register(loop.selector()));
         return Dispatcher.OpenResult.STARTED;
-    }
-
-    static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     int liveCount() {

@@ -127,7 +127,7 @@ final class Supervisor {
         try {
             if (awaitReady()) {
                 InetSocketAddress bound = listener.localAddress();
-                LOG.info("listening on {} (model {}, {} worker(s), handler {})", Relay.format(bound), config.model(), config.workers(), config.handler());
+                LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
                 listener.start(dispatcher);
                 awaitStopRequest();
             }

@@ -1,0 +1,183 @@
+package dev.forkd.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A real {@code java -jar forkd.jar ...} process for integration tests: its output is collected
+ * (and copied to target/it-logs), and tests wait for lines with deadlines, never for fixed times.
+ */
+final class ForkdProcess implements AutoCloseable {
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
+    private static final Pattern READY = Pattern.compile("worker (\\d+) \\(pid (\\d+)\\) ready");
+
+    final Process process;
+    private final List<String> lines = new ArrayList<>();
+    private final Thread pump;
+
+    private ForkdProcess(Process process, Path logFile) throws IOException {
+        this.process = process;
+        Files.createDirectories(logFile.getParent());
+        PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8), true);
+        this.pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    log.println(line);
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                log.println("[test] output pump: " + e);
+            } finally {
+                log.close();
+            }
+        }, "forkd-output");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    static Path jar() {
+        return Path.of(System.getProperty("forkd.jar", "target/forkd.jar")).toAbsolutePath();
+    }
+
+    /** Starts {@code forkd serve ARGS} with an ephemeral port unless the args name one. */
+    static ForkdProcess serve(String testName, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("serve"));
+        if (!List.of(args).contains("--port")) {
+            all.add("--port");
+            all.add("0");
+        }
+        all.addAll(List.of(args));
+        return run(testName, all);
+    }
+
+    /** Starts {@code java -jar forkd.jar ARGS}. */
+    static ForkdProcess run(String testName, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-jar");
+        cmd.add(jar().toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("XDG_RUNTIME_DIR");
+        pb.environment().remove("RUNTIME_DIRECTORY");
+        return new ForkdProcess(pb.start(), Path.of("target", "it-logs", testName + ".log"));
+    }
+
+    /** Waits for a line matching {@code regex}; fails the test with the output so far at the deadline. */
+    Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
+        Pattern p = Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        synchronized (lines) {
+            while (true) {
+                for (; seen < lines.size(); seen++) {
+                    Matcher m = p.matcher(lines.get(seen));
+                    if (m.find()) {
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fail("no line matching /" + regex + "/ within " + timeout + "; output:\n" + output());
+                }
+                if (!process.isAlive() && !pump.isAlive()) {
+                    fail("forkd exited (" + process.exitValue() + ") without a line matching /" + regex + "/; output:\n" + output());
+                }
+                TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+        }
+    }
+
+    /** The port from the `listening on` line, waiting for it. */
+    int port() throws InterruptedException {
+        return Integer.parseInt(awaitLine(LISTENING.pattern(), START_TIMEOUT).group(2));
+    }
+
+    /** Worker id → pid, from the ready lines so far. */
+    Map<Integer, Long> readyWorkers() {
+        Map<Integer, Long> m = new HashMap<>();
+        synchronized (lines) {
+            for (String l : lines) {
+                Matcher r = READY.matcher(l);
+                if (r.find()) {
+                    m.put(Integer.parseInt(r.group(1)), Long.parseLong(r.group(2)));
+                }
+            }
+        }
+        return m;
+    }
+
+    List<ProcessHandle> children() {
+        return process.toHandle().children().filter(ProcessHandle::isAlive).collect(Collectors.toList());
+    }
+
+    /**
+     * Sends a signal by name (TERM, INT, HUP, ...). Not {@link Process#destroy()}: that also closes
+     * our end of forkd's output, and the lines it logs while stopping would be lost.
+     */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            fail("kill -s " + name + " " + process.pid() + " failed");
+        }
+    }
+
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail("forkd did not exit within " + timeout + "; output:\n" + output());
+        }
+        try {
+            pump.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return process.exitValue();
+    }
+
+    String output() {
+        synchronized (lines) {
+            return String.join("\n", lines);
+        }
+    }
+
+    long countLines(String regex) {
+        Pattern p = Pattern.compile(regex);
+        synchronized (lines) {
+            return lines.stream().filter(l -> p.matcher(l).find()).count();
+        }
+    }
+
+    /** Kills forkd and any worker left, so that no test leaks processes. */
+    @Override
+    public void close() {
+        List<ProcessHandle> kids = process.toHandle().descendants().collect(Collectors.toList());
+        process.destroyForcibly();
+        kids.forEach(ProcessHandle::destroyForcibly);
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
