@@ -1,5 +1,6 @@
 package dev.forkd.supervisor;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,19 +12,31 @@ import picocli.CommandLine.Spec;
         exitCodeOnExecutionException = 70,
         versionProvider = VersionProvider.class,
         description = {
-            "A fork-style TCP supervisor for the JVM: a supervisor process accepts TCP connections",
-            "and relays each one to a pool of pre-started worker JVMs over Unix sockets. A worker",
-            "that crashes takes down only its own connections, and is replaced.",
+            "A fork-style TCP supervisor for the JVM. A supervisor process accepts TCP",
+            "connections and relays each one to a pool of pre-started worker JVMs over",
+            "Unix sockets. A worker that crashes takes down only its own connections,",
+            "and is replaced.",
             ""
         },
         subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Run `forkd serve` to start with the defaults (127.0.0.1:8888, upper-casing echo)."})
+        footer = {"", "Run `forkd serve` to start with the defaults (127.0.0.1:8888, upper-case echo)."})
 final class ForkdCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     static CommandLine commandLine() {
-        return new CommandLine(new ForkdCommand());
+        CommandLine cl = new CommandLine(new ForkdCommand());
+        // one clear line and a pointer to --help, not the whole usage text, as git and systemctl do
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println(cmd.getColorScheme().errorText("forkd: " + ex.getMessage()));
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        return cl;
     }
 
     @Override

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
         exitCodeOnExecutionException = 70,
         versionProvider = VersionProvider.class,
         sortOptions = false,
+        abbreviateSynopsis = true,
         usageHelpWidth = 100,
         description = {
             "Listen on TCP and relay each connection to a pool of worker JVMs.",
@@ -37,67 +38,67 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (IPv4 or IPv6). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (IPv4 or IPv6). Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = "--port", defaultValue = "8888", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8888", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
 
-    @Option(names = "--backlog", defaultValue = "128", description = "Kernel accept backlog. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backlog", paramLabel = "N", defaultValue = "128", description = "Kernel accept backlog. Default: ${DEFAULT-VALUE}.")
     int backlog;
 
-    @Option(names = "--model", defaultValue = "prefork", converter = Converters.ModelConverter.class,
+    @Option(names = "--model", paramLabel = "MODEL", defaultValue = "prefork", converter = Converters.ModelConverter.class,
             description = "Server model: iterative, prefork, threaded. Default: ${DEFAULT-VALUE}.")
     Model model;
 
-    @Option(names = "--workers", description = "Worker processes. Default: 2 x processors (1 for iterative).")
+    @Option(names = "--workers", paramLabel = "N", description = "Worker processes. Default: 2 x processors (1 for iterative).")
     Integer workers;
 
-    @Option(names = "--connections-per-worker",
+    @Option(names = "--connections-per-worker", paramLabel = "C",
             description = "Connections one worker serves at once. Default: 1 (" + Model.THREADED_DEFAULT_CONNECTIONS + " for threaded).")
     Integer connectionsPerWorker;
 
-    @Option(names = "--handler", defaultValue = "upper",
+    @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
             description = "upper, echo, reverse, or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
 
-    @Option(names = "--buffer-size", defaultValue = "4096", converter = Converters.SizeConverter.class,
+    @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
             description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
     int bufferSize;
 
-    @Option(names = "--queue", defaultValue = "256",
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "256",
             description = "Accepted connections that may wait for a free worker; past that, stop accepting. Default: ${DEFAULT-VALUE}.")
     int queue;
 
-    @Option(names = "--queue-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
+    @Option(names = "--queue-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "Longest wait in the queue before the connection is closed. Default: ${DEFAULT-VALUE}.")
     Duration queueTimeout;
 
-    @Option(names = "--graceful-timeout", defaultValue = "30s", converter = Converters.DurationConverter.class,
+    @Option(names = "--graceful-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.DurationConverter.class,
             description = "On TERM, how long live and queued connections may take to finish. Default: ${DEFAULT-VALUE}.")
     Duration gracefulTimeout;
 
-    @Option(names = "--max-restarts", defaultValue = "10",
+    @Option(names = "--max-restarts", paramLabel = "N", defaultValue = "10",
             description = "More worker restarts than this within --restart-window: exit 70. Default: ${DEFAULT-VALUE}.")
     int maxRestarts;
 
-    @Option(names = "--restart-window", defaultValue = "60s", converter = Converters.DurationConverter.class,
-            description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--restart-window", paramLabel = "DURATION", defaultValue = "60s", converter = Converters.DurationConverter.class,
+            description = "The window for --max-restarts. Default: ${DEFAULT-VALUE}.")
     Duration restartWindow;
 
-    @Option(names = "--worker-heartbeat", defaultValue = "1s", converter = Converters.DurationConverter.class,
+    @Option(names = "--worker-heartbeat", paramLabel = "DURATION", defaultValue = "1s", converter = Converters.DurationConverter.class,
             description = "How often the supervisor pings each worker on its control channel. Default: ${DEFAULT-VALUE}.")
     Duration workerHeartbeat;
 
-    @Option(names = "--worker-timeout", defaultValue = "10s", converter = Converters.DurationConverter.class,
+    @Option(names = "--worker-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "A worker that has not answered a ping for this long is killed and replaced. Default: ${DEFAULT-VALUE}.")
     Duration workerTimeout;
 
-    @Option(names = "--runtime-dir",
+    @Option(names = "--runtime-dir", paramLabel = "DIR",
             description = "Directory for the worker sockets. Default: $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/forkd-PID, else /tmp/forkd-PID-RANDOM.")
     Path runtimeDir;
 
-    @Option(names = "--log-level", defaultValue = "INFO", description = "TRACE, DEBUG, INFO, WARN or ERROR. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "TRACE, DEBUG, INFO, WARN or ERROR. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
     @Override

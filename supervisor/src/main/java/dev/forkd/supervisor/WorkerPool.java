@@ -223,7 +223,7 @@ final class WorkerPool implements ControlServer.Listener {
             LOG.debug("removing {}: {}", w.socket, e.toString());
         }
         long now = System.nanoTime();
-        String uptime = Durations.format(Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos)));
+        String uptime = human(now - w.launchedNanos);
         if (stopping) {
             LOG.info("{} exited ({})", w.label(), ExitStatus.describe(code));
             return;
@@ -310,6 +310,19 @@ final class WorkerPool implements ControlServer.Listener {
             w.killSent = true;
             w.handle().ifPresent(ProcessHandle::destroyForcibly);
         }
+    }
+
+    /** 850ms, 2.1s, 3m12s: how long a worker lived, for people. */
+    static String human(long nanos) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        if (ms < 60_000) {
+            return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
+        }
+        long s = ms / 1000;
+        return s / 3600 > 0 ? (s / 3600) + "h" + (s % 3600 / 60) + "m" : (s / 60) + "m" + (s % 60) + "s";
     }
 
     private int countIn(WorkerState state) {
