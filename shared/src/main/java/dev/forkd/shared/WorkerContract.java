@@ -13,7 +13,6 @@ public final class WorkerContract {
     public static final String OPT_HANDLER = "--handler";
     public static final String OPT_THREADED = "--threaded";
     public static final String OPT_BUFFER_SIZE = "--buffer-size";
-    public static final String OPT_LOG_LEVEL = "--log-level";
 
     /** The built-in handlers; any other name containing a dot is a user class. */
     public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse"};

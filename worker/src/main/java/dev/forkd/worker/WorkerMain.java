@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -42,9 +40,6 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--buffer-size", defaultValue = "4096", description = "Read buffer per connection, bytes.")
     int bufferSize;
 
-    @Option(names = "--log-level", defaultValue = "INFO")
-    String logLevel;
-
     public static void main(String[] args) {
         int code = new CommandLine(new WorkerMain()).execute(args);
         WorkerExit.now(code);
@@ -52,7 +47,6 @@ public final class WorkerMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Configurator.setRootLevel(Level.toLevel(logLevel, Level.INFO));
         long pid = ProcessHandle.current().pid();
         WorkerServer server;
         ControlClient controlClient;
