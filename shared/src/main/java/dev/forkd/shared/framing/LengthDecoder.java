@@ -26,20 +26,17 @@ final class LengthDecoder implements FrameDecoder {
     public <X extends Exception> void decode(ByteBuffer in, FrameSink<X> sink) throws FrameTooLargeException, X {
         while (true) {
             if (length < 0) {
-                if (prefixHave == 0 && in.remaining() >= PREFIX) {
-                    length = Integer.toUnsignedLong(in.getInt());
-                } else {
-                    while (prefixHave < PREFIX && in.hasRemaining()) {
-                        prefix = (prefix << 8) | (in.get() & 0xFF);
-                        prefixHave++;
-                    }
-                    if (prefixHave < PREFIX) {
-                        return;
-                    }
-                    length = Integer.toUnsignedLong(prefix);
-                    prefixHave = 0;
-                    prefix = 0;
+                // byte by byte, not getInt(): that would follow the caller's buffer byte order
+                while (prefixHave < PREFIX && in.hasRemaining()) {
+                    prefix = (prefix << 8) | (in.get() & 0xFF);
+                    prefixHave++;
                 }
+                if (prefixHave < PREFIX) {
+                    return;
+                }
+                length = Integer.toUnsignedLong(prefix);
+                prefixHave = 0;
+                prefix = 0;
                 if (length > maxFrame) {
                     throw new FrameTooLargeException("frame of " + length + " bytes exceeds the limit of " + maxFrame, maxFrame);
                 }

@@ -49,6 +49,13 @@ class LengthDecoderTest {
     }
 
     @Test
+    void prefixIsBigEndianWhateverTheBufferOrder() throws FramingException {
+        List<String> out = new ArrayList<>();
+        feed(length(16), ByteBuffer.wrap(frame(2, "ok")).order(java.nio.ByteOrder.LITTLE_ENDIAN), out);
+        assertEquals(List.of("ok"), out);
+    }
+
+    @Test
     void prefixSplitAcrossCalls() throws FramingException {
         byte[] stream = cat(frame(5, "hello"), frame(2, "hi"));
         for (int a = 1; a < 9; a++) {
