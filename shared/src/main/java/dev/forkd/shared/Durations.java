@@ -25,18 +25,30 @@ public final class Durations {
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration d;
         switch (unit) {
             case "ms":
-                return Duration.ofMillis(n);
+                d = Duration.ofMillis(n);
+                break;
             case "s":
-                return Duration.ofSeconds(n);
+                d = Duration.ofSeconds(n);
+                break;
             case "m":
-                return Duration.ofMinutes(n);
+                d = Duration.ofMinutes(n);
+                break;
             case "h":
-                return Duration.ofHours(n);
+                d = Duration.ofHours(n);
+                break;
             default:
-                return Duration.ofDays(n);
+                d = Duration.ofDays(n);
         }
+        try {
+            // deadlines are computed on System.nanoTime(): a longer duration would throw there instead
+            d.toNanos();
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("'" + text + "' is too large (at most 106751d)", e);
+        }
+        return d;
     }
 
     /** The shortest exact form that {@link #parse} reads back. */

@@ -2,16 +2,17 @@ package dev.forkd.shared;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Where the worker and control sockets live: a private directory (0700) chosen as DESIGN.md says:
@@ -49,9 +50,13 @@ public final class RuntimeDirs {
      * the directory itself on exit or only its own sockets.
      */
     public static boolean create(Path dir) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            // outside the try below: a parent that is a file must be blamed, not dir
+            Files.createDirectories(parent);
+        }
         boolean created;
         try {
-            Files.createDirectories(dir.getParent());
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
             created = true;
         } catch (FileAlreadyExistsException e) {
@@ -73,19 +78,34 @@ public final class RuntimeDirs {
         return dir.resolve("control.sock");
     }
 
-    /** Deletes {@code dir} and everything in it; a missing directory is not an error. */
+    /**
+     * Deletes {@code dir} and everything in it, following no links; a missing directory is not an
+     * error, nor is a file that disappears meanwhile (a worker removing its own socket).
+     */
     public static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                try {
-                    Files.delete(p);
-                } catch (NoSuchFileException e) {
-                    // a worker removed its own socket concurrently: the goal is reached
-                }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Parses byte sizes given on the command line: {@code 512}, {@code 64KiB}, {@code 1MiB}, {@code 2GiB} (also k/K/KB as 1024). */
 public final class Sizes {
-    private static final Pattern FORM = Pattern.compile("(\\d{1,12})\\s*([kmg]?)(i?b?)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern FORM = Pattern.compile("(\\d{1,12})\\s*(?:([kmg])i?b?|b?)", Pattern.CASE_INSENSITIVE);
 
     private Sizes() {
     }
@@ -21,7 +21,7 @@ public final class Sizes {
             throw new IllegalArgumentException("'" + text + "' is not a size (use e.g. 512, 64KiB, 1MiB)");
         }
         long n = Long.parseLong(m.group(1));
-        String unit = m.group(2).toLowerCase(Locale.ROOT);
+        String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
         int shift = unit.isEmpty() ? 0 : unit.equals("k") ? 10 : unit.equals("m") ? 20 : 30;
         if (n > (Long.MAX_VALUE >> shift)) {
             throw new IllegalArgumentException("'" + text + "' is too large");
