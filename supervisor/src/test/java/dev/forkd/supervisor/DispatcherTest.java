@@ -355,4 +355,38 @@ class DispatcherTest {
         assertFalse(submit(d).isOpen());
         d.awaitRoom(); // returns at once once closed
     }
+
+    @Test
+    void closeWhileAQueuedConnectionIsBeingHandedOnStillClosesIt() {
+        FakeTarget a = new FakeTarget(1, 1);
+        FakeTarget b = new FakeTarget(2, 1);
+        Dispatcher d = dispatcher(10, LONG, a);
+        submit(d);
+        SocketChannel waiting = submit(d);
+
+        connector.unreachable.add(b);
+        connector.onUnreachable = call -> d.close();
+        d.addTarget(b);
+
+        assertFalse(waiting.isOpen());
+        assertEquals(0, d.queued());
+    }
+
+    @Test
+    void queueTimeoutWhileBeingHandedOnStillClosesIt() {
+        FakeTarget a = new FakeTarget(1, 1);
+        FakeTarget b = new FakeTarget(2, 1);
+        Dispatcher d = dispatcher(10, Duration.ofMillis(50), a);
+        submit(d);
+        SocketChannel waiting = submit(d);
+
+        connector.unreachable.add(b);
+        // the timeout fires while the dispatcher is trying b, which then turns out unreachable
+        connector.onUnreachable = call -> awaitTrue(() -> timer.getCompletedTaskCount() == 1, "the queue timeout has run");
+        d.addTarget(b);
+
+        awaitTrue(() -> !waiting.isOpen(), "the queued connection is closed");
+        assertEquals(1, stats.queueTimedOut.sum());
+        assertEquals(0, d.queued());
+    }
 }
