@@ -376,7 +376,7 @@ class DispatcherTest {
     void queueTimeoutWhileBeingHandedOnStillClosesIt() {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 1);
-        Dispatcher d = dispatcher(10, Duration.ofMillis(50), a);
+        Dispatcher d = dispatcher(10, Duration.ofMillis(200), a);
         submit(d);
         SocketChannel waiting = submit(d);
 
@@ -385,6 +385,7 @@ class DispatcherTest {
         connector.onUnreachable = call -> awaitTrue(() -> timer.getCompletedTaskCount() == 1, "the queue timeout has run");
         d.addTarget(b);
 
+        assertEquals(new FakeConnector.Call(b, waiting), connector.last(), "the timeout fired during the hand-on");
         awaitTrue(() -> !waiting.isOpen(), "the queued connection is closed");
         assertEquals(1, stats.queueTimedOut.sum());
         assertEquals(0, d.queued());
