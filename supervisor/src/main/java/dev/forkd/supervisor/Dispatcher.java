@@ -70,6 +70,8 @@ final class Dispatcher {
         final SocketChannel client;
         final long enqueuedNanos;
         ScheduledFuture<?> timeout;
+        /** Its queue timeout has fired; guarded by the dispatcher's monitor. */
+        boolean expired;
 
         Waiting(SocketChannel client, long enqueuedNanos) {
             this.client = client;
@@ -168,9 +170,21 @@ final class Dispatcher {
                 notifyAll();
             }
             if (!open(s, w)) {
+                boolean expired;
+                boolean drop;
                 synchronized (this) {
-                    // back to the head: it keeps its place and its original deadline
-                    queue.addFirst(w);
+                    // back to the head: it keeps its place and its original deadline, unless the
+                    // deadline passed or the dispatcher closed while it was out of the queue
+                    expired = w.expired;
+                    drop = expired || closed;
+                    if (!drop) {
+                        queue.addFirst(w);
+                    }
+                }
+                if (expired) {
+                    timedOut(w);
+                } else if (drop) {
+                    closeQuietly(w.client);
                 }
             } else if (w.timeout != null) {
                 w.timeout.cancel(false);
@@ -238,11 +252,17 @@ final class Dispatcher {
 
     private void expire(Waiting w) {
         synchronized (this) {
+            w.expired = true;
             if (!queue.remove(w)) {
+                // being handed to a worker: if that fails, serveQueue closes it instead of requeueing
                 return;
             }
             notifyAll();
         }
+        timedOut(w);
+    }
+
+    private void timedOut(Waiting w) {
         stats.queueTimedOut.increment();
         LOG.warn("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
         closeQuietly(w.client);

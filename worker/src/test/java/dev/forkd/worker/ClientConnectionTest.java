@@ -1,0 +1,206 @@
+package dev.forkd.worker;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.forkd.shared.ProxyV2;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** ClientConnection over a real Unix socket pair; the test plays the supervisor's relay. */
+@Timeout(10)
+class ClientConnectionTest {
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("192.0.2.7", 54321);
+    private static final InetSocketAddress LISTENER = new InetSocketAddress("127.0.0.1", 8888);
+    private static final byte[] HEADER = ProxyV2.encode(CLIENT, LISTENER);
+
+    @TempDir
+    Path dir;
+    private ServerSocketChannel server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final List<SocketChannel> channels = new ArrayList<>();
+
+    @BeforeEach
+    void listen() throws IOException {
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        threads.shutdownNow();
+        for (SocketChannel ch : channels) {
+            ch.close();
+        }
+        server.close();
+    }
+
+    /** A relayed stream: the returned client end talks to a ClientConnection running {@code handler}. */
+    private final class Relayed {
+        final SocketChannel client;
+        final Future<?> run;
+
+        Relayed(Handler handler) throws IOException {
+            client = SocketChannel.open(StandardProtocolFamily.UNIX);
+            channels.add(client);
+            client.connect(server.getLocalAddress());
+            SocketChannel accepted = server.accept();
+            channels.add(accepted);
+            run = threads.submit(new ClientConnection(1, accepted, handler, 4096));
+        }
+
+        void write(byte[]... parts) throws IOException {
+            int n = 0;
+            for (byte[] p : parts) {
+                n += p.length;
+            }
+            ByteBuffer b = ByteBuffer.allocate(n);
+            for (byte[] p : parts) {
+                b.put(p);
+            }
+            b.flip();
+            while (b.hasRemaining()) {
+                client.write(b);
+            }
+        }
+
+        String read(int n) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (client.read(b) < 0) {
+                    throw new IOException("EOF after " + b.position() + " of " + n + " bytes");
+                }
+            }
+            return new String(b.array(), UTF_8);
+        }
+
+        void assertEof() throws IOException {
+            assertEquals(-1, client.read(ByteBuffer.allocate(16)), "expected the worker to close");
+        }
+
+        /** run() returned normally (it would rethrow here otherwise). */
+        void assertRunEnded() throws Exception {
+            run.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void headerAndDataInOneWrite() throws Exception {
+        CompletableFuture<InetSocketAddress> seen = new CompletableFuture<>();
+        Handler upper = new UpperHandler();
+        Handler h = new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                seen.complete(c.clientAddress());
+            }
+
+            @Override
+            public void onMessage(Connection c, ByteBuffer m) throws Exception {
+                upper.onMessage(c, m);
+            }
+        };
+        Relayed s = new Relayed(h);
+        s.write(HEADER, bytes("hello"));
+        assertEquals("HELLO", s.read(5));
+        assertEquals(CLIENT, seen.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void headerOneByteAtATime() throws Exception {
+        Relayed s = new Relayed(new UpperHandler());
+        for (byte b : HEADER) {
+            s.write(new byte[] {b});
+        }
+        s.write(bytes("hello"));
+        assertEquals("HELLO", s.read(5));
+    }
+
+    @Test
+    void garbageInsteadOfAHeaderCloses() throws Exception {
+        Relayed s = new Relayed(new UpperHandler());
+        s.write(bytes("GET / HTTP/1.1\r\n\r\n"));
+        s.assertEof();
+        s.assertRunEnded();
+    }
+
+    @Test
+    void aThrowingHandlerClosesOnlyItsConnection() throws Exception {
+        CountDownLatch closed = new CountDownLatch(1);
+        Handler failing = new Handler() {
+            @Override
+            public void onMessage(Connection c, ByteBuffer m) {
+                throw new IllegalStateException("handler bug");
+            }
+
+            @Override
+            public void onClose(Connection c) {
+                closed.countDown();
+            }
+        };
+        Relayed bad = new Relayed(failing);
+        Relayed good = new Relayed(new UpperHandler());
+
+        bad.write(HEADER, bytes("boom"));
+        bad.assertEof();
+        bad.assertRunEnded();
+        assertTrue(closed.await(5, TimeUnit.SECONDS), "onClose is called");
+
+        good.write(HEADER, bytes("still here"));
+        assertEquals("STILL HERE", good.read(10));
+    }
+
+    @Test
+    void endOfInputByDefaultClosesAfterTheReplies() throws Exception {
+        Relayed s = new Relayed(new UpperHandler());
+        s.write(HEADER, bytes("bye"));
+        assertEquals("BYE", s.read(3));
+        s.client.shutdownOutput();
+        s.assertEof();
+        s.assertRunEnded();
+    }
+
+    @Test
+    void handlerMayStillAnswerAfterEndOfInput() throws Exception {
+        Handler h = new Handler() {
+            @Override
+            public void onMessage(Connection c, ByteBuffer m) {
+            }
+
+            @Override
+            public void onEndOfInput(Connection c) throws IOException {
+                c.reply(ByteBuffer.wrap(bytes("done")));
+                c.close();
+            }
+        };
+        Relayed s = new Relayed(h);
+        s.write(HEADER);
+        s.client.shutdownOutput();
+        assertEquals("done", s.read(4));
+        s.assertEof();
+        s.assertRunEnded();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.forkd.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class HandlerFactoryTest {
+    private static final ClassLoader LOADER = HandlerFactoryTest.class.getClassLoader();
+
+    public static class Good implements Handler {
+        @Override
+        public void onMessage(Connection connection, ByteBuffer message) {
+        }
+    }
+
+    public static class NeedsArgument extends Good {
+        public NeedsArgument(String argument) {
+        }
+    }
+
+    public static class FailsToConstruct extends Good {
+        public FailsToConstruct() {
+            throw new IllegalStateException("no config here");
+        }
+    }
+
+    private static Supplier<Handler> forName(String name) throws BootException {
+        return HandlerFactory.forName(name, LOADER);
+    }
+
+    private static String bootFailure(String name) {
+        return assertThrows(BootException.class, () -> forName(name)).getMessage();
+    }
+
+    @Test
+    void builtIns() throws BootException {
+        assertInstanceOf(UpperHandler.class, forName("upper").get());
+        assertInstanceOf(EchoHandler.class, forName("echo").get());
+        assertInstanceOf(ReverseHandler.class, forName("reverse").get());
+    }
+
+    @Test
+    void userClassGivesAFreshInstancePerConnection() throws BootException {
+        Supplier<Handler> s = forName(Good.class.getName());
+        Handler first = s.get();
+        assertInstanceOf(Good.class, first);
+        assertNotSame(first, s.get());
+    }
+
+    @Test
+    void missingClass() {
+        String m = bootFailure("com.example.NoSuchHandler");
+        assertTrue(m.contains("com.example.NoSuchHandler"), m);
+    }
+
+    @Test
+    void notAHandler() {
+        String m = bootFailure("java.lang.String");
+        assertTrue(m.contains("java.lang.String does not implement dev.forkd.worker.Handler"), m);
+    }
+
+    @Test
+    void noPublicNoArgumentConstructor() {
+        String m = bootFailure(NeedsArgument.class.getName());
+        assertTrue(m.contains("no public no-argument constructor"), m);
+    }
+
+    @Test
+    void throwingConstructorIsABootFailure() {
+        BootException e = assertThrows(BootException.class, () -> forName(FailsToConstruct.class.getName()));
+        assertTrue(e.getMessage().contains("cannot be instantiated") && e.getMessage().contains("no config here"), e.getMessage());
+        assertEquals(IllegalStateException.class, e.getCause().getClass());
+    }
+}
