@@ -1,0 +1,102 @@
+package dev.forkd.shared;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The seed's application heartbeat: {@code {"type":"ping"}} answered by {@code {"type":"pong"}},
+ * and the error message forkd sends before closing a connection for bad input. Parsed with
+ * Jackson; only frames that look like JSON objects are parsed at all, so data frames cost one
+ * byte comparison.
+ */
+public final class Heartbeat {
+    /** Longer frames are data, never heartbeats: nobody pads a ping to a kilobyte. */
+    public static final int MAX_HEARTBEAT_BYTES = 1024;
+
+    public enum Kind {
+        /** Not a heartbeat: the handler's business. */
+        DATA,
+        PING,
+        PONG,
+        /** Looks like a heartbeat (a JSON object naming ping or pong) but does not parse: a protocol error. */
+        MALFORMED
+    }
+
+    private static final byte[] PING = "{\"type\":\"ping\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PONG = "{\"type\":\"pong\"}".getBytes(StandardCharsets.US_ASCII);
+
+    private Heartbeat() {
+    }
+
+    /** Jackson is loaded only when the first JSON-looking frame arrives, to keep worker boot fast. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    public static ByteBuffer ping() {
+        return ByteBuffer.wrap(PING.clone());
+    }
+
+    public static ByteBuffer pong() {
+        return ByteBuffer.wrap(PONG.clone());
+    }
+
+    /** Classifies a frame without moving its position. Trailing spaces and NULs (fixed-size padding) are ignored. */
+    public static Kind classify(ByteBuffer frame) {
+        int start = frame.position();
+        int end = frame.limit();
+        while (start < end && isBlank(frame.get(start))) {
+            start++;
+        }
+        while (end > start && (isBlank(frame.get(end - 1)) || frame.get(end - 1) == 0)) {
+            end--;
+        }
+        if (start >= end || frame.get(start) != '{' || end - start > MAX_HEARTBEAT_BYTES) {
+            return Kind.DATA;
+        }
+        byte[] bytes = new byte[end - start];
+        frame.get(start, bytes);
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        boolean namesHeartbeat = text.contains("ping") || text.contains("pong");
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            return namesHeartbeat ? Kind.MALFORMED : Kind.DATA;
+        }
+        if (node == null || !node.isObject()) {
+            return Kind.DATA;
+        }
+        JsonNode type = node.get("type");
+        if (type != null && type.isTextual()) {
+            if ("ping".equals(type.asText())) {
+                return Kind.PING;
+            }
+            if ("pong".equals(type.asText())) {
+                return Kind.PONG;
+            }
+        }
+        return Kind.DATA;
+    }
+
+    /** {@code {"type":"error","message":"..."}}, properly escaped. */
+    public static ByteBuffer error(String message) {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("type", "error");
+        n.put("message", message);
+        try {
+            return ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(n));
+        } catch (JsonProcessingException e) {
+            // an ObjectNode of two strings always serialises
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isBlank(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+    }
+}
