@@ -13,9 +13,14 @@ public final class WorkerContract {
     public static final String OPT_HANDLER = "--handler";
     public static final String OPT_THREADED = "--threaded";
     public static final String OPT_BUFFER_SIZE = "--buffer-size";
+    public static final String OPT_FRAMING = "--framing";
+    public static final String OPT_MAX_FRAME = "--max-frame";
+    public static final String OPT_FIXED_SIZE = "--fixed-size";
+    public static final String OPT_HEARTBEAT_TIMEOUT_MS = "--heartbeat-timeout-ms";
+    public static final String OPT_WORKER_CLASSPATH = "--worker-classpath";
 
     /** The built-in handlers; any other name containing a dot is a user class. */
-    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse"};
+    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello"};
 
     private WorkerContract() {
     }

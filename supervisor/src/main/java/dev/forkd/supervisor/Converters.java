@@ -2,6 +2,7 @@ package dev.forkd.supervisor;
 
 import dev.forkd.shared.Durations;
 import dev.forkd.shared.Sizes;
+import dev.forkd.shared.framing.Framing;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -27,6 +28,17 @@ final class Converters {
         public Integer convert(String value) {
             try {
                 return Sizes.parseInt(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class FramingConverter implements ITypeConverter<Framing> {
+        @Override
+        public Framing convert(String value) {
+            try {
+                return Framing.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

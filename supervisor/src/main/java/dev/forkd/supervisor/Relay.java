@@ -4,7 +4,6 @@ import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -26,17 +25,20 @@ final class Relay implements Dispatcher.Connector {
 
     private final RelayLoop[] loops;
     private final int bufferSize;
+    private final ClientSocketOptions socketOptions;
     private final DispatchStats stats;
     private final RelayedConnection.Events events;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong(1);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
 
-    Relay(int threads, int bufferSize, DispatchStats stats, RelayedConnection.Events events) throws IOException {
+    Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
+            RelayedConnection.Events events) throws IOException {
         this.loops = new RelayLoop[threads];
         for (int i = 0; i < threads; i++) {
-            loops[i] = new RelayLoop(i);
+            loops[i] = new RelayLoop(i, idleTimeoutNanos);
         }
+        this.socketOptions = socketOptions;
         this.bufferSize = bufferSize;
         this.stats = stats;
         this.events = (c, workerFirst) -> {
@@ -81,15 +83,11 @@ final class Relay implements Dispatcher.Connector {
             }
             return Dispatcher.OpenResult.WORKER_UNREACHABLE;
         }
-        try {
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        } catch (IOException e) {
-            // a client that reset already: the relay will see it on its first read
-            LOG.debug("TCP_NODELAY: {}", e.toString());
-        }
-        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), target, client, worker, bufferSize, stats, events);
+        socketOptions.apply(client);
+        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
+                bufferSize, stats, events);
         live.add(c);
-        LOG.debug("connection {} from {} -> worker {}", c.id, Addresses.format(remote), target.id());
+        LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
         loop.execute(() -> c.register(loop.selector()));
         return Dispatcher.OpenResult.STARTED;

@@ -5,6 +5,9 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -18,11 +21,18 @@ final class RelayLoop implements Runnable {
     private final Selector selector;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
+    private final long idleTimeoutNanos;
+    private final long sweepMillis;
+    private long lastSweepNanos = System.nanoTime();
     private volatile boolean running = true;
 
-    RelayLoop(int index) throws IOException {
+    /** @param idleTimeoutNanos close connections with no byte either way for this long; 0 = never */
+    RelayLoop(int index, long idleTimeoutNanos) throws IOException {
         this.selector = Selector.open();
         this.thread = new Thread(this, "relay-" + index);
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        // sweep a few times per timeout, at most once a second: the timeout is coarse by nature
+        this.sweepMillis = idleTimeoutNanos <= 0 ? 0 : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4));
     }
 
     void start() {
@@ -42,7 +52,7 @@ final class RelayLoop implements Runnable {
     public void run() {
         while (running) {
             try {
-                selector.select();
+                selector.select(sweepMillis);
                 runTasks();
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
@@ -51,11 +61,34 @@ final class RelayLoop implements Runnable {
                     RelayedConnection c = (RelayedConnection) key.attachment();
                     c.onReady(key);
                 }
+                sweepIdle();
             } catch (ClosedSelectorException e) {
                 break;
             } catch (IOException | RuntimeException e) {
                 // one bad event must not stop the loop that carries every other connection
                 LOG.error("relay loop error: {}", e.toString(), e);
+            }
+        }
+    }
+
+    private void sweepIdle() {
+        if (idleTimeoutNanos <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastSweepNanos < TimeUnit.MILLISECONDS.toNanos(sweepMillis)) {
+            return;
+        }
+        lastSweepNanos = now;
+        Set<RelayedConnection> seen = new HashSet<>();
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof RelayedConnection) {
+                RelayedConnection c = (RelayedConnection) key.attachment();
+                if (seen.add(c) && !c.isClosed() && now - c.lastActivityNanos > idleTimeoutNanos) {
+                    LOG.info("connection {} from {}: no byte either way for {} s (idle timeout); closing",
+                            c.id, c.clientLabel, TimeUnit.NANOSECONDS.toSeconds(now - c.lastActivityNanos));
+                    c.abort("idle timeout");
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ final class RelayedConnection {
     }
 
     final long id;
+    final String clientLabel;
     final Dispatcher.Target target;
     private final SocketChannel client;
     private final SocketChannel worker;
@@ -42,9 +43,10 @@ final class RelayedConnection {
     private boolean workerEndedFirst;
     volatile long lastActivityNanos = System.nanoTime();
 
-    RelayedConnection(long id, Dispatcher.Target target, SocketChannel client, SocketChannel worker,
+    RelayedConnection(long id, String clientLabel, Dispatcher.Target target, SocketChannel client, SocketChannel worker,
             int bufferSize, DispatchStats stats, Events events) {
         this.id = id;
+        this.clientLabel = clientLabel;
         this.target = target;
         this.client = client;
         this.worker = worker;

@@ -1,6 +1,7 @@
 package dev.forkd.supervisor;
 
 import dev.forkd.shared.WorkerContract;
+import dev.forkd.shared.framing.Framing;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -59,8 +60,46 @@ final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
+
+    @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
+            description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records). Default: ${DEFAULT-VALUE}.")
+    Framing framing;
+
+    @Option(names = "--max-frame", paramLabel = "SIZE", defaultValue = "1MiB", converter = Converters.SizeConverter.class,
+            description = "Largest message in line and length framing; larger gets an error and a closed connection. Default: ${DEFAULT-VALUE}.")
+    int maxFrame;
+
+    @Option(names = "--fixed-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+            description = "Record size for --framing fixed.")
+    Integer fixedSize;
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", defaultValue = "90s", converter = Converters.DurationConverter.class,
+            description = "Close a framed connection that sent no message (pings count) for this long; 0 = never. Default: ${DEFAULT-VALUE}.")
+    Duration heartbeatTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "5m", converter = Converters.DurationConverter.class,
+            description = "Close a connection with no byte in either direction for this long; 0 = never. Default: ${DEFAULT-VALUE}.")
+    Duration idleTimeout;
+
+    @Option(names = "--keepalive", description = "Turn on TCP keepalive for client connections.")
+    boolean keepalive;
+
+    @Option(names = "--keepalive-idle", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "With --keepalive: idle time before the first probe (system default if not given).")
+    Duration keepaliveIdle;
+
+    @Option(names = "--keepalive-interval", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+            description = "With --keepalive: time between probes.")
+    Duration keepaliveInterval;
+
+    @Option(names = "--keepalive-count", paramLabel = "N", description = "With --keepalive: unanswered probes before the connection is dropped.")
+    Integer keepaliveCount;
+
+    @Option(names = "--worker-classpath", paramLabel = "PATH",
+            description = "Jars or directories (':'-separated) holding a user --handler class.")
+    String workerClasspath;
 
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
             description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
@@ -129,10 +168,23 @@ final class ServeCommand implements Callable<Integer> {
         require(WorkerContract.isBuiltInHandler(handler) || WorkerContract.looksLikeClassName(handler),
                 "unknown handler '" + handler + "' (choose from " + String.join(", ", WorkerContract.BUILT_IN_HANDLERS)
                         + ", or name a class implementing dev.forkd.worker.Handler)");
+        require(maxFrame >= 1, "--max-frame must be at least 1 byte");
+        require(framing != Framing.FIXED || fixedSize != null, "--framing fixed needs --fixed-size");
+        require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
+        require(fixedSize == null || framing == Framing.FIXED, "--fixed-size goes with --framing fixed");
+        require(!handler.equals("http-hello") || framing == Framing.RAW, "--handler http-hello speaks HTTP itself: use --framing raw");
+        require(keepalive || (keepaliveIdle == null && keepaliveInterval == null && keepaliveCount == null),
+                "--keepalive-idle, --keepalive-interval and --keepalive-count go with --keepalive");
+        require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
+        require(keepaliveInterval == null || keepaliveInterval.toSeconds() >= 1, "--keepalive-interval must be at least 1s");
+        require(keepaliveCount == null || keepaliveCount >= 1, "--keepalive-count must be at least 1");
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
         return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
-                gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout);
+                gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
+                framing, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
+                keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),
+                workerClasspath);
     }
 
     private void require(boolean ok, String message) {

@@ -1,6 +1,7 @@
 package dev.forkd.supervisor;
 
 import java.nio.file.Path;
+import dev.forkd.shared.framing.Framing;
 import java.time.Duration;
 
 /** Everything `forkd serve` was told, after presets and defaults are resolved. */
@@ -21,5 +22,19 @@ record ServeConfig(
         Path runtimeDir,
         String logLevel,
         Duration workerHeartbeat,
-        Duration workerTimeout) {
+        Duration workerTimeout,
+        Framing framing,
+        int maxFrame,
+        int fixedSize,
+        Duration heartbeatTimeout,
+        Duration idleTimeout,
+        KeepAlive keepAlive,
+        String workerClasspath) {
+
+    /** TCP keepalive for client sockets; null fields leave the system's defaults. */
+    record KeepAlive(boolean enabled, Duration idle, Duration interval, Integer count) {
+        static KeepAlive off() {
+            return new KeepAlive(false, null, null, null);
+        }
+    }
 }

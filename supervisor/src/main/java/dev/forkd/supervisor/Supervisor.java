@@ -90,7 +90,8 @@ final class Supervisor {
         WorkerPool[] poolRef = new WorkerPool[1];
         Relay relay;
         try {
-            relay = new Relay(relayThreads(), config.bufferSize(), stats, (c, workerFirst) -> {
+            relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(),
+                    new ClientSocketOptions(config.keepAlive()), stats, (c, workerFirst) -> {
                 dispatcher.release(c.target);
                 poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerFirst);
             });
@@ -113,8 +114,9 @@ final class Supervisor {
             return ExitCodes.INTERNAL;
         }
         relay.start();
-        LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}; runtime directory {}",
-                version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(), dir);
+        LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}, framing {}; runtime directory {}",
+                version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(),
+                config.framing().name().toLowerCase(java.util.Locale.ROOT), dir);
         pool.allReady().thenRun(() -> {
             synchronized (lock) {
                 ready = true;

@@ -65,6 +65,13 @@ final class WorkerLauncher {
         cmd.addArgument(WorkerContract.OPT_CONTROL, false).addArgument(controlSocket.toString(), false);
         cmd.addArgument(WorkerContract.OPT_HANDLER, false).addArgument(config.handler(), false);
         cmd.addArgument(WorkerContract.OPT_BUFFER_SIZE, false).addArgument(Integer.toString(config.bufferSize()), false);
+        cmd.addArgument(WorkerContract.OPT_FRAMING, false).addArgument(config.framing().name().toLowerCase(java.util.Locale.ROOT), false);
+        cmd.addArgument(WorkerContract.OPT_MAX_FRAME, false).addArgument(Integer.toString(config.maxFrame()), false);
+        cmd.addArgument(WorkerContract.OPT_FIXED_SIZE, false).addArgument(Integer.toString(config.fixedSize()), false);
+        cmd.addArgument(WorkerContract.OPT_HEARTBEAT_TIMEOUT_MS, false).addArgument(Long.toString(config.heartbeatTimeout().toMillis()), false);
+        if (config.workerClasspath() != null) {
+            cmd.addArgument(WorkerContract.OPT_WORKER_CLASSPATH, false).addArgument(config.workerClasspath(), false);
+        }
         if (config.model().threaded) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
         }

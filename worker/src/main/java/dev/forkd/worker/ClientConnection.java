@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.ProxyProtocolException;
 import dev.forkd.shared.ProxyV2;
@@ -8,12 +9,19 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import dev.forkd.shared.framing.FrameDecoder;
+import dev.forkd.shared.framing.FrameEncoder;
+import dev.forkd.shared.framing.Framing;
+import dev.forkd.shared.framing.FramingException;
+import dev.forkd.shared.framing.Framings;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * One relayed stream from the supervisor: a PROXY v2 header, then the client's bytes. Blocking
- * I/O on the connection's own thread; the handler sees each read as a message.
+ * I/O on the connection's own thread. The bytes are cut into frames (in raw framing, each read is
+ * a message); in framed modes the worker answers heartbeats itself, and bad input gets an error
+ * message where the framing can carry one, then the connection is closed.
  */
 final class ClientConnection implements Connection, Runnable {
     private static final Logger LOG = LogManager.getLogger(ClientConnection.class);
@@ -21,40 +29,56 @@ final class ClientConnection implements Connection, Runnable {
     private final long id;
     private final SocketChannel channel;
     private final Handler handler;
-    private final int bufferSize;
+    private final Protocol protocol;
+    private final FrameDecoder decoder;
+    private final FrameEncoder encoder;
     private final Object writeLock = new Object();
     private volatile ProxyHeader header;
     private volatile boolean open = true;
+    private volatile long lastMessageNanos = System.nanoTime();
 
     ClientConnection(long id, SocketChannel channel, Handler handler, int bufferSize) {
+        this(id, channel, handler, Protocol.raw(bufferSize));
+    }
+
+    ClientConnection(long id, SocketChannel channel, Handler handler, Protocol protocol) {
         this.id = id;
         this.channel = channel;
         this.handler = handler;
-        this.bufferSize = bufferSize;
+        this.protocol = protocol;
+        this.decoder = Framings.decoder(protocol.framing(), protocol.maxFrame(), protocol.fixedSize());
+        this.encoder = Framings.encoder(protocol.framing(), protocol.fixedSize());
     }
 
     @Override
     public void run() {
-        ByteBuffer buf = ByteBuffer.allocate(bufferSize);
+        ByteBuffer buf = ByteBuffer.allocate(protocol.bufferSize());
         try {
             buf = readHeader(buf);
             if (buf == null) {
                 return;
             }
             handler.onOpen(this);
+            lastMessageNanos = System.nanoTime();
             if (buf.hasRemaining() && open) {
-                handler.onMessage(this, buf);
+                decoder.decode(buf, this::onFrame);
             }
             while (open) {
                 buf.clear();
                 int n = channel.read(buf);
                 if (n < 0) {
+                    int dropped = decoder.finish();
+                    if (dropped > 0) {
+                        LOG.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, describeClient(), dropped);
+                    }
                     handler.onEndOfInput(this);
                     break;
                 }
                 buf.flip();
-                handler.onMessage(this, buf);
+                decoder.decode(buf, this::onFrame);
             }
+        } catch (FramingException | BadInputException e) {
+            badInput(e.getMessage());
         } catch (ClosedChannelException e) {
             LOG.debug("connection {}: closed", id);
         } catch (IOException e) {
@@ -71,6 +95,66 @@ final class ClientConnection implements Connection, Runnable {
                 LOG.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
             }
         }
+    }
+
+    private void onFrame(ByteBuffer frame) throws Exception {
+        lastMessageNanos = System.nanoTime();
+        if (protocol.framed()) {
+            switch (Heartbeat.classify(frame)) {
+                case PING:
+                    replyPong();
+                    return;
+                case PONG:
+                    return;
+                case MALFORMED:
+                    throw new BadInputException("malformed heartbeat: not valid JSON");
+                default:
+                    break;
+            }
+        }
+        handler.onMessage(this, frame);
+    }
+
+    private void replyPong() throws IOException {
+        ByteBuffer pong = Heartbeat.pong();
+        if (protocol.framing() == Framing.FIXED) {
+            if (protocol.fixedSize() < pong.remaining()) {
+                LOG.debug("connection {}: a pong does not fit a {}-byte record; ping not answered", id, protocol.fixedSize());
+                return;
+            }
+            ByteBuffer padded = ByteBuffer.allocate(protocol.fixedSize());
+            padded.put(pong);
+            while (padded.hasRemaining()) {
+                padded.put((byte) ' ');
+            }
+            pong = padded.flip();
+        }
+        reply(pong);
+    }
+
+    /** Tells the client what was wrong, where the framing allows, then closes. Memory stays bounded: nothing more is read. */
+    private void badInput(String message) {
+        LOG.warn("connection {} from {}: bad input, closing: {}", id, describeClient(), message);
+        if (protocol.canReportErrors() && open) {
+            try {
+                reply(Heartbeat.error(message));
+            } catch (IOException e) {
+                // the client is gone as well; closing is all that is left
+                LOG.debug("connection {}: error reply failed: {}", id, e.toString());
+            }
+        }
+    }
+
+    /** Closes the connection if it has been silent longer than the heartbeat timeout; for the worker's watchdog. */
+    boolean closeIfSilent(long nowNanos) {
+        long timeout = protocol.heartbeatTimeoutNanos();
+        if (timeout <= 0 || !protocol.framed() || !open || nowNanos - lastMessageNanos <= timeout) {
+            return false;
+        }
+        LOG.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
+                id, describeClient(), java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
+        close();
+        return true;
     }
 
     /** Returns the buffer holding any client bytes that came with the header, or null if the stream was bad. */
@@ -125,11 +209,22 @@ final class ClientConnection implements Connection, Runnable {
 
     @Override
     public void reply(ByteBuffer message) throws IOException {
+        ByteBuffer[] parts = encoder.encode(message);
         synchronized (writeLock) {
-            while (message.hasRemaining()) {
-                channel.write(message);
+            // one gathering write per round: the prefix or newline goes with the payload, not after it
+            while (hasRemaining(parts)) {
+                channel.write(parts);
             }
         }
+    }
+
+    private static boolean hasRemaining(ByteBuffer[] parts) {
+        for (ByteBuffer p : parts) {
+            if (p.hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -17,6 +17,8 @@ final class HandlerFactory {
                 return EchoHandler::new;
             case "reverse":
                 return ReverseHandler::new;
+            case "http-hello":
+                return HttpHelloHandler::new;
             default:
                 return userHandler(name, loader);
         }

@@ -5,6 +5,8 @@ import dev.forkd.shared.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import dev.forkd.shared.framing.Framing;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -40,6 +42,21 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--buffer-size", defaultValue = "4096", description = "Read buffer per connection, bytes.")
     int bufferSize;
 
+    @Option(names = "--framing", defaultValue = "raw", description = "raw, line, length or fixed.")
+    String framing;
+
+    @Option(names = "--max-frame", defaultValue = "1048576", description = "Largest frame, bytes.")
+    int maxFrame;
+
+    @Option(names = "--fixed-size", defaultValue = "0", description = "Record size for fixed framing, bytes.")
+    int fixedSize;
+
+    @Option(names = "--heartbeat-timeout-ms", defaultValue = "0", description = "Close a framed connection silent this long; 0 = never.")
+    long heartbeatTimeoutMs;
+
+    @Option(names = "--worker-classpath", description = "Jars or directories for user handlers, separated by ':'.")
+    String workerClasspath;
+
     public static void main(String[] args) {
         int code = new CommandLine(new WorkerMain()).execute(args);
         WorkerExit.now(code);
@@ -51,17 +68,20 @@ public final class WorkerMain implements Callable<Integer> {
         WorkerServer server;
         ControlClient controlClient;
         try {
-            Supplier<Handler> handlers = HandlerFactory.forName(handler, Thread.currentThread().getContextClassLoader());
-            server = new WorkerServer(socket, handlers, threaded, bufferSize);
+            Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath));
+            Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
+                    TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
+            server = new WorkerServer(socket, handlers, threaded, protocol);
             server.bind();
             controlClient = ControlClient.connect(control);
         } catch (BootException e) {
             LOG.error("cannot boot: {}", e.getMessage());
             return ExitCodes.BOOT_FAILURE;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             LOG.error("cannot boot: {}", e.toString());
             return ExitCodes.BOOT_FAILURE;
         }
+        server.startHeartbeatWatchdog();
         controlClient.start(new ControlClient.Listener() {
             @Override
             public void onDrain() {

@@ -11,6 +11,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
@@ -27,19 +32,45 @@ final class WorkerServer {
     private final Path path;
     private final Supplier<Handler> handlers;
     private final boolean threaded;
-    private final int bufferSize;
+    private final Protocol protocol;
+    private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
     private final UserPrincipal self;
     private final AtomicLong nextId = new AtomicLong(1);
     private final Object activeLock = new Object();
     private int active;
     private ServerSocketChannel server;
 
-    WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, int bufferSize) throws IOException {
+    WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, Protocol protocol) throws IOException {
         this.path = path;
         this.handlers = handlers;
         this.threaded = threaded;
-        this.bufferSize = bufferSize;
+        this.protocol = protocol;
         this.self = PeerCredentials.self();
+    }
+
+    /** Closes framed connections that sent nothing, not even a ping, for the heartbeat timeout. */
+    void startHeartbeatWatchdog() {
+        long timeout = protocol.heartbeatTimeoutNanos();
+        if (timeout <= 0 || !protocol.framed()) {
+            return;
+        }
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(TimeUnit.SECONDS.toNanos(1), timeout / 4));
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        watchdog.scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            for (ClientConnection c : live) {
+                try {
+                    c.closeIfSilent(now);
+                } catch (RuntimeException e) {
+                    // one connection's failure must not stop the watchdog for the others
+                    LOG.error("heartbeat watchdog: {}", e.toString(), e);
+                }
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     void bind() throws IOException {
@@ -68,14 +99,15 @@ final class WorkerServer {
             if (!authorised(ch)) {
                 continue;
             }
-            ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), bufferSize);
+            ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
+            live.add(conn);
             enter();
             if (threaded) {
                 Thread t = new Thread(() -> {
                     try {
                         conn.run();
                     } finally {
-                        leave();
+                        leave(conn);
                     }
                 }, "conn-" + conn.id());
                 t.start();
@@ -83,7 +115,7 @@ final class WorkerServer {
                 try {
                     conn.run();
                 } finally {
-                    leave();
+                    leave(conn);
                 }
             }
         }
@@ -112,7 +144,8 @@ final class WorkerServer {
         }
     }
 
-    private void leave() {
+    private void leave(ClientConnection conn) {
+        live.remove(conn);
         synchronized (activeLock) {
             active--;
             activeLock.notifyAll();
