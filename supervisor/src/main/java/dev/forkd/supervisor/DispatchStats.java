@@ -13,14 +13,16 @@ final class DispatchStats {
     final LongAdder bytesOut = new LongAdder();
     final Timing queueWait = new Timing();
 
-    /** Count and total of observed durations. */
+    /** Count and total of observed durations, passed on to a histogram when metrics are on. */
     static final class Timing {
         final LongAdder count = new LongAdder();
         final LongAdder totalNanos = new LongAdder();
+        volatile java.util.function.LongConsumer sink = n -> { };
 
         void observe(long nanos) {
             count.increment();
             totalNanos.add(nanos);
+            sink.accept(nanos);
         }
     }
 }

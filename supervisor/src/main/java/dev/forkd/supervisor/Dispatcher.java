@@ -36,6 +36,16 @@ final class Dispatcher {
         int capacity();
 
         Path socket();
+
+        /** How many connections it may take in its life before it is recycled; Long.MAX_VALUE for no limit. */
+        default long assignmentLimit() {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Told, outside the lock, when a target has taken its last connection (its recycle limit). */
+    interface ExhaustedListener {
+        void onExhausted(Target target);
     }
 
     enum OpenResult {
@@ -55,14 +65,18 @@ final class Dispatcher {
     private static final class Slot {
         final Target target;
         int active;
+        /** Streams being opened to it right now; a drain must wait for them to land in its backlog. */
+        int opening;
+        long assignmentsLeft;
         boolean usable = true;
 
         Slot(Target target) {
             this.target = target;
+            this.assignmentsLeft = target.assignmentLimit();
         }
 
         boolean free() {
-            return usable && active < target.capacity();
+            return usable && active < target.capacity() && assignmentsLeft > 0;
         }
     }
 
@@ -86,6 +100,7 @@ final class Dispatcher {
     private final ScheduledExecutorService timer;
     private final Connector connector;
     private final DispatchStats stats;
+    private volatile ExhaustedListener exhaustedListener = t -> { };
     private int cursor;
     private boolean closed;
 
@@ -95,6 +110,10 @@ final class Dispatcher {
         this.timer = timer;
         this.connector = connector;
         this.stats = stats;
+    }
+
+    void onExhausted(ExhaustedListener listener) {
+        this.exhaustedListener = listener;
     }
 
     /** A worker is ready to take connections. */
@@ -129,7 +148,7 @@ final class Dispatcher {
                     enqueue(w);
                     return;
                 }
-                s.active++;
+                reserve(s);
             }
             if (open(s, w)) {
                 return;
@@ -166,7 +185,7 @@ final class Dispatcher {
                     return;
                 }
                 w = queue.poll();
-                s.active++;
+                reserve(s);
                 notifyAll();
             }
             if (!open(s, w)) {
@@ -193,9 +212,47 @@ final class Dispatcher {
         }
     }
 
+    private void reserve(Slot s) {
+        s.active++;
+        s.opening++;
+        if (s.assignmentsLeft != Long.MAX_VALUE) {
+            s.assignmentsLeft--;
+        }
+    }
+
+    /** Blocks until no stream is being opened to {@code target}, so that all it was sent is in its backlog. */
+    synchronized void awaitNoOpening(Target target) throws InterruptedException {
+        Slot s = slots.get(target);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (s != null && s.opening > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("worker {}: a stream is still being opened after 5s; draining anyway", target.id());
+                return;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
     /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
     private boolean open(Slot s, Waiting w) {
-        OpenResult r = connector.open(s.target, w.client);
+        OpenResult r;
+        try {
+            r = connector.open(s.target, w.client);
+        } finally {
+            boolean exhausted;
+            synchronized (this) {
+                s.opening--;
+                exhausted = s.assignmentsLeft == 0 && s.usable;
+                if (exhausted) {
+                    s.usable = false;
+                }
+                notifyAll();
+            }
+            if (exhausted) {
+                exhaustedListener.onExhausted(s.target);
+            }
+        }
         switch (r) {
             case STARTED:
                 return true;

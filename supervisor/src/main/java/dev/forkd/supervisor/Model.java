@@ -11,7 +11,9 @@ enum Model {
     /** Apache prefork: N processes, one connection each; a crash costs one connection. */
     PREFORK("prefork", false),
     /** The multi-threaded server, in N processes: a thread per connection. */
-    THREADED("threaded", true);
+    THREADED("threaded", true),
+    /** fork(): a fresh process per connection, from a pool of warm spares so no client waits for a boot. */
+    FORK_PER_CONNECTION("fork-per-connection", false);
 
     static final int THREADED_DEFAULT_CONNECTIONS = 1000;
 

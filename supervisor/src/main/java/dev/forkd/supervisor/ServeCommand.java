@@ -2,7 +2,10 @@ package dev.forkd.supervisor;
 
 import dev.forkd.shared.WorkerContract;
 import dev.forkd.shared.framing.Framing;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     int backlog;
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "prefork", converter = Converters.ModelConverter.class,
-            description = "Server model: iterative, prefork, threaded. Default: ${DEFAULT-VALUE}.")
+            description = "Server model: iterative, prefork, threaded, fork-per-connection. Default: ${DEFAULT-VALUE}.")
     Model model;
 
     @Option(names = "--workers", paramLabel = "N", description = "Worker processes. Default: 2 x processors (1 for iterative).")
@@ -100,6 +103,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--worker-classpath", paramLabel = "PATH",
             description = "Jars or directories (':'-separated) holding a user --handler class.")
     String workerClasspath;
+
+    @Option(names = "--recycle-after", paramLabel = "K",
+            description = "Replace a worker after it has taken K connections (0 = never; 1 in fork-per-connection). Default: 0.")
+    Long recycleAfter;
+
+    @Option(names = "--recycle-jitter", paramLabel = "J", defaultValue = "0",
+            description = "Add 0..J to each worker's --recycle-after, so that workers are not all recycled at once. Default: ${DEFAULT-VALUE}.")
+    long recycleJitter;
+
+    @Option(names = "--spares", paramLabel = "S",
+            description = "fork-per-connection: warm workers kept ready so that no client waits for a JVM boot. Default: the worker count.")
+    Integer spares;
+
+    @Option(names = "--worker-jvm-opt", paramLabel = "OPTION",
+            description = "An extra JVM option for the workers, e.g. -Xmx64m (repeatable).")
+    List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT",
+            description = "Serve /status, /metrics and the /workers endpoints there (off by default), e.g. 127.0.0.1:9901.")
+    String admin;
 
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
             description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
@@ -168,6 +191,22 @@ final class ServeCommand implements Callable<Integer> {
         require(WorkerContract.isBuiltInHandler(handler) || WorkerContract.looksLikeClassName(handler),
                 "unknown handler '" + handler + "' (choose from " + String.join(", ", WorkerContract.BUILT_IN_HANDLERS)
                         + ", or name a class implementing dev.forkd.worker.Handler)");
+        require(model != Model.FORK_PER_CONNECTION || recycleAfter == null || recycleAfter == 1,
+                "fork-per-connection recycles every worker after one connection; --recycle-after must be 1 or left out");
+        long recycle = model == Model.FORK_PER_CONNECTION ? 1 : recycleAfter == null ? 0 : recycleAfter;
+        require(recycle >= 0, "--recycle-after must be 0 or more, not " + recycle);
+        require(recycleJitter >= 0, "--recycle-jitter must be 0 or more, not " + recycleJitter);
+        require(spares == null || model == Model.FORK_PER_CONNECTION, "--spares goes with --model fork-per-connection");
+        int spareCount = model == Model.FORK_PER_CONNECTION ? (spares != null ? spares : w) : 0;
+        require(model != Model.FORK_PER_CONNECTION || spareCount >= 1, "--spares must be at least 1");
+        InetSocketAddress adminAddress = null;
+        if (admin != null) {
+            try {
+                adminAddress = HostPort.parse(admin, "127.0.0.1");
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
+            }
+        }
         require(maxFrame >= 1, "--max-frame must be at least 1 byte");
         require(framing != Framing.FIXED || fixedSize != null, "--framing fixed needs --fixed-size");
         require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
@@ -184,7 +223,7 @@ final class ServeCommand implements Callable<Integer> {
                 gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
                 framing, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),
-                workerClasspath);
+                workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions));
     }
 
     private void require(boolean ok, String message) {

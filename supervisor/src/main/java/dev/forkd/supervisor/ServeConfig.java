@@ -29,7 +29,22 @@ record ServeConfig(
         Duration heartbeatTimeout,
         Duration idleTimeout,
         KeepAlive keepAlive,
-        String workerClasspath) {
+        String workerClasspath,
+        long recycleAfter,
+        long recycleJitter,
+        int spares,
+        java.net.InetSocketAddress admin,
+        java.util.List<String> workerJvmOptions) {
+
+    /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
+    int poolTarget() {
+        return model == Model.FORK_PER_CONNECTION ? spares : workers;
+    }
+
+    /** The most worker processes alive at once; bounded only in fork-per-connection (busy + spares). */
+    int processCap() {
+        return model == Model.FORK_PER_CONNECTION ? workers + spares : Integer.MAX_VALUE;
+    }
 
     /** TCP keepalive for client sockets; null fields leave the system's defaults. */
     record KeepAlive(boolean enabled, Duration idle, Duration interval, Integer count) {

@@ -36,6 +36,7 @@ final class Supervisor {
     private int fatalCode = -1;
     private boolean ready;
     private Dispatcher dispatcher;
+    private WorkerPool pool;
 
     Supervisor(ServeConfig config) {
         this.config = config;
@@ -82,7 +83,7 @@ final class Supervisor {
             LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
             return ExitCodes.CONFIG;
         }
-        Signals.install(this::onSignal, "TERM", "INT");
+        Signals.install(this::onSignal, "TERM", "INT", "HUP", "TTIN", "TTOU");
 
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         ScheduledExecutorService poolThread = Executors.newSingleThreadScheduledExecutor(daemon("pool"));
@@ -102,8 +103,33 @@ final class Supervisor {
         }
         dispatcher = new Dispatcher(config.queueBound(), config.queueTimeout(), timer, relay, stats);
         Path controlSocket = RuntimeDirs.controlSocket(dir);
-        WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail);
+        Metrics[] metricsRef = new Metrics[1];
+        WorkerPool.PoolEvents events = new WorkerPool.PoolEvents() {
+            @Override
+            public void spawnedToReady(long nanos) {
+                metricsRef[0].spawnedToReady(nanos);
+            }
+
+            @Override
+            public void restarted(String reason) {
+                metricsRef[0].restarted(reason);
+            }
+        };
+        WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;
+        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot);
+        AdminServer admin = null;
+        if (config.admin() != null) {
+            try {
+                admin = new AdminServer(config.admin(), config, pool, dispatcher, stats, metricsRef[0]);
+            } catch (IOException e) {
+                LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
+                        e instanceof BindException ? "address already in use" : e.toString());
+                listener.close();
+                return ExitCodes.CONFIG;
+            }
+        }
+        this.pool = pool;
         ControlServer control;
         try {
             control = new ControlServer(controlSocket, pool);
@@ -131,6 +157,9 @@ final class Supervisor {
                 InetSocketAddress bound = listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
                 listener.start(dispatcher);
+                if (admin != null) {
+                    admin.start(Addresses.format(bound));
+                }
                 awaitStopRequest();
             }
         } catch (IOException e) {
@@ -144,6 +173,9 @@ final class Supervisor {
         pool.stopAll();
         relay.shutdown();
         control.close();
+        if (admin != null) {
+            admin.stop();
+        }
         timer.shutdownNow();
         poolThread.shutdownNow();
         synchronized (lock) {
@@ -210,6 +242,20 @@ final class Supervisor {
     }
 
     private void onSignal(String name) {
+        switch (name) {
+            case "HUP":
+                onReloadSignal();
+                return;
+            case "TTIN":
+            case "TTOU":
+                if (servingPool() != null) {
+                    LOG.info("received SIG{}: one worker {}", name, name.equals("TTIN") ? "more" : "fewer");
+                    servingPool().scale(name.equals("TTIN") ? 1 : -1);
+                }
+                return;
+            default:
+                break;
+        }
         synchronized (lock) {
             if (stopMode == StopMode.NONE) {
                 stopMode = StopMode.GRACEFUL;
@@ -219,6 +265,23 @@ final class Supervisor {
                 LOG.info("received SIG{} again: stopping at once", name);
             }
             lock.notifyAll();
+        }
+    }
+
+    private void onReloadSignal() {
+        WorkerPool p = servingPool();
+        if (p == null) {
+            LOG.info("received SIGHUP while not serving; ignored");
+            return;
+        }
+        LOG.info("received SIGHUP: replacing every worker, one at a time");
+        p.reload();
+    }
+
+    /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */
+    private WorkerPool servingPool() {
+        synchronized (lock) {
+            return phase == Phase.SERVING ? pool : null;
         }
     }
 

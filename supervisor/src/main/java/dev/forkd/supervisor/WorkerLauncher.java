@@ -57,6 +57,10 @@ final class WorkerLauncher {
         for (String opt : DEFAULT_JVM_OPTIONS) {
             cmd.addArgument(opt, false);
         }
+        // after the defaults, so that a user's -Xmx or GC choice wins
+        for (String opt : config.workerJvmOptions()) {
+            cmd.addArgument(opt, false);
+        }
         cmd.addArgument("-Dorg.apache.logging.log4j.simplelog.level=" + config.logLevel(), false);
         cmd.addArgument("-cp", false).addArgument(classPath, false);
         cmd.addArgument(WorkerContract.MAIN_CLASS, false);

@@ -50,22 +50,50 @@ final class WorkerPool implements ControlServer.Listener {
     private final Map<Integer, WorkerProcess> workers = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> allReady = new CompletableFuture<>();
     private final AtomicLong restarts = new AtomicLong();
-    private final int target;
+    private final PoolEvents events;
+    private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
+    private final java.util.ArrayDeque<WorkerProcess> rollQueue = new java.util.ArrayDeque<>();
+    private volatile int target;
     private int nextId = 1;
     private long notBeforeNanos;
     private boolean spawnScheduled;
     private boolean stopping;
     private long pingSeq;
 
+    /** What the metrics want to hear about. */
+    interface PoolEvents {
+        void spawnedToReady(long nanos);
+
+        /** crash, timeout, recycle, boot_failure */
+        void restarted(String reason);
+
+        PoolEvents NONE = new PoolEvents() {
+            @Override
+            public void spawnedToReady(long nanos) {
+            }
+
+            @Override
+            public void restarted(String reason) {
+            }
+        };
+    }
+
     WorkerPool(ServeConfig config, java.nio.file.Path runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
             ScheduledExecutorService exec, Fatal fatal) {
+        this(config, runtimeDir, launcher, dispatcher, exec, fatal, PoolEvents.NONE);
+    }
+
+    WorkerPool(ServeConfig config, java.nio.file.Path runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+            ScheduledExecutorService exec, Fatal fatal, PoolEvents events) {
+        this.events = events;
         this.config = config;
         this.runtimeDir = runtimeDir;
         this.launcher = launcher;
         this.dispatcher = dispatcher;
         this.exec = exec;
         this.fatal = fatal;
-        this.target = config.workers();
+        this.target = config.poolTarget();
+        dispatcher.onExhausted(t -> post(() -> exhausted((WorkerProcess) t)));
         this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());
@@ -109,10 +137,13 @@ final class WorkerPool implements ControlServer.Listener {
         if (stopping) {
             return;
         }
-        long live = workers.values().stream()
-                .filter(w -> w.state == WorkerState.STARTING || w.state == WorkerState.READY)
-                .count();
-        long deficit = target - live;
+        long live = workers.values().stream().filter(WorkerPool::countsAsLive).count();
+        if (live > target) {
+            retireSurplus((int) (live - target));
+            return;
+        }
+        long alive = workers.values().stream().filter(w -> w.state != WorkerState.EXITED).count();
+        long deficit = Math.min(target - live, config.processCap() - alive);
         if (deficit <= 0) {
             return;
         }
@@ -132,9 +163,153 @@ final class WorkerPool implements ControlServer.Listener {
         }
     }
 
+    /** Live: will serve new connections for the foreseeable future (not being replaced, drained or stopped). */
+    private static boolean countsAsLive(WorkerProcess w) {
+        return (w.state == WorkerState.STARTING || w.state == WorkerState.READY) && w.replaceReason == null;
+    }
+
+    /** Scaling down: drain the least busy live workers, those still booting first. */
+    private void retireSurplus(int n) {
+        List<WorkerProcess> live = new ArrayList<>();
+        for (WorkerProcess w : workers.values()) {
+            if (countsAsLive(w)) {
+                live.add(w);
+            }
+        }
+        live.sort(java.util.Comparator.<WorkerProcess>comparingInt(w -> w.state == WorkerState.STARTING ? 0 : 1)
+                .thenComparingInt(dispatcher::active)
+                .thenComparing(w -> -w.id));
+        for (int i = 0; i < n && i < live.size(); i++) {
+            WorkerProcess w = live.get(i);
+            if (w.state == WorkerState.STARTING) {
+                LOG.info("{}: not needed any more; stopping it", w.label());
+                w.exitReason = "scale";
+                terminate(w, System.nanoTime());
+            } else {
+                drain(w, "scale");
+            }
+        }
+    }
+
+    /** The worker took its last connection (its --recycle-after limit): replace it, then drain it. */
+    private void exhausted(WorkerProcess w) {
+        if (w.state != WorkerState.READY || stopping) {
+            return;
+        }
+        LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
+        w.replaceReason = "recycle";
+        reconcile();
+        pairReplacements();
+    }
+
+    /** Drains workers that are being replaced once there are enough live ones to take their place. */
+    private void pairReplacements() {
+        while (true) {
+            long readyLive = workers.values().stream().filter(w -> w.state == WorkerState.READY && w.replaceReason == null).count();
+            // fork-per-connection drains at once: its worker exits after its one connection whatever the spares
+            if (readyLive < target && config.model() != Model.FORK_PER_CONNECTION) {
+                break;
+            }
+            WorkerProcess old = workers.values().stream()
+                    .filter(w -> w.state == WorkerState.READY && w.replaceReason != null)
+                    .min(java.util.Comparator.comparingInt(w -> w.id))
+                    .orElse(null);
+            if (old == null) {
+                break;
+            }
+            drain(old, old.replaceReason);
+        }
+        if (!rollQueue.isEmpty() && workers.values().stream().noneMatch(w -> "reload".equals(w.replaceReason) && w.state == WorkerState.READY)) {
+            rollNext();
+        }
+    }
+
+    /**
+     * Stops sending it connections, waits until every stream already sent has reached its
+     * backlog, then tells it to drain: it takes those, finishes its live connections and exits.
+     */
+    private void drain(WorkerProcess w, String reason) {
+        w.state = WorkerState.DRAINING;
+        w.exitReason = reason;
+        w.drainStartedNanos = System.nanoTime();
+        dispatcher.removeTarget(w);
+        try {
+            dispatcher.awaitNoOpening(w);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("{} draining ({}): {} live connection(s)", w.label(), reason, dispatcher.active(w));
+        if (w.control == null || !w.control.send(ControlMessage.drain())) {
+            terminate(w, System.nanoTime());
+        }
+    }
+
+    /** HUP: replace every worker, one at a time, each new one ready before the old one drains. */
+    void reload() {
+        post(() -> {
+            if (stopping) {
+                return;
+            }
+            rollQueue.clear();
+            for (WorkerProcess w : workers.values()) {
+                if (w.state == WorkerState.READY && w.replaceReason == null) {
+                    rollQueue.add(w);
+                }
+            }
+            LOG.info("rolling restart of {} worker(s)", rollQueue.size());
+            rollNext();
+        });
+    }
+
+    private void rollNext() {
+        while (!rollQueue.isEmpty()) {
+            WorkerProcess w = rollQueue.poll();
+            if (w.state == WorkerState.READY && w.replaceReason == null) {
+                w.replaceReason = "reload";
+                reconcile();
+                return;
+            }
+        }
+        LOG.info("rolling restart complete");
+    }
+
+    /** TTIN / TTOU and the admin endpoint: change the pool size by {@code delta} (at least one worker stays). */
+    CompletableFuture<Integer> scale(int delta) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        post(() -> {
+            int before = target;
+            target = Math.max(1, target + delta);
+            LOG.info("scaling from {} to {} worker(s)", before, target);
+            reconcile();
+            done.complete(target);
+        });
+        return done;
+    }
+
+    int target() {
+        return target;
+    }
+
+    /** For experiments: signal one worker. Returns false if there is no such worker. */
+    CompletableFuture<Boolean> kill(int id, boolean force) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        post(() -> {
+            WorkerProcess w = workers.get(id);
+            if (w == null || w.state == WorkerState.EXITED) {
+                done.complete(false);
+                return;
+            }
+            LOG.info("{}: sending {} on request", w.label(), force ? "KILL" : "TERM");
+            w.handle().ifPresent(force ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
+            done.complete(true);
+        });
+        return done;
+    }
+
     private void spawn() {
         int id = nextId++;
-        WorkerProcess w = new WorkerProcess(id, RuntimeDirs.workerSocket(runtimeDir, id), config.connectionsPerWorker());
+        WorkerProcess w = new WorkerProcess(id, RuntimeDirs.workerSocket(runtimeDir, id), config.connectionsPerWorker(), assignmentLimit());
+        w.slot = freeSlot();
         workers.put(id, w);
         try {
             launcher.launch(w, code -> post(() -> onExit(w, code)));
@@ -144,6 +319,34 @@ final class WorkerPool implements ControlServer.Listener {
             LOG.error("cannot start a worker JVM: {}", e.toString());
             fatal.fail(ExitCodes.BOOT_FAILURE, "cannot start worker JVMs");
         }
+    }
+
+    private int freeSlot() {
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        for (WorkerProcess w : workers.values()) {
+            if (w.state != WorkerState.EXITED && w.state != WorkerState.DRAINING && w.replaceReason == null) {
+                used.add(w.slot);
+            }
+        }
+        int slot = 1;
+        while (used.contains(slot)) {
+            slot++;
+        }
+        return slot;
+    }
+
+    /** How many times the worker in this slot was replaced. */
+    int restartsOf(int slot) {
+        return slotRestarts.getOrDefault(slot, 0);
+    }
+
+    /** --recycle-after plus up to --recycle-jitter, so that workers started together are not recycled together. */
+    private long assignmentLimit() {
+        if (config.recycleAfter() <= 0) {
+            return Long.MAX_VALUE;
+        }
+        long jitter = config.recycleJitter() > 0 ? ThreadLocalRandom.current().nextLong(config.recycleJitter() + 1) : 0;
+        return config.recycleAfter() + jitter;
     }
 
     @Override
@@ -169,10 +372,12 @@ final class WorkerPool implements ControlServer.Listener {
         w.readyNanos = now;
         w.state = WorkerState.READY;
         LOG.info("{} ready in {} ms", w.label(), TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos));
+        events.spawnedToReady(now - w.launchedNanos);
         dispatcher.addTarget(w);
         if (!allReady.isDone() && countIn(WorkerState.READY) >= target) {
             allReady.complete(null);
         }
+        pairReplacements();
     }
 
     @Override
@@ -228,23 +433,37 @@ final class WorkerPool implements ControlServer.Listener {
             LOG.info("{} exited ({})", w.label(), ExitStatus.describe(code));
             return;
         }
+        if (w.exitReason != null) {
+            LOG.info("{} exited after draining ({}; {})", w.label(), w.exitReason, ExitStatus.describe(code));
+            if (!"scale".equals(w.exitReason)) {
+                events.restarted("recycle");
+                slotRestarts.merge(w.slot, 1, Integer::sum);
+            }
+            reconcile();
+            return;
+        }
         if (!w.everReady()) {
             if (code == ExitCodes.BOOT_FAILURE) {
                 LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
                         w.label());
+                events.restarted("boot_failure");
                 fatal.fail(ExitCodes.BOOT_FAILURE, "workers cannot boot");
                 return;
             }
             LOG.warn("{} exited before it was ready ({}, after {})", w.label(), ExitStatus.describe(code), uptime);
+            events.restarted("boot_failure");
         } else if (was == WorkerState.STOPPING) {
             LOG.warn("{} is gone ({}); replacing it", w.label(), ExitStatus.describe(code));
+            events.restarted("timeout");
         } else {
+            events.restarted("crash");
             String what = code == ExitCodes.BOOT_FAILURE
                     ? "ran out of memory (OutOfMemoryError, exit code 3)"
                     : "exited unexpectedly (" + ExitStatus.describe(code) + ")";
             LOG.warn("{} {} after {} uptime; it took down {} client connection(s)", w.label(), what, uptime, takenDown(w, now));
         }
         restarts.incrementAndGet();
+        slotRestarts.merge(w.slot, 1, Integer::sum);
         if (intensity.recordAndCheckExceeded(now)) {
             LOG.error("more than {} worker restarts within {}: giving up (exit 70) so that the service manager can act",
                     config.maxRestarts(), Durations.format(config.restartWindow()));
@@ -267,8 +486,15 @@ final class WorkerPool implements ControlServer.Listener {
             long timeout = config.workerTimeout().toNanos();
             for (WorkerProcess w : workers.values()) {
                 switch (w.state) {
-                    case READY:
                     case DRAINING:
+                        if (now - w.drainStartedNanos > config.gracefulTimeout().toNanos()) {
+                            LOG.warn("{} still has connections {} after it was told to drain; stopping it",
+                                    w.label(), Durations.format(config.gracefulTimeout()));
+                            terminate(w, now);
+                            break;
+                        }
+                        // a draining worker is still heartbeated: a hang while draining is still a hang
+                    case READY:
                         if (now - w.lastPongNanos > timeout) {
                             LOG.warn("worker {} (pid {}) timed out: no heartbeat answer for {}; killing it",
                                     w.id, w.pid, Durations.format(config.workerTimeout()));

@@ -11,7 +11,11 @@ final class WorkerProcess implements Dispatcher.Target {
     final int id;
     final Path socket;
     final int capacity;
+    final long assignmentLimit;
     final long launchedNanos = System.nanoTime();
+    final java.time.Instant launchedAt = java.time.Instant.now();
+    /** The pool position it fills (1..N), kept across replacements so that restarts can be counted per position. */
+    volatile int slot;
     volatile WorkerState state = WorkerState.STARTING;
     volatile long pid = -1;
     volatile Process process;
@@ -27,10 +31,26 @@ final class WorkerProcess implements Dispatcher.Target {
     boolean termSent;
     boolean killSent;
 
+    /** Why it is being replaced (recycle, reload), or null; it still serves until its replacement is ready. */
+    volatile String replaceReason;
+    /** Why it was drained or stopped: the reason its exit is counted under. */
+    volatile String exitReason;
+    long drainStartedNanos;
+
     WorkerProcess(int id, Path socket, int capacity) {
+        this(id, socket, capacity, Long.MAX_VALUE);
+    }
+
+    WorkerProcess(int id, Path socket, int capacity, long assignmentLimit) {
         this.id = id;
         this.socket = socket;
         this.capacity = capacity;
+        this.assignmentLimit = assignmentLimit;
+    }
+
+    @Override
+    public long assignmentLimit() {
+        return assignmentLimit;
     }
 
     @Override

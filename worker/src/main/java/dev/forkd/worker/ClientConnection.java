@@ -35,6 +35,7 @@ final class ClientConnection implements Connection, Runnable {
     private final Object writeLock = new Object();
     private volatile ProxyHeader header;
     private volatile boolean open = true;
+    private boolean opened;
     private volatile long lastMessageNanos = System.nanoTime();
 
     ClientConnection(long id, SocketChannel channel, Handler handler, int bufferSize) {
@@ -58,6 +59,12 @@ final class ClientConnection implements Connection, Runnable {
             if (buf == null) {
                 return;
             }
+            if (header.local()) {
+                // a probe or the worker's own drain wake-up: no client behind it
+                LOG.debug("connection {}: LOCAL header, no client; closing", id);
+                return;
+            }
+            opened = true;
             handler.onOpen(this);
             lastMessageNanos = System.nanoTime();
             if (buf.hasRemaining() && open) {
@@ -89,10 +96,12 @@ final class ClientConnection implements Connection, Runnable {
                     id, describeClient(), handler.getClass().getName(), e.toString(), e);
         } finally {
             close();
-            try {
-                handler.onClose(this);
-            } catch (RuntimeException e) {
-                LOG.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
+            if (opened) {
+                try {
+                    handler.onClose(this);
+                } catch (RuntimeException e) {
+                    LOG.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
+                }
             }
         }
     }

@@ -86,7 +86,7 @@ public final class WorkerMain implements Callable<Integer> {
             @Override
             public void onDrain() {
                 LOG.info("draining: no new connections; exiting when the live ones end");
-                server.stopAccepting();
+                server.drain();
             }
 
             @Override

@@ -5,6 +5,8 @@ import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import dev.forkd.shared.ProxyV2;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -39,6 +41,7 @@ final class WorkerServer {
     private final Object activeLock = new Object();
     private int active;
     private ServerSocketChannel server;
+    private volatile boolean draining;
 
     WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, Protocol protocol) throws IOException {
         this.path = path;
@@ -80,7 +83,10 @@ final class WorkerServer {
         Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
     }
 
-    /** Serves until {@link #stopAccepting()}; then returns at once (live threaded connections go on). */
+    /**
+     * Serves until {@link #drain()} or {@link #stopAccepting()}. A drain first takes every
+     * connection already queued on the socket, so none of them is reset.
+     */
     void serve() {
         while (server.isOpen()) {
             SocketChannel ch;
@@ -96,28 +102,71 @@ final class WorkerServer {
                 LOG.error("accept failed: {}", e.toString());
                 continue;
             }
-            if (!authorised(ch)) {
-                continue;
+            handle(ch);
+            if (draining) {
+                takeBacklogThenClose();
+                break;
             }
-            ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
-            live.add(conn);
-            enter();
-            if (threaded) {
-                Thread t = new Thread(() -> {
-                    try {
-                        conn.run();
-                    } finally {
-                        leave(conn);
-                    }
-                }, "conn-" + conn.id());
-                t.start();
-            } else {
+        }
+    }
+
+    private void handle(SocketChannel ch) {
+        if (!authorised(ch)) {
+            return;
+        }
+        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
+        live.add(conn);
+        enter();
+        if (threaded) {
+            Thread t = new Thread(() -> {
                 try {
                     conn.run();
                 } finally {
                     leave(conn);
                 }
+            }, "conn-" + conn.id());
+            t.start();
+        } else {
+            try {
+                conn.run();
+            } finally {
+                leave(conn);
             }
+        }
+    }
+
+    /** Everything connected before the drain's wake-up is in the backlog: serve it, then stop listening. */
+    private void takeBacklogThenClose() {
+        try {
+            server.configureBlocking(false);
+            SocketChannel ch;
+            while ((ch = server.accept()) != null) {
+                ch.configureBlocking(true);
+                handle(ch);
+            }
+        } catch (IOException e) {
+            LOG.warn("draining the accept backlog: {}", e.toString());
+        }
+        stopAccepting();
+    }
+
+    /**
+     * Stops taking connections once those already sent are taken. The accepting thread may be
+     * blocked in accept(), so a LOCAL-only connection to ourselves wakes it; it queues behind every
+     * connection the supervisor made before it told us to drain.
+     */
+    void drain() {
+        draining = true;
+        try (SocketChannel wake = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            wake.connect(UnixDomainSocketAddress.of(path));
+            ByteBuffer local = ByteBuffer.wrap(ProxyV2.encodeLocal());
+            while (local.hasRemaining()) {
+                wake.write(local);
+            }
+        } catch (IOException e) {
+            // the listener is already closed (or gone): nothing is left to take
+            LOG.debug("drain wake-up: {}", e.toString());
+            stopAccepting();
         }
     }
 

@@ -1,0 +1,84 @@
+package dev.forkd.supervisor;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The Prometheus metrics, made with the Prometheus Java client. Counters the data path already
+ * keeps (LongAdders) are read at scrape time through callbacks, so the hot path pays nothing extra.
+ */
+final class Metrics implements WorkerPool.PoolEvents {
+    static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+    private static final double NANOS = 1e9;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
+    private final Histogram spawnToReady;
+    private final Histogram queueWait;
+    private final Counter restarts;
+
+    Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers) {
+        counter("forkd_connections_accepted", "Client connections accepted.", stats.accepted::sum);
+        counter("forkd_connections_queued", "Connections that had to wait in the queue for a free worker.", stats.queued::sum);
+        counter("forkd_connections_rejected", "Connections closed because the queue was full.", stats.rejected::sum);
+        counter("forkd_connections_queue_timeouts", "Connections closed after waiting the queue timeout.", stats.queueTimedOut::sum);
+        counter("forkd_connections_redispatched", "Connections sent to another worker because theirs could not be reached.", stats.redispatched::sum);
+        counter("forkd_bytes_in", "Bytes received from clients.", stats.bytesIn::sum);
+        counter("forkd_bytes_out", "Bytes sent to clients.", stats.bytesOut::sum);
+        GaugeWithCallback.builder().name("forkd_connections_active").help("Connections being relayed now.")
+                .callback(cb -> cb.call(dispatcher.active())).register(registry);
+        GaugeWithCallback.builder().name("forkd_connections_waiting").help("Connections in the queue now.")
+                .callback(cb -> cb.call(dispatcher.queued())).register(registry);
+        GaugeWithCallback.builder().name("forkd_workers").help("Worker processes by state.").labelNames("state")
+                .callback(cb -> {
+                    Map<WorkerState, Integer> counts = new EnumMap<>(WorkerState.class);
+                    for (WorkerState s : WorkerState.values()) {
+                        counts.put(s, 0);
+                    }
+                    for (WorkerProcess w : workers.get()) {
+                        counts.merge(w.state, 1, Integer::sum);
+                    }
+                    counts.forEach((s, n) -> cb.call(n, s.name().toLowerCase(Locale.ROOT)));
+                }).register(registry);
+        restarts = Counter.builder().name("forkd_worker_restarts").help("Workers replaced, by reason.")
+                .labelNames("reason").register(registry);
+        for (String reason : new String[] {"crash", "timeout", "recycle", "boot_failure"}) {
+            restarts.labelValues(reason);
+        }
+        spawnToReady = Histogram.builder().name("forkd_worker_spawn_to_ready_seconds")
+                .help("Time from launching a worker JVM to its ready message.")
+                .classicOnly().classicUpperBounds(0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30).register(registry);
+        queueWait = Histogram.builder().name("forkd_queue_wait_seconds")
+                .help("Time connections waited in the queue before a worker took them.")
+                .classicOnly().classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30).register(registry);
+        stats.queueWait.sink = n -> queueWait.observe(n / NANOS);
+    }
+
+    private void counter(String name, String help, Supplier<Long> value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.get())).register(registry);
+    }
+
+    @Override
+    public void spawnedToReady(long nanos) {
+        spawnToReady.observe(nanos / NANOS);
+    }
+
+    @Override
+    public void restarted(String reason) {
+        restarts.labelValues(reason).inc();
+    }
+
+    void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+}
