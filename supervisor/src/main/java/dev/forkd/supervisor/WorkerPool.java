@@ -58,6 +58,7 @@ final class WorkerPool implements ControlServer.Listener {
     private long notBeforeNanos;
     private boolean spawnScheduled;
     private boolean stopping;
+    private boolean rolling;
     private long pingSeq;
 
     /** What the metrics want to hear about. */
@@ -199,27 +200,23 @@ final class WorkerPool implements ControlServer.Listener {
         LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
         w.replaceReason = "recycle";
         reconcile();
-        pairReplacements();
+        pairReplacement(false);
     }
 
-    /** Drains workers that are being replaced once there are enough live ones to take their place. */
-    private void pairReplacements() {
-        while (true) {
-            long readyLive = workers.values().stream().filter(w -> w.state == WorkerState.READY && w.replaceReason == null).count();
-            // fork-per-connection drains at once: its worker exits after its one connection whatever the spares
-            if (readyLive < target && config.model() != Model.FORK_PER_CONNECTION) {
-                break;
-            }
-            WorkerProcess old = workers.values().stream()
+    /**
+     * One for one: each new worker that becomes ready lets the oldest worker waiting for a
+     * replacement drain (fork-per-connection drains at once instead: its worker exits after its
+     * one connection, whatever the spares). Then the next step of a rolling restart, if any.
+     */
+    private void pairReplacement(boolean newWorkerReady) {
+        boolean fpc = config.model() == Model.FORK_PER_CONNECTION;
+        if (newWorkerReady || fpc) {
+            workers.values().stream()
                     .filter(w -> w.state == WorkerState.READY && w.replaceReason != null)
                     .min(java.util.Comparator.comparingInt(w -> w.id))
-                    .orElse(null);
-            if (old == null) {
-                break;
-            }
-            drain(old, old.replaceReason);
+                    .ifPresent(old -> drain(old, old.replaceReason));
         }
-        if (!rollQueue.isEmpty() && workers.values().stream().noneMatch(w -> "reload".equals(w.replaceReason) && w.state == WorkerState.READY)) {
+        if (rolling && workers.values().stream().noneMatch(w -> "reload".equals(w.replaceReason) && w.state == WorkerState.READY)) {
             rollNext();
         }
     }
@@ -251,6 +248,7 @@ final class WorkerPool implements ControlServer.Listener {
                 return;
             }
             rollQueue.clear();
+            rolling = true;
             for (WorkerProcess w : workers.values()) {
                 if (w.state == WorkerState.READY && w.replaceReason == null) {
                     rollQueue.add(w);
@@ -270,6 +268,7 @@ final class WorkerPool implements ControlServer.Listener {
                 return;
             }
         }
+        rolling = false;
         LOG.info("rolling restart complete");
     }
 
@@ -377,7 +376,7 @@ final class WorkerPool implements ControlServer.Listener {
         if (!allReady.isDone() && countIn(WorkerState.READY) >= target) {
             allReady.complete(null);
         }
-        pairReplacements();
+        pairReplacement(true);
     }
 
     @Override

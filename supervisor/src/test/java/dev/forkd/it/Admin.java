@@ -1,0 +1,65 @@
+package dev.forkd.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/** A client for forkd's admin endpoint, found from its log line. */
+final class Admin {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final String base;
+
+    Admin(ForkdProcess forkd) throws InterruptedException {
+        this.base = "http://" + forkd.awaitLine("admin endpoint on http://(\\S+)/status", ForkdProcess.START_TIMEOUT).group(1);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode status() throws IOException, InterruptedException {
+        return JSON.readTree(get("/status").body());
+    }
+
+    /** Polls /status until {@code condition} holds; fails with the last status at the deadline. */
+    JsonNode awaitStatus(Predicate<JsonNode> condition, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last;
+        do {
+            last = status();
+            if (condition.test(last)) {
+                return last;
+            }
+            // a status poll, bounded by the deadline: there is no event to wait on from outside the process
+            TimeUnit.MILLISECONDS.sleep(100);
+        } while (System.nanoTime() < deadline);
+        fail("status did not reach the expected state within " + timeout + ": " + last.toPrettyString());
+        return last;
+    }
+
+    static long countReady(JsonNode status) {
+        long n = 0;
+        for (JsonNode w : status.get("workers")) {
+            if (w.get("state").asText().equals("ready")) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

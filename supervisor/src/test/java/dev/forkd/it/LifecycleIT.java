@@ -1,0 +1,178 @@
+package dev.forkd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.Test;
+
+/** Operating forkd: recycling, rolling restart, scaling, hung workers, fork-per-connection, /status and /metrics. */
+class LifecycleIT {
+
+    @Test
+    void recyclingUnderLoadResetsNoClient() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("recycle", "--workers", "4", "--recycle-after", "3", "--recycle-jitter", "2")) {
+            int port = forkd.port();
+            long started = System.nanoTime();
+            try (Load load = new Load(port, 20)) {
+                assertTrue(load.awaitMore(50, 60_000), "load runs: " + load.failures);
+                long left = TimeUnit.SECONDS.toNanos(10) - (System.nanoTime() - started);
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.sleep(left); // the issue's duration of load, not a synchronisation
+                }
+                load.close();
+                assertTrue(load.failures.isEmpty(), load.failures.size() + " failed: " + load.failures);
+                assertTrue(load.ok.get() >= 50, "served " + load.ok.get());
+            }
+            assertTrue(forkd.countLines("exited after draining \\(recycle") >= 2, forkd.output());
+        }
+    }
+
+    @Test
+    void hupReplacesEveryWorkerUnderLoadWithNoFailure() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("hup", "--workers", "3", "--admin", "127.0.0.1:0")) {
+            int port = forkd.port();
+            Admin admin = new Admin(forkd);
+            Set<Long> before = pids(admin.status());
+            assertEquals(3, before.size());
+            try (Load load = new Load(port, 6)) {
+                assertTrue(load.awaitMore(30, 30_000), "load runs: " + load.failures);
+                forkd.signal("HUP");
+                forkd.awaitLine("rolling restart complete", Duration.ofSeconds(60));
+                assertTrue(load.awaitMore(30, 30_000), "load goes on after the restart: " + load.failures);
+                load.close();
+                assertTrue(load.failures.isEmpty(), load.failures.size() + " failed: " + load.failures);
+            }
+            JsonNode after = admin.awaitStatus(s -> Admin.countReady(s) == 3 && s.get("workers").size() == 3, Duration.ofSeconds(30));
+            Set<Long> now = pids(after);
+            now.retainAll(before);
+            assertTrue(now.isEmpty(), "every worker pid changed; still there: " + now);
+        }
+    }
+
+    @Test
+    void ttinAndTtouChangeTheWorkerCount() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("ttin-ttou", "--workers", "2", "--admin", "127.0.0.1:0")) {
+            forkd.port();
+            Admin admin = new Admin(forkd);
+            forkd.signal("TTIN");
+            admin.awaitStatus(s -> s.get("targetWorkers").asInt() == 3 && Admin.countReady(s) == 3, Duration.ofSeconds(30));
+            forkd.signal("TTOU");
+            forkd.signal("TTOU");
+            JsonNode s = admin.awaitStatus(st -> st.get("targetWorkers").asInt() == 1 && st.get("workers").size() == 1, Duration.ofSeconds(30));
+            assertEquals(1, Admin.countReady(s));
+            assertEquals(200, admin.post("/workers/scale?delta=2").statusCode());
+            admin.awaitStatus(st -> Admin.countReady(st) == 3, Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void statusAndMetricsDescribeTheSupervisor() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("status-metrics", "--workers", "2", "--admin", "127.0.0.1:0")) {
+            int port = forkd.port();
+            Admin admin = new Admin(forkd);
+            JsonNode s = admin.status();
+            assertEquals(forkd.process.pid(), s.get("pid").asLong());
+            assertEquals("prefork", s.get("model").asText());
+            assertEquals("127.0.0.1:" + port, s.get("listen").asText());
+            assertTrue(s.get("uptimeSeconds").isNumber());
+            assertEquals(2, s.get("workers").size());
+            for (JsonNode w : s.get("workers")) {
+                for (String field : List.of("id", "pid", "state", "activeConnections", "connectionsServed", "restarts", "startedAt")) {
+                    assertTrue(w.has(field), "worker has " + field + ": " + w);
+                }
+            }
+
+            Map<String, Double> m0 = PromText.parse(admin.get("/metrics").body());
+            try (Client c = new Client(port)) {
+                assertEquals("HELLO METRICS\n", c.roundTrip("hello metrics\n"));
+                Map<String, Double> during = PromText.parse(admin.get("/metrics").body());
+                assertEquals(1.0, during.get("forkd_connections_active"));
+            }
+            long pid = forkd.readyWorkers().values().iterator().next();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            admin.awaitStatus(st -> st.get("restarts").asInt() == 1 && Admin.countReady(st) == 2, Duration.ofSeconds(30));
+            Map<String, Double> m1 = PromText.parse(admin.get("/metrics").body());
+            assertEquals(m0.get("forkd_connections_accepted_total") + 1, m1.get("forkd_connections_accepted_total"));
+            assertTrue(m1.get("forkd_bytes_in_total") >= m0.get("forkd_bytes_in_total") + 14);
+            assertTrue(m1.get("forkd_bytes_out_total") >= m0.get("forkd_bytes_out_total") + 14);
+            assertEquals(m0.get("forkd_worker_restarts_total{reason=\"crash\"}") + 1, m1.get("forkd_worker_restarts_total{reason=\"crash\"}"));
+            assertEquals(3.0, m1.get("forkd_worker_spawn_to_ready_seconds_count"));
+            assertTrue(m1.containsKey("forkd_queue_wait_seconds_count"));
+            assertEquals(2.0, m1.get("forkd_workers{state=\"ready\"}"));
+
+            assertEquals(405, admin.get("/workers/reload").statusCode());
+            assertEquals(404, admin.get("/nothing").statusCode());
+            assertEquals(400, admin.post("/workers/scale").statusCode());
+            assertEquals(404, admin.post("/workers/999/kill").statusCode());
+        }
+    }
+
+    @Test
+    void aStoppedWorkerIsKilledAndReplaced() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("sigstop", "--workers", "2", "--worker-heartbeat", "200ms", "--worker-timeout", "1s")) {
+            forkd.port();
+            Map.Entry<Integer, Long> victim = forkd.readyWorkers().entrySet().iterator().next();
+            ProcessHandle handle = ProcessHandle.of(victim.getValue()).orElseThrow();
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(victim.getValue())).inheritIO().start();
+            assertEquals(0, stop.waitFor());
+            forkd.awaitLine("worker " + victim.getKey() + " \\(pid " + victim.getValue() + "\\) timed out", Duration.ofSeconds(10));
+            // worker-timeout 1s + TERM→KILL grace 3s, with room for a loaded machine
+            handle.onExit().get(15, TimeUnit.SECONDS);
+            forkd.awaitLine("worker 3 \\(pid \\d+\\) ready", Duration.ofSeconds(60));
+        }
+    }
+
+    @Test
+    void forkPerConnectionGivesEveryClientAFreshWorker() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("fork-per-connection", "--model", "fork-per-connection", "--workers", "2",
+                "--spares", "3", "--log-level", "DEBUG")) {
+            int port = forkd.port();
+            Set<Integer> initial = new HashSet<>(forkd.readyWorkers().keySet());
+            assertEquals(3, initial.size(), "the spares are ready before forkd listens");
+            List<Integer> served = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                try (Client c = new Client(port)) {
+                    assertEquals("CLIENT " + i + "\n", c.roundTrip("client " + i + "\n"));
+                    served.add(workerServing(forkd, c));
+                }
+            }
+            assertEquals(20, new HashSet<>(served).size(), "20 clients, 20 different workers: " + served);
+            assertTrue(initial.contains(served.get(0)), "the first client got a warm spare, not a fresh boot");
+
+            // a crash in one connection does not touch another
+            try (Client a = new Client(port); Client b = new Client(port)) {
+                assertEquals("A\n", a.roundTrip("a\n"));
+                assertEquals("B\n", b.roundTrip("b\n"));
+                int workerOfA = workerServing(forkd, a);
+                Matcher pid = forkd.awaitLine("worker " + workerOfA + " \\(pid (\\d+)\\) ready", Duration.ofSeconds(5));
+                ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow().destroyForcibly();
+                assertTrue(a.endsWithin(Duration.ofSeconds(20)));
+                assertEquals("B AGAIN\n", b.roundTrip("b again\n"));
+            }
+            assertFalse(forkd.output().contains("timed out"), forkd.output());
+        }
+    }
+
+    private static Set<Long> pids(JsonNode status) {
+        Set<Long> pids = new HashSet<>();
+        for (JsonNode w : status.get("workers")) {
+            pids.add(w.get("pid").asLong());
+        }
+        return pids;
+    }
+
+    private static int workerServing(ForkdProcess forkd, Client c) throws InterruptedException {
+        Matcher m = forkd.awaitLine("connection \\d+ from 127\\.0\\.0\\.1:" + c.localPort() + " -> worker (\\d+)", Duration.ofSeconds(10));
+        return Integer.parseInt(m.group(1));
+    }
+}
