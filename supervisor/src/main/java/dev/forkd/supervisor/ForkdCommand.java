@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
             "and is replaced.",
             ""
         },
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServeCommand.class, AdminCommands.Status.class, AdminCommands.Reload.class, AdminCommands.Scale.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Run `forkd serve` to start with the defaults (127.0.0.1:8888, upper-case echo)."})
 final class ForkdCommand implements Runnable {
     @Spec
