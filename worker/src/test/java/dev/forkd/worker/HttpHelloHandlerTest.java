@@ -171,10 +171,17 @@ class HttpHelloHandlerTest {
     }
 
     @Test
-    void http10WithKeepAliveStaysOpen() throws Exception {
-        send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    void http10WithKeepAliveStaysOpenAndSaysSo() throws Exception {
+        // what `ab -k` sends; it keeps the connection only if the response says keep-alive, and
+        // otherwise waits for the server to close it (RFC 9112, C.2.2: HTTP/1.0 persistence is explicit)
+        send("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
         Response r = onlyResponse();
         assertHello(r);
+        assertEquals("keep-alive", r.header("Connection"));
+        assertTrue(c.isOpen());
+
+        send("HEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assertEquals("keep-alive", responses(1).get(1).header("Connection"));
         assertTrue(c.isOpen());
     }
 
