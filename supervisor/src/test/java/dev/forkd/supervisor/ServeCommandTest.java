@@ -1,10 +1,12 @@
 package dev.forkd.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkd.shared.framing.Framing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -69,6 +71,109 @@ class ServeCommandTest {
         assertEquals(64 * 1024, c.bufferSize());
         assertEquals("DEBUG", c.logLevel());
         assertEquals("com.example.Some", c.handler());
+    }
+
+    @Test
+    void protocolDefaults() {
+        ServeConfig c = resolve();
+        assertEquals(Framing.RAW, c.framing());
+        assertEquals(1024 * 1024, c.maxFrame());
+        assertEquals(0, c.fixedSize(), "no record size outside fixed framing");
+        assertEquals(Duration.ofSeconds(90), c.heartbeatTimeout());
+        assertEquals(Duration.ofMinutes(5), c.idleTimeout());
+        assertEquals(ServeConfig.KeepAlive.off(), c.keepAlive());
+        assertFalse(c.keepAlive().enabled());
+        assertNull(c.workerClasspath());
+    }
+
+    @Test
+    void framings() {
+        assertEquals(Framing.RAW, resolve("--framing", "raw").framing());
+        assertEquals(Framing.LINE, resolve("--framing", "line").framing());
+        assertEquals(Framing.LENGTH, resolve("--framing", "length").framing());
+        assertEquals(Framing.LINE, resolve("--framing", "LINE").framing(), "case does not matter");
+        ServeConfig fixed = resolve("--framing", "fixed", "--fixed-size", "16");
+        assertEquals(Framing.FIXED, fixed.framing());
+        assertEquals(16, fixed.fixedSize());
+        assertEquals(1024, resolve("--framing", "fixed", "--fixed-size", "1KiB").fixedSize());
+    }
+
+    @Test
+    void maxFrameTakesASize() {
+        assertEquals(64 * 1024, resolve("--framing", "line", "--max-frame", "64KiB").maxFrame());
+        assertEquals(100, resolve("--framing", "length", "--max-frame", "100").maxFrame());
+    }
+
+    @Test
+    void httpHelloGoesWithRawFraming() {
+        ServeConfig c = resolve("--handler", "http-hello");
+        assertEquals("http-hello", c.handler());
+        assertEquals(Framing.RAW, c.framing());
+        assertEquals("http-hello", resolve("--handler", "http-hello", "--framing", "raw").handler());
+    }
+
+    @Test
+    void timeouts() {
+        ServeConfig c = resolve("--framing", "line", "--heartbeat-timeout", "15s", "--idle-timeout", "1h");
+        assertEquals(Duration.ofSeconds(15), c.heartbeatTimeout());
+        assertEquals(Duration.ofHours(1), c.idleTimeout());
+        assertEquals(Duration.ZERO, resolve("--heartbeat-timeout", "0").heartbeatTimeout(), "0 turns it off");
+        assertEquals(Duration.ZERO, resolve("--idle-timeout", "0s").idleTimeout(), "0 turns it off");
+    }
+
+    @Test
+    void keepAlive() {
+        assertEquals(new ServeConfig.KeepAlive(true, null, null, null), resolve("--keepalive").keepAlive(),
+                "--keepalive alone keeps the system's timings");
+        ServeConfig c = resolve("--keepalive", "--keepalive-idle", "30s", "--keepalive-interval", "5s", "--keepalive-count", "4");
+        assertEquals(new ServeConfig.KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4), c.keepAlive());
+        assertEquals(new ServeConfig.KeepAlive(true, Duration.ofMinutes(2), null, null),
+                resolve("--keepalive", "--keepalive-idle", "2m").keepAlive());
+    }
+
+    @Test
+    void workerClasspathIsPassedThrough() {
+        ServeConfig c = resolve("--handler", "com.example.MyHandler", "--worker-classpath", "/opt/h.jar:/opt/classes");
+        assertEquals("com.example.MyHandler", c.handler());
+        assertEquals("/opt/h.jar:/opt/classes", c.workerClasspath());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "--framing xml",
+        "--framing fixed",
+        "--framing fixed --fixed-size 0",
+        "--framing fixed --fixed-size -8",
+        "--fixed-size 8",
+        "--framing line --fixed-size 8",
+        "--framing length --fixed-size 8",
+        "--max-frame 0",
+        "--max-frame lots",
+        "--handler http-hello --framing line",
+        "--handler http-hello --framing length",
+        "--handler http-hello --framing fixed --fixed-size 8",
+        "--heartbeat-timeout -1s",
+        "--heartbeat-timeout soon",
+        "--idle-timeout 5x",
+        "--keepalive-idle 30s",
+        "--keepalive-interval 5s",
+        "--keepalive-count 4",
+        "--keepalive --keepalive-idle 500ms",
+        "--keepalive --keepalive-interval 0s",
+        "--keepalive --keepalive-count 0",
+        "--keepalive --keepalive-count many",
+    })
+    void badProtocolOptionsAreRejected(String args) {
+        assertThrows(ParameterException.class, () -> resolve(args.split(" ")));
+    }
+
+    @Test
+    void keepAliveTimingsWithoutKeepAliveSayWhy() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = ForkdCommand.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(2, cl.execute("serve", "--keepalive-idle", "30s"));
+        assertTrue(err.toString().contains("go with --keepalive"), err.toString());
     }
 
     @ParameterizedTest

@@ -16,10 +16,13 @@ final class HttpHelloHandler implements Handler {
     static final long MAX_BODY = 1 << 20;
     static final byte[] BODY = "Hello from forkd\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static final byte[] OK_KEEP_ALIVE = response("200 OK", BODY, true, true);
-    private static final byte[] OK_CLOSE = response("200 OK", BODY, false, true);
-    private static final byte[] HEAD_KEEP_ALIVE = response("200 OK", BODY, true, false);
-    private static final byte[] HEAD_CLOSE = response("200 OK", BODY, false, false);
+    private static final byte[] OK_KEEP_ALIVE = response("200 OK", BODY, null, true);
+    private static final byte[] OK_CLOSE = response("200 OK", BODY, "close", true);
+    private static final byte[] HEAD_KEEP_ALIVE = response("200 OK", BODY, null, false);
+    private static final byte[] HEAD_CLOSE = response("200 OK", BODY, "close", false);
+    // an HTTP/1.0 client keeps the connection only when told so (ab -k waits for a close otherwise)
+    private static final byte[] OK_KEEP_ALIVE_10 = response("200 OK", BODY, "keep-alive", true);
+    private static final byte[] HEAD_KEEP_ALIVE_10 = response("200 OK", BODY, "keep-alive", false);
 
     private final byte[] head = new byte[MAX_HEAD];
     private int headLength;
@@ -103,12 +106,12 @@ final class HttpHelloHandler implements Handler {
         }
         bodyToSkip = contentLength;
         if (method.equals("GET")) {
-            c.reply(ByteBuffer.wrap(keepAlive ? OK_KEEP_ALIVE : OK_CLOSE));
+            c.reply(ByteBuffer.wrap(!keepAlive ? OK_CLOSE : http11 ? OK_KEEP_ALIVE : OK_KEEP_ALIVE_10));
         } else if (method.equals("HEAD")) {
-            c.reply(ByteBuffer.wrap(keepAlive ? HEAD_KEEP_ALIVE : HEAD_CLOSE));
+            c.reply(ByteBuffer.wrap(!keepAlive ? HEAD_CLOSE : http11 ? HEAD_KEEP_ALIVE : HEAD_KEEP_ALIVE_10));
         } else {
             byte[] body = "only GET and HEAD are served here\n".getBytes(StandardCharsets.US_ASCII);
-            c.reply(ByteBuffer.wrap(response("405 Method Not Allowed\r\nAllow: GET, HEAD", body, false, true)));
+            c.reply(ByteBuffer.wrap(response("405 Method Not Allowed\r\nAllow: GET, HEAD", body, "close", true)));
             c.close();
             return;
         }
@@ -119,15 +122,16 @@ final class HttpHelloHandler implements Handler {
 
     private static void fail(Connection c, String status) throws Exception {
         byte[] body = (status.substring(4) + "\n").getBytes(StandardCharsets.US_ASCII);
-        c.reply(ByteBuffer.wrap(response(status, body, false, true)));
+        c.reply(ByteBuffer.wrap(response(status, body, "close", true)));
         c.close();
     }
 
-    private static byte[] response(String status, byte[] body, boolean keepAlive, boolean withBody) {
+    /** @param connection the Connection header's value, or null for none (HTTP/1.1's default: keep-alive) */
+    private static byte[] response(String status, byte[] body, String connection, boolean withBody) {
         String headers = "HTTP/1.1 " + status + "\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\n"
                 + "Content-Length: " + body.length + "\r\n"
-                + (keepAlive ? "" : "Connection: close\r\n")
+                + (connection == null ? "" : "Connection: " + connection + "\r\n")
                 + "\r\n";
         byte[] h = headers.getBytes(StandardCharsets.US_ASCII);
         if (!withBody) {

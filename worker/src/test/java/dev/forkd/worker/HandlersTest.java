@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import org.junit.jupiter.api.Test;
 
 class HandlersTest {
 
-    /** Records what the handler replied, consuming the buffer as a real reply does. */
+    /**
+     * Records what the handler replied, consuming the buffer as a real reply does. Like a real
+     * connection, it refuses replies once closed, so a handler that writes after closing fails.
+     */
     static final class RecordingConnection implements Connection {
         final ByteArrayOutputStream replies = new ByteArrayOutputStream();
         boolean open = true;
@@ -32,7 +37,10 @@ class HandlersTest {
         }
 
         @Override
-        public void reply(ByteBuffer message) {
+        public void reply(ByteBuffer message) throws IOException {
+            if (!open) {
+                throw new ClosedChannelException();
+            }
             byte[] b = new byte[message.remaining()];
             message.get(b);
             replies.writeBytes(b);
