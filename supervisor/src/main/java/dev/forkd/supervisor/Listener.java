@@ -37,6 +37,21 @@ final class Listener {
         return new Listener(ch);
     }
 
+    /**
+     * The listening socket a service manager passed as standard input (systemd's
+     * StandardInput=socket, or systemd-socket-activate --inetd), or null when there is none.
+     * Java reads only fd 0, not LISTEN_FDS.
+     */
+    static Listener inherited() throws IOException {
+        java.nio.channels.Channel ch = System.inheritedChannel();
+        if (ch instanceof ServerSocketChannel) {
+            ServerSocketChannel server = (ServerSocketChannel) ch;
+            server.configureBlocking(true);
+            return new Listener(server);
+        }
+        return null;
+    }
+
     InetSocketAddress localAddress() throws IOException {
         return (InetSocketAddress) server.getLocalAddress();
     }

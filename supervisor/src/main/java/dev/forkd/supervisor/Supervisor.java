@@ -37,6 +37,7 @@ final class Supervisor {
     private boolean ready;
     private Dispatcher dispatcher;
     private WorkerPool pool;
+    private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
     Supervisor(ServeConfig config) {
         this.config = config;
@@ -70,7 +71,12 @@ final class Supervisor {
         }
         Listener listener;
         try {
-            listener = Listener.bind(address, config.backlog());
+            listener = Listener.inherited();
+            if (listener != null) {
+                LOG.info("using the listening socket passed on standard input (socket activation); --host and --port are not used");
+            } else {
+                listener = Listener.bind(address, config.backlog());
+            }
         } catch (BindException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("in use")) {
@@ -113,6 +119,11 @@ final class Supervisor {
             @Override
             public void restarted(String reason) {
                 metricsRef[0].restarted(reason);
+            }
+
+            @Override
+            public void reloadComplete() {
+                notifier.ready(systemdStatus());
             }
         };
         WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail, events);
@@ -157,6 +168,10 @@ final class Supervisor {
                 InetSocketAddress bound = listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
                 listener.start(dispatcher);
+                notifier.ready(systemdStatus());
+                if (notifier.enabled()) {
+                    poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
+                }
                 if (admin != null) {
                     admin.start(Addresses.format(bound));
                 }
@@ -166,6 +181,7 @@ final class Supervisor {
             LOG.error("listener failed: {}", e.toString());
             code = ExitCodes.INTERNAL;
         }
+        notifier.stopping();
         listener.close();
         drainIfGraceful();
         setPhase(Phase.STOPPING);
@@ -275,7 +291,23 @@ final class Supervisor {
             return;
         }
         LOG.info("received SIGHUP: replacing every worker, one at a time");
+        notifier.reloading();
         p.reload();
+    }
+
+    /** systemctl status shows this: how many workers serve and how busy they are. */
+    private String systemdStatus() {
+        int ready = 0;
+        int busy = 0;
+        for (WorkerProcess w : pool.snapshot()) {
+            if (w.state == WorkerState.READY) {
+                ready++;
+                if (dispatcher.active(w) > 0) {
+                    busy++;
+                }
+            }
+        }
+        return ready + " workers ready, " + busy + " busy; " + dispatcher.active() + " connections, " + dispatcher.queued() + " queued";
     }
 
     /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */

@@ -68,6 +68,10 @@ final class WorkerPool implements ControlServer.Listener {
         /** crash, timeout, recycle, boot_failure */
         void restarted(String reason);
 
+        /** A rolling restart has replaced every worker. */
+        default void reloadComplete() {
+        }
+
         PoolEvents NONE = new PoolEvents() {
             @Override
             public void spawnedToReady(long nanos) {
@@ -270,6 +274,7 @@ final class WorkerPool implements ControlServer.Listener {
         }
         rolling = false;
         LOG.info("rolling restart complete");
+        events.reloadComplete();
     }
 
     /** TTIN / TTOU and the admin endpoint: change the pool size by {@code delta} (at least one worker stays). */

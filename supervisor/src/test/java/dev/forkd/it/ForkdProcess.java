@@ -73,14 +73,26 @@ final class ForkdProcess implements AutoCloseable {
 
     /** Starts {@code java -jar forkd.jar ARGS}. */
     static ForkdProcess run(String testName, List<String> args) throws IOException {
+        return start(testName, javaJar(args), Map.of());
+    }
+
+    /** {@code java -jar forkd.jar ARGS} as a command line, to run under another program. */
+    static List<String> javaJar(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        return cmd;
+    }
+
+    /** Starts any command whose output is forkd's (e.g. forkd under systemd-socket-activate), with extra environment. */
+    static ForkdProcess start(String testName, List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().remove("XDG_RUNTIME_DIR");
         pb.environment().remove("RUNTIME_DIRECTORY");
+        pb.environment().remove("NOTIFY_SOCKET");
+        pb.environment().putAll(env);
         return new ForkdProcess(pb.start(), Path.of("target", "it-logs", testName + ".log"));
     }
 
