@@ -26,6 +26,7 @@ final class AdminClient {
     }
 
     private final String base;
+    private String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     AdminClient(String address) throws AdminException {
@@ -38,6 +39,18 @@ final class AdminClient {
         this.base = "http://" + (a.getHostString().contains(":") ? "[" + a.getHostString() + "]" : a.getHostString()) + ":" + a.getPort();
     }
 
+    /** Sends the bearer token read from {@code file} with every request (for --admin-token-file). */
+    AdminClient withTokenFile(java.nio.file.Path file) throws AdminException {
+        if (file != null) {
+            try {
+                token = new String(AdminServer.readToken(file), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new AdminException("cannot read the admin token: " + e.getMessage());
+            }
+        }
+        return this;
+    }
+
     JsonNode get(String path) throws AdminException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
@@ -47,6 +60,9 @@ final class AdminClient {
     }
 
     private JsonNode send(HttpRequest.Builder request) throws AdminException, InterruptedException {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
         HttpResponse<String> r;
         try {
             r = http.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());

@@ -15,9 +15,9 @@ final class AdminCommands {
     }
 
     /** Runs {@code body}; an admin failure is one line on stderr and exit 1. */
-    private static int run(CommandSpec spec, String admin, AdminAction body) {
+    private static int run(CommandSpec spec, String admin, java.nio.file.Path tokenFile, AdminAction body) {
         try {
-            return body.run(new AdminClient(admin), spec.commandLine().getOut());
+            return body.run(new AdminClient(admin).withTokenFile(tokenFile), spec.commandLine().getOut());
         } catch (AdminClient.AdminException e) {
             spec.commandLine().getErr().println("forkd " + spec.name() + ": " + e.getMessage());
             return 1;
@@ -41,12 +41,15 @@ final class AdminCommands {
                 description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
         String admin;
 
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
+        java.nio.file.Path tokenFile;
+
         @Option(names = "--json", description = "Print /status as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            return run(spec, admin, (client, out) -> {
+            return run(spec, admin, tokenFile, (client, out) -> {
                 JsonNode s = client.get("/status");
                 if (json) {
                     out.println(s.toPrettyString());
@@ -84,9 +87,12 @@ final class AdminCommands {
                 description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
         String admin;
 
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
+        java.nio.file.Path tokenFile;
+
         @Override
         public Integer call() {
-            return run(spec, admin, (client, out) -> {
+            return run(spec, admin, tokenFile, (client, out) -> {
                 client.post("/workers/reload");
                 out.println("rolling restart started");
                 out.flush();
@@ -105,6 +111,9 @@ final class AdminCommands {
                 description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
         String admin;
 
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
+        java.nio.file.Path tokenFile;
+
         @Parameters(paramLabel = "N|+N|-N", description = "The new worker count, or a change to it.")
         String count;
 
@@ -118,7 +127,7 @@ final class AdminCommands {
             if (!relative && n < 1) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "at least one worker is needed");
             }
-            return run(spec, admin, (client, out) -> {
+            return run(spec, admin, tokenFile, (client, out) -> {
                 int delta = relative ? n : n - client.get("/status").path("targetWorkers").asInt();
                 JsonNode r = client.post("/workers/scale?delta=" + delta);
                 out.println("workers: " + r.path("workers").asInt());

@@ -42,6 +42,7 @@ final class AdminServer {
     private final ServeConfig config;
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
+    private final byte[] token;
 
     AdminServer(InetSocketAddress address, ServeConfig config, WorkerPool pool, Dispatcher dispatcher, DispatchStats stats,
             Metrics metrics) throws IOException {
@@ -51,6 +52,7 @@ final class AdminServer {
         this.dispatcher = dispatcher;
         this.stats = stats;
         this.metrics = metrics;
+        this.token = config.adminTokenFile() == null ? null : readToken(config.adminTokenFile());
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "admin");
             t.setDaemon(true);
@@ -87,6 +89,10 @@ final class AdminServer {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 metrics.write(out);
                 send(ex, 200, Metrics.CONTENT_TYPE, out.toByteArray());
+            } else if (path.startsWith("/workers/") && !authorised(ex)) {
+                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"forkd\"");
+                sendJson(ex, 401, error("this endpoint needs Authorization: Bearer <token from --admin-token-file>"));
+                LOG.warn("admin: refused {} {} from {}: missing or wrong bearer token", method, path, ex.getRemoteAddress());
             } else if (path.equals("/workers/reload")) {
                 requireMethod(ex, method, "POST");
                 pool.reload();
@@ -120,6 +126,27 @@ final class AdminServer {
         }
     }
 
+    /** The token file holds one line; surrounding white space is not part of the token. */
+    static byte[] readToken(java.nio.file.Path file) throws IOException {
+        String t = java.nio.file.Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (t.isEmpty()) {
+            throw new IOException("the admin token file " + file + " is empty");
+        }
+        return t.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private boolean authorised(HttpExchange ex) {
+        if (token == null) {
+            return true;
+        }
+        String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null || !h.startsWith("Bearer ")) {
+            return false;
+        }
+        // constant time, so that the comparison does not tell how much of a guess was right
+        return java.security.MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
     ObjectNode status() {
         ObjectNode root = JSON.createObjectNode();
         root.put("pid", ProcessHandle.current().pid());
@@ -135,6 +162,11 @@ final class AdminServer {
         conns.put("rejected", stats.rejected.sum());
         conns.put("queueTimeouts", stats.queueTimedOut.sum());
         root.put("restarts", pool.restarts());
+        Runtime rt = Runtime.getRuntime();
+        ObjectNode self = root.putObject("supervisor");
+        self.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
+        self.put("heapMaxBytes", rt.maxMemory());
+        self.put("threads", Thread.activeCount());
         ArrayNode list = root.putArray("workers");
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));

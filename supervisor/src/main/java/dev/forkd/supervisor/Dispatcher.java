@@ -101,6 +101,7 @@ final class Dispatcher {
     private final Connector connector;
     private final DispatchStats stats;
     private volatile ExhaustedListener exhaustedListener = t -> { };
+    private volatile java.util.function.Consumer<SocketChannel> dropped = c -> { };
     private int cursor;
     private boolean closed;
 
@@ -203,7 +204,7 @@ final class Dispatcher {
                 if (expired) {
                     timedOut(w);
                 } else if (drop) {
-                    closeQuietly(w.client);
+                    drop(w.client);
                 }
             } else if (w.timeout != null) {
                 w.timeout.cancel(false);
@@ -257,6 +258,7 @@ final class Dispatcher {
             case STARTED:
                 return true;
             case CLIENT_GONE:
+                dropped.accept(w.client);
                 release(s.target);
                 return true;
             default:
@@ -299,7 +301,7 @@ final class Dispatcher {
         if (closed || queue.size() >= queueBound) {
             stats.rejected.increment();
             LOG.warn("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
-            closeQuietly(w.client);
+            drop(w.client);
             return;
         }
         queue.add(w);
@@ -322,7 +324,7 @@ final class Dispatcher {
     private void timedOut(Waiting w) {
         stats.queueTimedOut.increment();
         LOG.warn("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
-        closeQuietly(w.client);
+        drop(w.client);
     }
 
     /** True while the listener may accept: the queue has room, or a slot is free for the next connection. */
@@ -395,7 +397,7 @@ final class Dispatcher {
             if (w.timeout != null) {
                 w.timeout.cancel(false);
             }
-            closeQuietly(w.client);
+            drop(w.client);
         }
     }
 
@@ -405,6 +407,16 @@ final class Dispatcher {
         } catch (IOException e) {
             return "(closed)";
         }
+    }
+
+    /** Told of every client the dispatcher gives up on itself (queue full, queue timeout, closing, client gone). */
+    void onDropped(java.util.function.Consumer<SocketChannel> listener) {
+        this.dropped = listener;
+    }
+
+    private void drop(SocketChannel client) {
+        closeQuietly(client);
+        dropped.accept(client);
     }
 
     static void closeQuietly(SocketChannel ch) {

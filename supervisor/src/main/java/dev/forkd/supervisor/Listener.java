@@ -16,6 +16,9 @@ import org.apache.logging.log4j.Logger;
 final class Listener {
     private static final Logger LOG = LogManager.getLogger(Listener.class);
     private static final long ACCEPT_ERROR_BACKOFF_MS = 100;
+    private static final long ACCEPT_ERROR_LOG_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    private long lastAcceptErrorLogNanos = System.nanoTime() - ACCEPT_ERROR_LOG_INTERVAL_NANOS - 1;
+    private long acceptFailures;
 
     private final ServerSocketChannel server;
     private Thread thread;
@@ -56,17 +59,24 @@ final class Listener {
         return (InetSocketAddress) server.getLocalAddress();
     }
 
-    void start(Dispatcher dispatcher) {
-        thread = new Thread(() -> acceptLoop(dispatcher), "accept");
+    /** @param next where admitted connections go: the dispatcher, or first the PROXY header reader */
+    void start(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+        thread = new Thread(() -> acceptLoop(next, dispatcher, admission), "accept");
         thread.start();
     }
 
-    private void acceptLoop(Dispatcher dispatcher) {
+    private void acceptLoop(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
         while (server.isOpen()) {
             try {
                 dispatcher.awaitRoom();
                 SocketChannel ch = server.accept();
-                dispatcher.submit(ch);
+                if (acceptFailures > 0) {
+                    LOG.info("accepting again after {} failed attempt(s)", acceptFailures);
+                    acceptFailures = 0;
+                }
+                if (admission.admit(ch)) {
+                    next.accept(ch);
+                }
             } catch (ClosedChannelException e) {
                 break;
             } catch (InterruptedException e) {
@@ -74,7 +84,13 @@ final class Listener {
                 break;
             } catch (IOException e) {
                 // EMFILE and kin: back off instead of spinning; accepting resumes when the cause clears
-                LOG.error("accept failed: {}; retrying in {} ms", e.toString(), ACCEPT_ERROR_BACKOFF_MS);
+                acceptFailures++;
+                long now = System.nanoTime();
+                if (now - lastAcceptErrorLogNanos > ACCEPT_ERROR_LOG_INTERVAL_NANOS) {
+                    lastAcceptErrorLogNanos = now;
+                    LOG.error("accept failed: {}; backing off {} ms between attempts (logged once per {} s)", e.toString(),
+                            ACCEPT_ERROR_BACKOFF_MS, java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(ACCEPT_ERROR_LOG_INTERVAL_NANOS));
+                }
                 try {
                     Thread.sleep(ACCEPT_ERROR_BACKOFF_MS);
                 } catch (InterruptedException ie) {

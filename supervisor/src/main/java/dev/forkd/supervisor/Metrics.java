@@ -27,7 +27,12 @@ final class Metrics implements WorkerPool.PoolEvents {
     private final Histogram queueWait;
     private final Counter restarts;
 
-    Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers) {
+    Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers, Admission admission) {
+        CounterWithCallback.builder().name("forkd_connections_limited").help("Connections closed at once for a connection limit.")
+                .labelNames("limit").callback(cb -> {
+                    cb.call(admission.refusedGlobal.sum(), "max_connections");
+                    cb.call(admission.refusedPerIp.sum(), "max_per_ip");
+                }).register(registry);
         counter("forkd_connections_accepted", "Client connections accepted.", stats.accepted::sum);
         counter("forkd_connections_queued", "Connections that had to wait in the queue for a free worker.", stats.queued::sum);
         counter("forkd_connections_rejected", "Connections closed because the queue was full.", stats.rejected::sum);

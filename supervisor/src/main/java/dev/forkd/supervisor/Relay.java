@@ -31,6 +31,7 @@ final class Relay implements Dispatcher.Connector {
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong(1);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
 
     Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
             RelayedConnection.Events events) throws IOException {
@@ -53,13 +54,27 @@ final class Relay implements Dispatcher.Connector {
         }
     }
 
+    /** --accept-proxy: what the upstream proxy said about this client, used when it is relayed. */
+    void remember(SocketChannel client, ProxiedClient info) {
+        proxied.put(client, info);
+    }
+
+    void forget(SocketChannel client) {
+        proxied.remove(client);
+    }
+
     @Override
     public Dispatcher.OpenResult open(Dispatcher.Target target, SocketChannel client) {
         InetSocketAddress remote;
         InetSocketAddress local;
+        ProxiedClient upstream = proxied.get(client);
         try {
             remote = (InetSocketAddress) client.getRemoteAddress();
             local = (InetSocketAddress) client.getLocalAddress();
+            if (upstream != null && upstream.source() != null) {
+                remote = upstream.source();
+                local = upstream.destination();
+            }
         } catch (IOException e) {
             Dispatcher.closeQuietly(client);
             return Dispatcher.OpenResult.CLIENT_GONE;
@@ -68,9 +83,16 @@ final class Relay implements Dispatcher.Connector {
             Dispatcher.closeQuietly(client);
             return Dispatcher.OpenResult.CLIENT_GONE;
         }
-        SocketChannel worker = null;
+        SocketChannel worker;
         try {
             worker = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            // our own failure (EMFILE), not the worker's: blaming the worker would take it out of service
+            LOG.warn("cannot open a stream to a worker ({}); closing the connection from {}", e.toString(), Addresses.format(remote));
+            Dispatcher.closeQuietly(client);
+            return Dispatcher.OpenResult.CLIENT_GONE;
+        }
+        try {
             worker.connect(UnixDomainSocketAddress.of(target.socket()));
             ByteBuffer header = ByteBuffer.wrap(ProxyV2.encode(remote, local));
             while (header.hasRemaining()) {
@@ -78,14 +100,13 @@ final class Relay implements Dispatcher.Connector {
             }
         } catch (IOException e) {
             LOG.debug("stream to worker {} failed: {}", target.id(), e.toString());
-            if (worker != null) {
-                Dispatcher.closeQuietly(worker);
-            }
+            Dispatcher.closeQuietly(worker);
             return Dispatcher.OpenResult.WORKER_UNREACHABLE;
         }
         socketOptions.apply(client);
+        proxied.remove(client);
         RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
-                bufferSize, stats, events);
+                bufferSize, upstream == null ? null : upstream.leftover(), stats, events);
         live.add(c);
         LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];

@@ -26,7 +26,7 @@ final class RelayedConnection {
     final long id;
     final String clientLabel;
     final Dispatcher.Target target;
-    private final SocketChannel client;
+    final SocketChannel client;
     private final SocketChannel worker;
     private final ByteBuffer up;   // client → worker, kept in fill mode
     private final ByteBuffer down; // worker → client, kept in fill mode
@@ -43,14 +43,20 @@ final class RelayedConnection {
     private boolean workerEndedFirst;
     volatile long lastActivityNanos = System.nanoTime();
 
+    /** @param early client bytes read before relaying began (after an upstream PROXY header), sent first; may be null */
     RelayedConnection(long id, String clientLabel, Dispatcher.Target target, SocketChannel client, SocketChannel worker,
-            int bufferSize, DispatchStats stats, Events events) {
+            int bufferSize, ByteBuffer early, DispatchStats stats, Events events) {
         this.id = id;
         this.clientLabel = clientLabel;
         this.target = target;
         this.client = client;
         this.worker = worker;
-        this.up = ByteBuffer.allocateDirect(bufferSize);
+        int earlyBytes = early == null ? 0 : early.remaining();
+        this.up = ByteBuffer.allocateDirect(Math.max(bufferSize, earlyBytes));
+        if (earlyBytes > 0) {
+            up.put(early);
+            stats.bytesIn.add(earlyBytes);
+        }
         this.down = ByteBuffer.allocateDirect(bufferSize);
         this.stats = stats;
         this.events = events;

@@ -124,6 +124,22 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve /status, /metrics and the /workers endpoints there (off by default), e.g. 127.0.0.1:9901.")
     String admin;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "Connections (relayed and queued) at once; more are closed at once. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Option(names = "--max-per-ip", paramLabel = "N", defaultValue = "0",
+            description = "Connections at once from one client address; 0 = no limit. Default: ${DEFAULT-VALUE}.")
+    int maxPerIp;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "The admin endpoint's POST requests need `Authorization: Bearer <token>`, the token read from this file.")
+    Path adminTokenFile;
+
+    @Option(names = "--accept-proxy",
+            description = "Each client connection starts with a PROXY protocol v1 or v2 header (from HAProxy, nginx, a cloud load balancer); the address in it is the client's.")
+    boolean acceptProxy;
+
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
             description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
     int bufferSize;
@@ -207,6 +223,9 @@ final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--admin: " + e.getMessage());
             }
         }
+        require(maxConnections >= 1, "--max-connections must be at least 1, not " + maxConnections);
+        require(maxPerIp >= 0, "--max-per-ip must be 0 (no limit) or more, not " + maxPerIp);
+        require(adminTokenFile == null || admin != null, "--admin-token-file goes with --admin");
         require(maxFrame >= 1, "--max-frame must be at least 1 byte");
         require(framing != Framing.FIXED || fixedSize != null, "--framing fixed needs --fixed-size");
         require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
@@ -223,7 +242,8 @@ final class ServeCommand implements Callable<Integer> {
                 gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
                 framing, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),
-                workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions));
+                workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions),
+                maxConnections, maxPerIp, adminTokenFile, acceptProxy);
     }
 
     private void require(boolean ok, String message) {

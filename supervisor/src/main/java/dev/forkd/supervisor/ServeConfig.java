@@ -34,7 +34,11 @@ record ServeConfig(
         long recycleJitter,
         int spares,
         java.net.InetSocketAddress admin,
-        java.util.List<String> workerJvmOptions) {
+        java.util.List<String> workerJvmOptions,
+        int maxConnections,
+        int maxPerIp,
+        java.nio.file.Path adminTokenFile,
+        boolean acceptProxy) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     int poolTarget() {

@@ -6,7 +6,9 @@ import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
@@ -94,11 +96,13 @@ final class Supervisor {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         ScheduledExecutorService poolThread = Executors.newSingleThreadScheduledExecutor(daemon("pool"));
         DispatchStats stats = new DispatchStats();
+        Admission admission = new Admission(config.maxConnections(), config.maxPerIp());
         WorkerPool[] poolRef = new WorkerPool[1];
         Relay relay;
         try {
             relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(),
                     new ClientSocketOptions(config.keepAlive()), stats, (c, workerFirst) -> {
+                admission.release(c.client);
                 dispatcher.release(c.target);
                 poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerFirst);
             });
@@ -108,6 +112,32 @@ final class Supervisor {
             return ExitCodes.INTERNAL;
         }
         dispatcher = new Dispatcher(config.queueBound(), config.queueTimeout(), timer, relay, stats);
+        dispatcher.onDropped(c -> {
+            admission.release(c);
+            relay.forget(c);
+        });
+        ProxyHeaderReader proxyReader = null;
+        if (config.acceptProxy()) {
+            try {
+                proxyReader = new ProxyHeaderReader(Duration.ofSeconds(10), new ProxyHeaderReader.Sink() {
+                    @Override
+                    public void accepted(SocketChannel client, ProxiedClient info) {
+                        relay.remember(client, info);
+                        dispatcher.submit(client);
+                    }
+
+                    @Override
+                    public void rejected(SocketChannel client) {
+                        admission.release(client);
+                    }
+                });
+                proxyReader.start();
+            } catch (IOException e) {
+                LOG.error("cannot open a selector: {}", e.toString());
+                listener.close();
+                return ExitCodes.INTERNAL;
+            }
+        }
         Path controlSocket = RuntimeDirs.controlSocket(dir);
         Metrics[] metricsRef = new Metrics[1];
         WorkerPool.PoolEvents events = new WorkerPool.PoolEvents() {
@@ -128,14 +158,14 @@ final class Supervisor {
         };
         WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;
-        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot);
+        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, admission);
         AdminServer admin = null;
         if (config.admin() != null) {
             try {
                 admin = new AdminServer(config.admin(), config, pool, dispatcher, stats, metricsRef[0]);
             } catch (IOException e) {
                 LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
-                        e instanceof BindException ? "address already in use" : e.toString());
+                        e instanceof BindException ? "address already in use" : e.getMessage());
                 listener.close();
                 return ExitCodes.CONFIG;
             }
@@ -167,7 +197,8 @@ final class Supervisor {
             if (awaitReady()) {
                 InetSocketAddress bound = listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
-                listener.start(dispatcher);
+                ProxyHeaderReader reader = proxyReader;
+                listener.start(reader == null ? dispatcher::submit : reader::submit, dispatcher, admission);
                 notifier.ready(systemdStatus());
                 if (notifier.enabled()) {
                     poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
@@ -188,6 +219,9 @@ final class Supervisor {
         dispatcher.close();
         pool.stopAll();
         relay.shutdown();
+        if (proxyReader != null) {
+            proxyReader.close();
+        }
         control.close();
         if (admin != null) {
             admin.stop();

@@ -98,8 +98,14 @@ final class WorkerServer {
                 if (!server.isOpen()) {
                     break;
                 }
-                // EMFILE and the like: this worker cannot take connections now; the supervisor will redispatch
-                LOG.error("accept failed: {}", e.toString());
+                // EMFILE and the like: back off rather than spin; the connection waits in the backlog meanwhile
+                LOG.error("accept failed: {}; retrying in 100 ms", e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
                 continue;
             }
             handle(ch);
