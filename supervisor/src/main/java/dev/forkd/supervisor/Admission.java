@@ -19,7 +19,6 @@ import org.apache.logging.log4j.Logger;
  */
 final class Admission {
     private static final Logger LOG = LogManager.getLogger(Admission.class);
-    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int maxConnections;
     private final int maxPerIp;
@@ -27,8 +26,7 @@ final class Admission {
     private final Map<InetAddress, Integer> perIp = new HashMap<>();
     final LongAdder refusedGlobal = new LongAdder();
     final LongAdder refusedPerIp = new LongAdder();
-    private long lastLogNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
-    private long suppressed;
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
 
     /** @param maxPerIp 0 for no per-address limit */
     Admission(int maxConnections, int maxPerIp) {
@@ -77,16 +75,8 @@ final class Admission {
         return admitted.size();
     }
 
-    private synchronized void logRefusal(String refusal) {
-        long now = System.nanoTime();
-        if (now - lastLogNanos < LOG_INTERVAL_NANOS) {
-            suppressed++;
-            return;
-        }
-        LOG.warn("closed a new connection at {}{}", refusal,
-                suppressed > 0 ? " (and " + suppressed + " more since the last such line)" : "");
-        lastLogNanos = now;
-        suppressed = 0;
+    private void logRefusal(String refusal) {
+        refusals.log("closed a new connection at {}", refusal);
     }
 
     private static InetAddress address(SocketChannel ch) {

@@ -16,8 +16,8 @@ import org.apache.logging.log4j.Logger;
 final class Listener {
     private static final Logger LOG = LogManager.getLogger(Listener.class);
     private static final long ACCEPT_ERROR_BACKOFF_MS = 100;
-    private static final long ACCEPT_ERROR_LOG_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-    private long lastAcceptErrorLogNanos = System.nanoTime() - ACCEPT_ERROR_LOG_INTERVAL_NANOS - 1;
+    private final RateLimitedLog acceptErrors = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.ERROR, 10,
+            java.util.concurrent.TimeUnit.SECONDS);
     private long acceptFailures;
 
     private final ServerSocketChannel server;
@@ -85,12 +85,7 @@ final class Listener {
             } catch (IOException e) {
                 // EMFILE and kin: back off instead of spinning; accepting resumes when the cause clears
                 acceptFailures++;
-                long now = System.nanoTime();
-                if (now - lastAcceptErrorLogNanos > ACCEPT_ERROR_LOG_INTERVAL_NANOS) {
-                    lastAcceptErrorLogNanos = now;
-                    LOG.error("accept failed: {}; backing off {} ms between attempts (logged once per {} s)", e.toString(),
-                            ACCEPT_ERROR_BACKOFF_MS, java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(ACCEPT_ERROR_LOG_INTERVAL_NANOS));
-                }
+                acceptErrors.log("accept failed: {}; backing off {} ms between attempts", e.toString(), ACCEPT_ERROR_BACKOFF_MS);
                 try {
                     Thread.sleep(ACCEPT_ERROR_BACKOFF_MS);
                 } catch (InterruptedException ie) {

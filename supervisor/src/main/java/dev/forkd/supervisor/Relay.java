@@ -30,6 +30,8 @@ final class Relay implements Dispatcher.Connector {
     private final RelayedConnection.Events events;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong(1);
+    private final RateLimitedLog openFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10,
+            java.util.concurrent.TimeUnit.SECONDS);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
     private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
 
@@ -42,9 +44,17 @@ final class Relay implements Dispatcher.Connector {
         this.socketOptions = socketOptions;
         this.bufferSize = bufferSize;
         this.stats = stats;
-        this.events = (c, workerFirst) -> {
-            live.remove(c);
-            events.onClosed(c, workerFirst);
+        this.events = new RelayedConnection.Events() {
+            @Override
+            public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
+                events.onWorkerDone(c, workerEndedFirst);
+            }
+
+            @Override
+            public void onClosed(RelayedConnection c) {
+                live.remove(c);
+                events.onClosed(c);
+            }
         };
     }
 
@@ -88,7 +98,7 @@ final class Relay implements Dispatcher.Connector {
             worker = SocketChannel.open(StandardProtocolFamily.UNIX);
         } catch (IOException e) {
             // our own failure (EMFILE), not the worker's: blaming the worker would take it out of service
-            LOG.warn("cannot open a stream to a worker ({}); closing the connection from {}", e.toString(), Addresses.format(remote));
+            openFailures.log("cannot open a stream to a worker ({}); closing the connection from {}", e.toString(), Addresses.format(remote));
             Dispatcher.closeQuietly(client);
             return Dispatcher.OpenResult.CLIENT_GONE;
         }

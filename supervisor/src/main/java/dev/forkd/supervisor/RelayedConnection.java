@@ -20,7 +20,14 @@ final class RelayedConnection {
 
     /** Told once, when the connection is over. */
     interface Events {
-        void onClosed(RelayedConnection c, boolean workerEndedFirst);
+        /**
+         * The worker is done with this connection (its side ended, or the connection closed): its
+         * slot is free. Told once, possibly before the client side has finished.
+         */
+        void onWorkerDone(RelayedConnection c, boolean workerEndedFirst);
+
+        /** The connection is closed on both sides. Told once, after onWorkerDone. */
+        void onClosed(RelayedConnection c);
     }
 
     final long id;
@@ -41,6 +48,7 @@ final class RelayedConnection {
     private boolean abortAfterFlush;
     private boolean closed;
     private boolean workerEndedFirst;
+    private boolean workerDoneTold;
     volatile long lastActivityNanos = System.nanoTime();
 
     /** @param early client bytes read before relaying began (after an upstream PROXY header), sent first; may be null */
@@ -127,6 +135,8 @@ final class RelayedConnection {
             if (n < 0) {
                 workerEof = true;
                 workerEndedFirst = !clientEof;
+                // the worker closed its end: it serves the next client now, even while ours finishes
+                tellWorkerDone();
             } else if (n > 0) {
                 flushDown();
             }
@@ -245,7 +255,15 @@ final class RelayedConnection {
         }
         Dispatcher.closeQuietly(client);
         Dispatcher.closeQuietly(worker);
-        events.onClosed(this, workerEndedFirst);
+        tellWorkerDone();
+        events.onClosed(this);
+    }
+
+    private void tellWorkerDone() {
+        if (!workerDoneTold) {
+            workerDoneTold = true;
+            events.onWorkerDone(this, workerEndedFirst);
+        }
     }
 
     boolean isClosed() {

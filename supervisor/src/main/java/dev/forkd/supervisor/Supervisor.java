@@ -101,11 +101,18 @@ final class Supervisor {
         Relay relay;
         try {
             relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(),
-                    new ClientSocketOptions(config.keepAlive()), stats, (c, workerFirst) -> {
-                admission.release(c.client);
-                dispatcher.release(c.target);
-                poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerFirst);
-            });
+                    new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
+                        @Override
+                        public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
+                            dispatcher.release(c.target);
+                            poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerEndedFirst);
+                        }
+
+                        @Override
+                        public void onClosed(RelayedConnection c) {
+                            admission.release(c.client);
+                        }
+                    });
         } catch (IOException e) {
             LOG.error("cannot open a selector: {}", e.toString());
             listener.close();

@@ -20,10 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,7 +169,7 @@ class ProtocolIT {
 
     @Test
     void userHandlerFromAJarBuiltHere(@TempDir Path tmp) throws Exception {
-        Path jar = buildHandlerJar(tmp, "com.example.Shout",
+        Path jar = HandlerJars.build(tmp, "com.example.Shout",
                 "package com.example;\n"
                         + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
                         + "public class Shout implements Handler {\n"
@@ -193,30 +189,12 @@ class ProtocolIT {
 
     @Test
     void aClassThatIsNotAHandlerIsABootFailure(@TempDir Path tmp) throws Exception {
-        Path jar = buildHandlerJar(tmp, "com.example.NotAHandler", "package com.example;\npublic class NotAHandler {}\n");
+        Path jar = HandlerJars.build(tmp, "com.example.NotAHandler", "package com.example;\npublic class NotAHandler {}\n");
         try (ForkdProcess forkd = ForkdProcess.serve("not-a-handler", "--workers", "2",
                 "--handler", "com.example.NotAHandler", "--worker-classpath", jar.toString())) {
             assertEquals(3, forkd.awaitExit(Duration.ofSeconds(60)));
             assertTrue(forkd.output().contains("does not implement dev.forkd.worker.Handler"), forkd.output());
         }
-    }
-
-    private static Path buildHandlerJar(Path dir, String className, String source) throws IOException {
-        Path src = dir.resolve("src").resolve(className.replace('.', '/') + ".java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, source);
-        Path classes = Files.createDirectories(dir.resolve("classes"));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        int rc = javac.run(null, null, null, "-d", classes.toString(), "-cp", ForkdProcess.jar().toString(), src.toString());
-        assertEquals(0, rc, "the test handler compiles");
-        Path jar = dir.resolve("handler.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            String entry = className.replace('.', '/') + ".class";
-            out.putNextEntry(new JarEntry(entry));
-            out.write(Files.readAllBytes(classes.resolve(entry)));
-            out.closeEntry();
-        }
-        return jar;
     }
 
     private static byte[] lengthFrame(String s) {
