@@ -34,7 +34,9 @@ record ServeConfig(
         long recycleJitter,
         int spares,
         java.net.InetSocketAddress admin,
-        java.util.List<String> workerJvmOptions) {
+        java.util.List<String> workerJvmOptions,
+        // --enable-chaos: passed on to the workers, which refuse the chaos handler without it
+        boolean enableChaos) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     int poolTarget() {
