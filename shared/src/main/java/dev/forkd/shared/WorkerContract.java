@@ -18,9 +18,14 @@ public final class WorkerContract {
     public static final String OPT_FIXED_SIZE = "--fixed-size";
     public static final String OPT_HEARTBEAT_TIMEOUT_MS = "--heartbeat-timeout-ms";
     public static final String OPT_WORKER_CLASSPATH = "--worker-classpath";
+    /** Without it a worker refuses the {@code chaos} handler, whose commands let any client crash it. */
+    public static final String OPT_ENABLE_CHAOS = "--enable-chaos";
+
+    /** The handler whose commands crash, hang, exit or exhaust the worker; needs {@link #OPT_ENABLE_CHAOS}. */
+    public static final String CHAOS_HANDLER = "chaos";
 
     /** The built-in handlers; any other name containing a dot is a user class. */
-    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello"};
+    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello", CHAOS_HANDLER};
 
     private WorkerContract() {
     }

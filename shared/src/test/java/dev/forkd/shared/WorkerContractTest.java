@@ -19,6 +19,7 @@ class WorkerContractTest {
             assertFalse(WorkerContract.looksLikeClassName(h), "a built-in name must not read as a class: " + h);
         }
         assertTrue(WorkerContract.isBuiltInHandler("upper"));
+        assertTrue(WorkerContract.isBuiltInHandler(WorkerContract.CHAOS_HANDLER));
         assertFalse(WorkerContract.isBuiltInHandler("Upper"));
         assertFalse(WorkerContract.isBuiltInHandler("cat"));
         assertFalse(WorkerContract.isBuiltInHandler(""));

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 @Command(name = "serve",
@@ -63,8 +64,12 @@ final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
+
+    @Option(names = "--enable-chaos",
+            description = "Allow --handler chaos, whose commands let any client crash, hang, exit or exhaust workers: for crash-isolation experiments, never for service. Off by default.")
+    boolean enableChaos;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
             description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records). Default: ${DEFAULT-VALUE}.")
@@ -226,11 +231,17 @@ final class ServeCommand implements Callable<Integer> {
         require(maxConnections >= 1, "--max-connections must be at least 1, not " + maxConnections);
         require(maxPerIp >= 0, "--max-per-ip must be 0 (no limit) or more, not " + maxPerIp);
         require(adminTokenFile == null || admin != null, "--admin-token-file goes with --admin");
+        boolean chaos = handler.equals(WorkerContract.CHAOS_HANDLER);
+        require(!chaos || enableChaos, "--handler chaos needs --enable-chaos: it lets any client crash workers");
+        // chaos reads one command per line: line framing unless the user asked for another, which is refused
+        Framing f = chaos && !given("--framing") ? Framing.LINE : framing;
+        require(!chaos || f == Framing.LINE,
+                "--handler chaos reads one command per line: use --framing line (or leave --framing out), not " + f.name().toLowerCase(Locale.ROOT));
         require(maxFrame >= 1, "--max-frame must be at least 1 byte");
-        require(framing != Framing.FIXED || fixedSize != null, "--framing fixed needs --fixed-size");
+        require(f != Framing.FIXED || fixedSize != null, "--framing fixed needs --fixed-size");
         require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
-        require(fixedSize == null || framing == Framing.FIXED, "--fixed-size goes with --framing fixed");
-        require(!handler.equals("http-hello") || framing == Framing.RAW, "--handler http-hello speaks HTTP itself: use --framing raw");
+        require(fixedSize == null || f == Framing.FIXED, "--fixed-size goes with --framing fixed");
+        require(!handler.equals("http-hello") || f == Framing.RAW, "--handler http-hello speaks HTTP itself: use --framing raw");
         require(keepalive || (keepaliveIdle == null && keepaliveInterval == null && keepaliveCount == null),
                 "--keepalive-idle, --keepalive-interval and --keepalive-count go with --keepalive");
         require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
@@ -240,10 +251,16 @@ final class ServeCommand implements Callable<Integer> {
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
         return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
                 gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
-                framing, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
+                f, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),
                 workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions),
-                maxConnections, maxPerIp, adminTokenFile, acceptProxy);
+                maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos);
+    }
+
+    /** Whether the command line named {@code option}, as opposed to leaving it at its default. */
+    private boolean given(String option) {
+        ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
     }
 
     private void require(boolean ok, String message) {

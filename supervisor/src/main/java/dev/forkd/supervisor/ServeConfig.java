@@ -38,7 +38,9 @@ record ServeConfig(
         int maxConnections,
         int maxPerIp,
         java.nio.file.Path adminTokenFile,
-        boolean acceptProxy) {
+        boolean acceptProxy,
+        // --enable-chaos: passed on to the workers, which refuse the chaos handler without it
+        boolean enableChaos) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     int poolTarget() {

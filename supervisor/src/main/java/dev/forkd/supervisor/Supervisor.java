@@ -191,6 +191,9 @@ final class Supervisor {
         LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}, framing {}; runtime directory {}",
                 version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(),
                 config.framing().name().toLowerCase(java.util.Locale.ROOT), dir);
+        if (config.enableChaos() && config.handler().equals(dev.forkd.shared.WorkerContract.CHAOS_HANDLER)) {
+            LOG.warn("chaos enabled (--enable-chaos): any client may crash, hang or exhaust the workers; for experiments only");
+        }
         pool.allReady().thenRun(() -> {
             synchronized (lock) {
                 ready = true;

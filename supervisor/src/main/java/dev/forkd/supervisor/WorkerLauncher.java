@@ -76,6 +76,9 @@ final class WorkerLauncher {
         if (config.workerClasspath() != null) {
             cmd.addArgument(WorkerContract.OPT_WORKER_CLASSPATH, false).addArgument(config.workerClasspath(), false);
         }
+        if (config.enableChaos()) {
+            cmd.addArgument(WorkerContract.OPT_ENABLE_CHAOS, false);
+        }
         if (config.model().threaded) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
         }

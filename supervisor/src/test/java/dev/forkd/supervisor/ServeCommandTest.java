@@ -40,6 +40,39 @@ class ServeCommandTest {
         assertEquals(Duration.ofSeconds(30), c.gracefulTimeout());
         assertEquals("INFO", c.logLevel());
         assertNull(c.runtimeDir());
+        assertEquals(Framing.RAW, c.framing());
+        assertFalse(c.enableChaos());
+    }
+
+    @Test
+    void chaosNeedsEnableChaos() {
+        ParameterException e = assertThrows(ParameterException.class, () -> resolve("--handler", "chaos"));
+        assertEquals("--handler chaos needs --enable-chaos: it lets any client crash workers", e.getMessage());
+    }
+
+    @Test
+    void chaosPicksLineFramingUnlessToldOtherwise() {
+        ServeConfig c = resolve("--handler", "chaos", "--enable-chaos");
+        assertTrue(c.enableChaos());
+        assertEquals("chaos", c.handler());
+        assertEquals(Framing.LINE, c.framing());
+        assertEquals(Framing.LINE, resolve("--handler", "chaos", "--enable-chaos", "--framing", "line").framing());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"raw", "length", "fixed"})
+    void chaosRefusesAnyOtherFramingEvenTheDefaultNamedExplicitly(String framing) {
+        ParameterException e = assertThrows(ParameterException.class,
+                () -> resolve("--handler", "chaos", "--enable-chaos", "--framing", framing, "--fixed-size", "8"));
+        assertTrue(e.getMessage().startsWith("--handler chaos reads one command per line: use --framing line"), e.getMessage());
+    }
+
+    @Test
+    void enableChaosAloneChangesNothingElse() {
+        ServeConfig c = resolve("--enable-chaos");
+        assertTrue(c.enableChaos());
+        assertEquals("upper", c.handler());
+        assertEquals(Framing.RAW, c.framing());
     }
 
     @Test
@@ -202,6 +235,15 @@ class ServeCommandTest {
         cl.setErr(new PrintWriter(err));
         assertEquals(2, cl.execute("serve", "--workers", "-1"));
         assertTrue(err.toString().contains("--workers must be at least 1"), err.toString());
+    }
+
+    @Test
+    void chaosWithoutEnableChaosExitsWithTwoAndSaysWhy() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = ForkdCommand.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(2, cl.execute("serve", "--handler", "chaos"));
+        assertTrue(err.toString().contains("--handler chaos needs --enable-chaos: it lets any client crash workers"), err.toString());
     }
 
     @Test

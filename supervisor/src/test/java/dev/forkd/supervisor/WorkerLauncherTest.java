@@ -103,4 +103,14 @@ class WorkerLauncherTest {
         assertEquals("/opt/my handler.jar:/opt/classes", valueOf(args, "--worker-classpath"),
                 "one argument, spaces and all: no shell in between");
     }
+
+    @Test
+    void chaosIsPassedOnOnlyWhenEnabled() {
+        List<String> chaos = commandLine("--handler", "chaos", "--enable-chaos");
+        assertEquals("chaos", valueOf(chaos, "--handler"));
+        assertEquals("line", valueOf(chaos, "--framing"), "chaos commands are lines");
+        assertEquals(1, chaos.stream().filter(WorkerContract.OPT_ENABLE_CHAOS::equals).count(), chaos.toString());
+        assertTrue(chaos.indexOf(WorkerContract.OPT_ENABLE_CHAOS) > chaos.indexOf(WorkerContract.MAIN_CLASS), "a worker option");
+        assertFalse(commandLine().contains(WorkerContract.OPT_ENABLE_CHAOS), "off by default");
+    }
 }

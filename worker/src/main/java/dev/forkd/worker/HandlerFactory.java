@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.shared.WorkerContract;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.util.function.Supplier;
@@ -9,7 +10,13 @@ final class HandlerFactory {
     private HandlerFactory() {
     }
 
+    /** As {@link #forName(String, ClassLoader, boolean)} with chaos disabled. */
     static Supplier<Handler> forName(String name, ClassLoader loader) throws BootException {
+        return forName(name, loader, false);
+    }
+
+    /** {@code chaosEnabled}: whether the worker was started with {@code --enable-chaos}, without which "chaos" is refused. */
+    static Supplier<Handler> forName(String name, ClassLoader loader, boolean chaosEnabled) throws BootException {
         switch (name) {
             case "upper":
                 return UpperHandler::new;
@@ -19,6 +26,12 @@ final class HandlerFactory {
                 return ReverseHandler::new;
             case "http-hello":
                 return HttpHelloHandler::new;
+            case WorkerContract.CHAOS_HANDLER:
+                if (!chaosEnabled) {
+                    throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS
+                            + ": it lets any client crash, hang or exhaust this worker");
+                }
+                return ChaosHandler::new;
             default:
                 return userHandler(name, loader);
         }

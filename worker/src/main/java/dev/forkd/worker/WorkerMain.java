@@ -33,8 +33,12 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--control", required = true, description = "The supervisor's control socket.")
     Path control;
 
-    @Option(names = "--handler", defaultValue = "upper", description = "upper, echo, reverse, or a class implementing dev.forkd.worker.Handler.")
+    @Option(names = "--handler", defaultValue = "upper",
+            description = "upper, echo, reverse, http-hello, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler.")
     String handler;
+
+    @Option(names = "--enable-chaos", description = "Allow the chaos handler, whose commands crash, hang or exhaust this worker.")
+    boolean enableChaos;
 
     @Option(names = "--threaded", description = "A thread per connection (the threaded model).")
     boolean threaded;
@@ -68,7 +72,7 @@ public final class WorkerMain implements Callable<Integer> {
         WorkerServer server;
         ControlClient controlClient;
         try {
-            Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath));
+            Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos);
             Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
                     TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
             server = new WorkerServer(socket, handlers, threaded, protocol);

@@ -46,6 +46,16 @@ class HandlerFactoryTest {
     }
 
     @Test
+    void chaosOnlyWhenEnabled() throws BootException {
+        String m = bootFailure("chaos");
+        assertTrue(m.contains("--enable-chaos"), m);
+        assertThrows(BootException.class, () -> HandlerFactory.forName("chaos", LOADER, false));
+        Supplier<Handler> s = HandlerFactory.forName("chaos", LOADER, true);
+        assertInstanceOf(ChaosHandler.class, s.get());
+        assertNotSame(s.get(), s.get(), "one instance per connection");
+    }
+
+    @Test
     void userClassGivesAFreshInstancePerConnection() throws BootException {
         Supplier<Handler> s = forName(Good.class.getName());
         Handler first = s.get();

@@ -1,0 +1,198 @@
+package dev.forkd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The chaos handler end to end (issue 4): each way a worker can die or hang, in a real worker JVM,
+ * and what the supervisor makes of it: the exit logged as what it was, the other connections
+ * untouched, a replacement ready.
+ */
+class ChaosIT {
+    private static final String[] CHAOS = {"--handler", "chaos", "--enable-chaos"};
+    /** WorkerPool.KILL_GRACE: a SIGSTOPped worker ignores TERM, so it is the KILL after this that ends it. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(3);
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--handler chaos | --handler chaos needs --enable-chaos: it lets any client crash workers",
+        "--handler chaos --enable-chaos --framing raw | --handler chaos reads one command per line: use --framing line",
+        "--handler chaos --enable-chaos --framing length | --handler chaos reads one command per line: use --framing line",
+    })
+    void chaosIsRefusedWithExit2UnlessEnabledAndLineFramed(String args, String message) throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-refused-" + args.replaceAll("\\W+", "-"), args.split(" "))) {
+            assertEquals(2, forkd.awaitExit(Duration.ofSeconds(30)));
+            String out = forkd.output();
+            assertTrue(out.contains(message), out);
+            assertFalse(out.contains("Exception"), out);
+            assertFalse(out.contains("listening on"), out);
+            assertEquals(0, forkd.countLines("ready in"), "no worker was started");
+        }
+    }
+
+    @Test
+    void crashTakesDownOnlyItsOwnConnection() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-crash", with("--workers", "2"))) {
+            int port = forkd.port();
+            forkd.awaitLine("chaos enabled", Duration.ofSeconds(5));
+            try (Client a = new Client(port); Client b = new Client(port)) {
+                long pidA = Long.parseLong(ask(a, "pid"));
+                long pidB = Long.parseLong(ask(b, "pid"));
+                Map<Integer, Long> workers = forkd.readyWorkers();
+                assertTrue(workers.containsValue(pidA), "pid " + pidA + " is a worker: " + workers);
+                assertTrue(workers.containsValue(pidB), "pid " + pidB + " is a worker: " + workers);
+                assertNotEquals(pidA, pidB, "prefork: one connection per worker");
+
+                // mistakes only get an answer
+                assertEquals("error: exit needs a code from 0 to 255, not '300'", ask(a, "exit 300"));
+                assertEquals("error: crash takes no argument, not 'please'", ask(a, "crash please"));
+                assertTrue(ask(a, "explode").startsWith("error: unknown command 'explode' (pid, crash, exit N, hang, oom"));
+                assertEquals("{\"type\":\"pong\"}", ask(a, "{\"type\":\"ping\"}"), "the worker answers the seed's heartbeat itself");
+                assertEquals("slept 10", ask(a, "sleep 10"));
+                assertEquals(Long.toString(pidA), ask(a, "pid"), "still the same worker");
+
+                a.send("crash\n");
+                assertTrue(a.endsWithin(Duration.ofSeconds(20)), "the crashed worker's client sees its connection end");
+                assertEquals("still here", ask(b, "echo still here"), "the other client keeps working");
+
+                int idA = idOf(workers, pidA);
+                forkd.awaitLine("\\[worker " + idA + " pid " + pidA + "\\] chaos: connection \\d+ from 127\\.0\\.0\\.1:" + a.localPort()
+                        + " asked for a crash", Duration.ofSeconds(20));
+                forkd.awaitLine("worker " + idA + " \\(pid " + pidA + "\\) exited unexpectedly \\(exit code 1\\).*took down 1 client",
+                        Duration.ofSeconds(20));
+                long replacement = Long.parseLong(forkd.awaitLine("worker 3 \\(pid (\\d+)\\) ready", Duration.ofSeconds(60)).group(1));
+                assertEquals("still here", ask(b, "echo still here"));
+                try (Client c = new Client(port)) {
+                    assertEquals(Long.toString(replacement), ask(c, "pid"), "b holds the other worker, so c gets the replacement");
+                }
+            }
+        }
+    }
+
+    @Test
+    void oomIsLoggedAsOutOfMemoryAndReplaced() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-oom", with("--workers", "1"));
+                Client a = new Client(forkd.port())) {
+            long pid = Long.parseLong(ask(a, "pid"));
+            a.send("oom\n");
+            assertTrue(a.endsWithin(Duration.ofSeconds(30)), "the connection ends with the worker");
+            forkd.awaitLine("worker 1 \\(pid " + pid + "\\) ran out of memory \\(OutOfMemoryError, exit code 3\\)", Duration.ofSeconds(30));
+            assertReplacedBy(forkd, 2, Duration.ofSeconds(60));
+            assertTrue(forkd.process.isAlive(), "an OOM after ready is a crash to replace, not a boot failure");
+        }
+    }
+
+    @Test
+    void exitCodeIsLoggedAndTheWorkerReplaced() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-exit", with("--workers", "1"));
+                Client a = new Client(forkd.port())) {
+            long pid = Long.parseLong(ask(a, "pid"));
+            a.send("exit 7\n");
+            assertTrue(a.endsWithin(Duration.ofSeconds(20)));
+            forkd.awaitLine("worker 1 \\(pid " + pid + "\\) exited unexpectedly \\(exit code 7\\)", Duration.ofSeconds(20));
+            assertReplacedBy(forkd, 2, Duration.ofSeconds(60));
+        }
+    }
+
+    @Test
+    void hangStopsTheHeartbeatAndTheWorkerIsKilledAndReplaced() throws Exception {
+        Duration workerTimeout = Duration.ofSeconds(1);
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-hang",
+                with("--workers", "2", "--worker-heartbeat", "200ms", "--worker-timeout", "1s"))) {
+            int port = forkd.port();
+            try (Client a = new Client(port); Client b = new Client(port)) {
+                long pidA = Long.parseLong(ask(a, "pid"));
+                long pidB = Long.parseLong(ask(b, "pid"));
+                assertNotEquals(pidA, pidB);
+                ProcessHandle hung = ProcessHandle.of(pidA).orElseThrow();
+                int idA = idOf(forkd.readyWorkers(), pidA);
+
+                long sent = System.nanoTime();
+                a.send("hang\n");
+                forkd.awaitLine("\\[worker " + idA + " pid " + pidA + "\\] chaos: .*asked for a hang", Duration.ofSeconds(10));
+                assertTrue(a.silentFor(Duration.ofMillis(500)), "a stopped worker answers nothing");
+                forkd.awaitLine("worker " + idA + " \\(pid " + pidA + "\\) timed out: no heartbeat answer for 1s; killing it",
+                        workerTimeout.plus(Duration.ofSeconds(10)));
+                forkd.awaitLine("worker " + idA + " \\(pid " + pidA + "\\) still running 3s after TERM; sending KILL",
+                        KILL_GRACE.plus(Duration.ofSeconds(10)));
+                forkd.awaitLine("worker " + idA + " \\(pid " + pidA + "\\) is gone \\(killed by signal KILL \\(9\\)\\); replacing it",
+                        Duration.ofSeconds(10));
+                awaitGone(hung, Duration.ofSeconds(10));
+                assertTrue(a.endsWithin(Duration.ofSeconds(10)), "the hung worker's connection ends once it is killed");
+
+                // worker-timeout + KILL_GRACE + a boot, with room for a slow machine
+                Duration left = Duration.ofSeconds(20).minusNanos(System.nanoTime() - sent);
+                long replacement = Long.parseLong(forkd.awaitLine("worker 3 \\(pid (\\d+)\\) ready", left).group(1));
+                assertEquals("unaffected", ask(b, "echo unaffected"), "the other worker never stopped");
+                try (Client c = new Client(port)) {
+                    assertEquals(Long.toString(replacement), ask(c, "pid"));
+                }
+            }
+            assertTrue(forkd.process.isAlive());
+        }
+    }
+
+    private static String[] with(String... more) {
+        String[] all = new String[CHAOS.length + more.length];
+        System.arraycopy(CHAOS, 0, all, 0, CHAOS.length);
+        System.arraycopy(more, 0, all, CHAOS.length, more.length);
+        return all;
+    }
+
+    /** Sends one command line and returns the one-line reply, without its newline. */
+    private static String ask(Client c, String command) throws IOException {
+        c.send(command + "\n");
+        return readLine(c.input());
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new IOException("connection ended before the reply's newline; got '" + line.toString(StandardCharsets.UTF_8) + "'");
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int idOf(Map<Integer, Long> workers, long pid) {
+        Optional<Integer> id = workers.entrySet().stream().filter(e -> e.getValue() == pid).map(Map.Entry::getKey).findFirst();
+        return id.orElseThrow(() -> new AssertionError("pid " + pid + " is not a ready worker: " + workers));
+    }
+
+    /** The replacement worker {@code id} becomes ready and serves a new client. */
+    private static void assertReplacedBy(ForkdProcess forkd, int id, Duration within) throws Exception {
+        long pid = Long.parseLong(forkd.awaitLine("worker " + id + " \\(pid (\\d+)\\) ready", within).group(1));
+        try (Client c = new Client(forkd.port())) {
+            assertEquals(Long.toString(pid), ask(c, "pid"));
+            assertEquals("alive", ask(c, "echo alive"));
+        }
+    }
+
+    private static void awaitGone(ProcessHandle p, Duration within) throws Exception {
+        try {
+            p.onExit().get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            fail("pid " + p.pid() + " still alive " + within + " after it was killed");
+        }
+        assertFalse(p.isAlive());
+    }
+}
