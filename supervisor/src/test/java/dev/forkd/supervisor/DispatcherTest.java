@@ -390,4 +390,66 @@ class DispatcherTest {
         assertEquals(1, stats.queueTimedOut.sum());
         assertEquals(0, d.queued());
     }
+
+    /** A target with a recycle limit (--recycle-after). */
+    record LimitedTarget(int id, int capacity, long assignmentLimit) implements Dispatcher.Target {
+        @Override
+        public Path socket() {
+            return Path.of("worker-" + id + ".sock");
+        }
+    }
+
+    @Test
+    void aTargetTakesNoMoreThanItsRecycleLimitAndIsReportedExhaustedOnce() {
+        LimitedTarget a = new LimitedTarget(1, 10, 3);
+        FakeTarget b = new FakeTarget(2, 10);
+        List<Dispatcher.Target> exhausted = new CopyOnWriteArrayList<>();
+        Dispatcher d = dispatcher(10, LONG);
+        d.onExhausted(exhausted::add);
+        d.addTarget(a);
+        for (int i = 0; i < 8; i++) {
+            submit(d);
+        }
+        assertEquals(3, connector.callsTo(a), "three connections, then no more");
+        assertEquals(List.of(a), exhausted);
+        assertEquals(5, d.queued(), "the rest wait for a target that can take them");
+        d.addTarget(b);
+        assertEquals(5, connector.callsTo(b));
+        assertEquals(List.of(a), exhausted, "told once");
+    }
+
+    @Test
+    void awaitNoOpeningWaitsForAStreamBeingOpened() throws Exception {
+        FakeTarget a = new FakeTarget(1, 5);
+        java.util.concurrent.CountDownLatch inOpen = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Dispatcher d = new Dispatcher(10, LONG, timer, (t, c) -> {
+            inOpen.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Dispatcher.OpenResult.STARTED;
+        }, stats);
+        d.addTarget(a);
+        Thread opener = new Thread(() -> d.submit(client()));
+        opener.start();
+        threads.add(opener);
+        assertTrue(inOpen.await(5, TimeUnit.SECONDS));
+        Thread waiter = new Thread(() -> {
+            try {
+                d.awaitNoOpening(a);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        waiter.start();
+        threads.add(waiter);
+        waiter.join(300);
+        assertTrue(waiter.isAlive(), "a drain must not start while a stream to the worker is being opened");
+        release.countDown();
+        waiter.join(5000);
+        assertFalse(waiter.isAlive());
+    }
 }
