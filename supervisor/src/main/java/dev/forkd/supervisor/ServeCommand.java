@@ -181,12 +181,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "Directory for the worker sockets. Default: $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/forkd-PID, else /tmp/forkd-PID-RANDOM.")
     Path runtimeDir;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "text, or json (one object per line, for journald and log shippers). Default: ${DEFAULT-VALUE}.")
+    String logFormat;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "INFO", description = "TRACE, DEBUG, INFO, WARN or ERROR. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
     @Override
     public Integer call() {
         ServeConfig config = resolve();
+        if (logFormat.equals("json")) {
+            Configurator.reconfigure(java.net.URI.create("classpath:log4j2-json.xml"));
+        }
         Configurator.setRootLevel(Level.toLevel(config.logLevel()));
         return new Supervisor(config).run();
     }
@@ -247,6 +254,7 @@ final class ServeCommand implements Callable<Integer> {
         require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
         require(keepaliveInterval == null || keepaliveInterval.toSeconds() >= 1, "--keepalive-interval must be at least 1s");
         require(keepaliveCount == null || keepaliveCount >= 1, "--keepalive-count must be at least 1");
+        require(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, not " + logFormat);
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
         return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,

@@ -2,6 +2,7 @@ package dev.forkd.supervisor;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.commons.exec.LogOutputStream;
+import org.apache.logging.log4j.CloseableThreadContext;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -34,6 +35,9 @@ final class WorkerLogStream extends LogOutputStream {
                 text = line.substring(space + 1);
             }
         }
-        LOG.log(level, "[worker {} pid {}] {}", worker.id, worker.pid, text);
+        try (CloseableThreadContext.Instance ctx = CloseableThreadContext.put("worker.id", Integer.toString(worker.id))
+                .put("worker.pid", Long.toString(worker.pid))) {
+            LOG.log(level, "[worker {} pid {}] {}", worker.id, worker.pid, text);
+        }
     }
 }
