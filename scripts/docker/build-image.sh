@@ -38,6 +38,9 @@ if [ ! -f "$jar" ]; then
   [ "$jar" = "$root/supervisor/target/forkd.jar" ] || die "no such jar: $jar"
   echo "build-image: $jar is missing; building it (mvn -q -DskipTests package)" >&2
   (cd "$root" && mvn -q -B -DskipTests package) >&2
+elif [ "$jar" = "$root/supervisor/target/forkd.jar" ] && [ -n "$(find "$root/pom.xml" "$root/shared" "$root/worker" "$root/supervisor" \
+    \( -path '*/target' -prune \) -o \( -type f -newer "$jar" -print -quit \))" ]; then
+  echo "build-image: note: sources are newer than $jar; using it as it is (mvn -DskipTests package rebuilds it)" >&2
 fi
 
 ctx="$(mktemp -d "${TMPDIR:-/tmp}/forkd-image.XXXXXX")"
@@ -48,8 +51,18 @@ cp "$jar" "$ctx/forkd.jar"
 chmod 644 "$ctx/forkd.jar"
 
 echo "build-image: docker build --build-arg BASE_IMAGE=$base --tag $tag (context: Dockerfile + $(basename "$jar"), $(du -h "$ctx/forkd.jar" | cut -f1))" >&2
+local_base=1
+docker image inspect "$base" >/dev/null 2>&1 || local_base=""
+[ -n "$local_base" ] || echo "build-image: $base is not on this engine; docker build pulls it" >&2
 # --network host: a RUN step must not need Docker's bridge network, which may not exist
-docker build --network host --build-arg "BASE_IMAGE=$base" --tag "$tag" "$ctx" >&2
+if ! docker build --network host --build-arg "BASE_IMAGE=$base" --tag "$tag" "$ctx" >&2; then
+  if [ -z "$local_base" ] && ! docker image inspect "$base" >/dev/null 2>&1; then
+    echo "build-image: the base image $base could not be pulled; give a local one with --base" \
+      "(as root, scripts/ci/docker-up.sh builds forkd-base:local)" >&2
+  fi
+  echo "build-image: docker build failed" >&2
+  exit 1
+fi
 id="$(docker image inspect --format '{{.Id}}' "$tag")"
 echo "build-image: built $tag ($id)" >&2
 echo "$id"
