@@ -63,6 +63,12 @@ install_packages() {
 # ---- 2. the engine -----------------------------------------------------------------------------
 engine_answers() { docker info >/dev/null 2>&1; }
 
+# live_process NAME PID: PID is a running NAME (a zombie has exited: it only waits for its reaper)
+live_process() {
+  [[ "$2" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$2/comm" 2>/dev/null)" = "$1" ] &&
+    [ "$(sed -n 's/.*) \(.\).*/\1/p' "/proc/$2/stat" 2>/dev/null)" != Z ]
+}
+
 start_engine() {
   if engine_answers; then
     say "a Docker engine already answers ($(docker version --format 'server {{.Server.Version}}' 2>/dev/null || echo '?')); not starting one"
@@ -71,6 +77,16 @@ start_engine() {
   need_root "starting dockerd"
   mkdir -p "$STATE" "$(dirname "$STARTED_FILE")"
   local log="$STATE/dockerd.log" pidfile="$STATE/dockerd.pid"
+  # Pid files left by a dockerd that was killed: dockerd refuses to start if its own names another
+  # running process, and it waits (then gives up) for a containerd whose pid still exists but is
+  # a zombie or something else.
+  local f
+  for f in "$pidfile":dockerd /var/run/docker/containerd/containerd.pid:containerd; do
+    if [ -s "${f%:*}" ] && ! live_process "${f##*:}" "$(cat "${f%:*}")"; then
+      say "removing the stale ${f%:*} (no live ${f##*:} has pid $(cat "${f%:*}"))"
+      rm -f "${f%:*}"
+    fi
+  done
   say "starting dockerd --bridge=none --iptables=false --ip-masq=false (log: $log)"
   # setsid: a Ctrl-C in the terminal that ran this script does not reach dockerd
   setsid dockerd --bridge=none --iptables=false --ip-masq=false --pidfile "$pidfile" \
