@@ -54,8 +54,9 @@ echo "build-image: docker build --build-arg BASE_IMAGE=$base --tag $tag (context
 local_base=1
 docker image inspect "$base" >/dev/null 2>&1 || local_base=""
 [ -n "$local_base" ] || echo "build-image: $base is not on this engine; docker build pulls it" >&2
-# --network host: a RUN step must not need Docker's bridge network, which may not exist
-if ! docker build --network host --build-arg "BASE_IMAGE=$base" --tag "$tag" "$ctx" >&2; then
+# --network host: a RUN step must not need Docker's bridge network, which may not exist;
+# --force-rm: a failed step leaves no container behind
+if ! docker build --network host --force-rm --build-arg "BASE_IMAGE=$base" --tag "$tag" "$ctx" >&2; then
   if [ -z "$local_base" ] && ! docker image inspect "$base" >/dev/null 2>&1; then
     echo "build-image: the base image $base could not be pulled; give a local one with --base" \
       "(as root, scripts/ci/docker-up.sh builds forkd-base:local)" >&2
