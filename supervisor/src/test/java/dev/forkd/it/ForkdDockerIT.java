@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.HealthState;
+import com.github.dockerjava.api.command.HealthStateLog;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HealthCheck;
@@ -155,10 +157,10 @@ class ForkdDockerIT {
         int adminPort = freePort();
         String admin = "127.0.0.1:" + adminPort;
         // the image's own HEALTHCHECK command, pointed at this test's admin port, checked every second
-        List<String> health = new ArrayList<>(docker.inspectImageCmd(image.get()).exec().getConfig().getHealthcheck().getTest());
-        assertTrue(health.contains(IMAGE_ADMIN), "the image's healthcheck asks " + IMAGE_ADMIN + ": " + health);
-        health.replaceAll(s -> s.equals(IMAGE_ADMIN) ? admin : s);
-        HealthCheck check = new HealthCheck().withTest(health).withInterval(seconds(1)).withTimeout(seconds(20))
+        List<String> command = new ArrayList<>(docker.inspectImageCmd(image.get()).exec().getConfig().getHealthcheck().getTest());
+        assertTrue(command.contains(IMAGE_ADMIN), "the image's healthcheck asks " + IMAGE_ADMIN + ": " + command);
+        command.replaceAll(s -> s.equals(IMAGE_ADMIN) ? admin : s);
+        HealthCheck check = new HealthCheck().withTest(command).withInterval(seconds(1)).withTimeout(seconds(20))
                 .withStartPeriod(seconds(60)).withRetries(3);
 
         try (ContainerLog log = new ContainerLog(info);
@@ -176,8 +178,11 @@ class ForkdDockerIT {
             ExecResult id = forkd.execInContainer("id", "-u");
             assertEquals("10001", id.getStdout().trim(), "runs as the image's unprivileged user: " + id);
 
-            String state = awaitHealth(forkd.getContainerId(), "healthy");
-            assertEquals("healthy", state);
+            HealthState health = awaitHealth(forkd.getContainerId(), "healthy");
+            // the check is `forkd status` itself, which printed the table of this forkd
+            HealthStateLog last = health.getLog().get(health.getLog().size() - 1);
+            assertEquals(0L, last.getExitCodeLong(), last.getOutput());
+            assertTrue(last.getOutput().contains("forkd pid 1, model prefork"), last.getOutput());
         }
     }
 
@@ -365,12 +370,12 @@ class ForkdDockerIT {
         return docker.inspectContainerCmd(id).exec().getState();
     }
 
-    private static String awaitHealth(String id, String wanted) throws InterruptedException {
+    private static HealthState awaitHealth(String id, String wanted) throws InterruptedException {
         awaitTrue(() -> {
             InspectContainerResponse.ContainerState s = state(id);
             return s.getHealth() != null && wanted.equals(s.getHealth().getStatus());
         }, START_TIMEOUT, "health status " + wanted + " (last: " + state(id).getHealth() + ")");
-        return state(id).getHealth().getStatus();
+        return state(id).getHealth();
     }
 
     /** Polls {@code condition} until it holds; fails at the deadline. */
