@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
             "half-closes the connection and prints until the server closes it.",
             "line, length, fixed: sends one framed message per line and prints each reply frame on its own",
             "line; exits once the input has ended and every message has had its reply. Sends a heartbeat",
-            "ping every --heartbeat and does not print the pongs. In fixed framing a line is padded with",
-            "spaces to --fixed-size (a longer line is reported and not sent), and the trailing spaces of a",
-            "reply record are not printed.",
+            "ping every --heartbeat and does not print its pong (a line that is itself a ping gets its pong",
+            "printed). In fixed framing a line is padded with spaces to --fixed-size (a longer line is",
+            "reported and not sent), and the trailing spaces of a reply record are not printed.",
             ""
         },
         footer = {

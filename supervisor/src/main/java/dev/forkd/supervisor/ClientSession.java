@@ -1,5 +1,6 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameTooLargeException;
 import dev.forkd.shared.framing.Framing;
@@ -174,7 +175,7 @@ final class ClientSession {
                     continue;
                 }
                 if (framing != Framing.RAW) {
-                    tracker.sent();
+                    tracker.sent(Heartbeat.classify(ByteBuffer.wrap(line)) == Heartbeat.Kind.PING);
                 }
                 write(message);
             }
@@ -262,7 +263,11 @@ final class ClientSession {
                     printer.raw(chunk);
                 } else {
                     decoder.decode(chunk, frame -> {
-                        if (printer.frame(frame) && tracker.replied()) {
+                        if (Heartbeat.classify(frame) == Heartbeat.Kind.PONG && !tracker.claimPong()) {
+                            return; // the answer to a heartbeat: not the user's business
+                        }
+                        printer.frame(frame);
+                        if (tracker.replied()) {
                             outcome.complete(null);
                         }
                     });

@@ -1,6 +1,5 @@
 package dev.forkd.supervisor;
 
-import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.Framing;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -11,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Prints what the server sends, as UTF-8 text (invalid bytes shown as U+FFFD). A framed reply
- * goes on its own line; heartbeat pongs are left out. Raw bytes are printed as they come, with
+ * goes on its own line. Raw bytes are printed as they come, with
  * a streaming decoder so that a character split across two reads is not garbled. Used by one
  * thread only.
  */
@@ -31,15 +30,10 @@ final class ReplyPrinter {
     }
 
     /**
-     * Prints one framed reply, unless it is a pong. In fixed framing, trailing spaces and NULs
-     * are taken as the record's padding and not printed, as the client pads its own lines.
-     *
-     * @return true if it was a reply to a message, false for a pong
+     * Prints one framed reply on its own line. In fixed framing, trailing spaces and NULs are
+     * taken as the record's padding and not printed, as the client pads its own lines.
      */
-    boolean frame(ByteBuffer frame) {
-        if (Heartbeat.classify(frame) == Heartbeat.Kind.PONG) {
-            return false;
-        }
+    void frame(ByteBuffer frame) {
         ByteBuffer text = frame.duplicate();
         if (framing == Framing.FIXED) {
             int end = text.limit();
@@ -50,7 +44,6 @@ final class ReplyPrinter {
         }
         out.println(StandardCharsets.UTF_8.decode(text));
         out.flush();
-        return true;
     }
 
     /** Prints a chunk of a raw byte stream. */

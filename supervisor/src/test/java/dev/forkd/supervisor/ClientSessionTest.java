@@ -94,6 +94,17 @@ class ClientSessionTest {
     }
 
     @Test
+    void aLineThatIsAPingGetsItsPongPrinted() throws Exception {
+        try (FramedServer server = FramedServer.start(Framing.LINE)) {
+            // heartbeats run too: their pongs are alike, and exactly one pong is printed
+            long skipped = runAsync(session(server.port(), Framing.LINE, 0, Duration.ofMillis(1),
+                    lines("{\"type\":\"ping\"}\nhello\n"))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(0, skipped);
+            assertEquals("{\"type\":\"pong\"}\nHELLO\n", out.text());
+        }
+    }
+
+    @Test
     void emptyLinesAreMessagesToo() throws Exception {
         try (FramedServer server = FramedServer.start(Framing.LENGTH)) {
             runAsync(session(server.port(), Framing.LENGTH, 0, Duration.ZERO, lines("a\n\r\nb"))).get(WAIT.toSeconds(), TimeUnit.SECONDS);
