@@ -27,6 +27,8 @@ final class ForkdCommand implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ForkdCommand());
+        // a later option wins, as in most tools: `docker run IMAGE --host 127.0.0.1` overrides the image's --host
+        cl.setOverwrittenOptionsAllowed(true);
         // one clear line and a pointer to --help, not the whole usage text, as git and systemctl do
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();
