@@ -25,7 +25,7 @@ public final class FuzzInput {
     public static final int FLAG_DIRECT = 1;
     /** The reads are little-endian buffers: a decoder must not let the buffer's order change the wire format. */
     public static final int FLAG_LITTLE_ENDIAN = 2;
-    /** The reads sit inside a larger buffer, junk before their position and after their limit. */
+    /** The reads sit inside a larger buffer, other bytes before their position and after their limit. */
     public static final int FLAG_PADDED = 4;
     /** The reads are read-only buffers. */
     public static final int FLAG_READ_ONLY = 8;
@@ -40,6 +40,8 @@ public final class FuzzInput {
     private final int param;
     private final int[] reads;
     private final byte[] payload;
+    private ByteBuffer backing;
+    private int padding;
 
     private FuzzInput(int flags, int param, int[] reads, byte[] payload) {
         this.flags = flags;
@@ -105,17 +107,32 @@ public final class FuzzInput {
         return Math.max(1, r);
     }
 
-    /** {@code payload[from, to)} as a buffer laid out as the flags say; its position and limit frame exactly those bytes. */
+    /**
+     * {@code payload[from, to)} as a buffer laid out as the flags say; its position and limit frame
+     * exactly those bytes. All reads of one input share one backing buffer (allocating a direct
+     * buffer per read would be slow): padded, a read sees the neighbouring payload bytes and the
+     * junk at either end beyond its limits, as a decoder reading past them would.
+     */
     public ByteBuffer buffer(int from, int to) {
-        int n = to - from;
-        int pad = has(FLAG_PADDED) ? 1 + (param % 7) : 0;
-        int cap = pad + n + pad;
-        ByteBuffer b = has(FLAG_DIRECT) ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
-        for (int i = 0; i < cap; i++) {
-            b.put(i, JUNK[i % JUNK.length]);
+        if (backing == null) {
+            int pad = has(FLAG_PADDED) ? 1 + (param % 7) : 0;
+            int cap = pad + payload.length + pad;
+            ByteBuffer b = has(FLAG_DIRECT) ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
+            for (int i = 0; i < pad; i++) {
+                b.put(i, JUNK[i % JUNK.length]);
+                b.put(cap - 1 - i, JUNK[i % JUNK.length]);
+            }
+            b.put(pad, payload);
+            backing = b;
+            padding = pad;
         }
-        b.put(pad, payload, from, n);
-        b.position(pad).limit(pad + n);
+        ByteBuffer b;
+        if (padding > 0) {
+            b = backing.duplicate();
+            b.limit(padding + to).position(padding + from);
+        } else {
+            b = backing.slice(from, to - from);
+        }
         if (has(FLAG_READ_ONLY)) {
             b = b.asReadOnlyBuffer();
         }
