@@ -45,7 +45,7 @@ class ProxyV1FuzzTest {
             if (incremental.header() != null) {
                 break;
             }
-            assertTrue(c[1] < ProxyV1.MAX_LENGTH, "still asking for more after " + c[1] + " bytes");
+            assertTrue(c[1] < ProxyV1.MAX_LENGTH, () -> "still asking for more after " + c[1] + " bytes");
         }
         assertEquals(whole, incremental, "reads cut differently, or laid out differently, changed the result");
     }

@@ -55,7 +55,7 @@ class ProxyV2FuzzTest {
             if (incremental.header() != null) {
                 break;
             }
-            assertTrue(c[1] < ProxyV2.MAX_LENGTH, "still asking for more after " + c[1] + " bytes");
+            assertTrue(c[1] < ProxyV2.MAX_LENGTH, () -> "still asking for more after " + c[1] + " bytes");
         }
         assertEquals(whole, incremental, "reads cut differently, or laid out differently, changed the result");
 

@@ -290,7 +290,8 @@ final class FramingFuzz {
     private static void assertFrames(List<byte[]> expected, List<byte[]> actual) {
         int n = Math.min(expected.size(), actual.size());
         for (int i = 0; i < n; i++) {
-            assertArrayEquals(expected.get(i), actual.get(i), "frame " + i);
+            int frame = i;
+            assertArrayEquals(expected.get(i), actual.get(i), () -> "frame " + frame);
         }
         assertEquals(expected.size(), actual.size(), "number of frames");
     }
