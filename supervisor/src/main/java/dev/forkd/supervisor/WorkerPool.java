@@ -60,6 +60,8 @@ final class WorkerPool implements ControlServer.Listener {
     private boolean stopping;
     private boolean rolling;
     private long pingSeq;
+    /** When the heartbeat last ran (0 before its first run); on the pool thread only. */
+    private long lastTickNanos;
 
     /** What the metrics want to hear about. */
     interface PoolEvents {
@@ -107,7 +109,8 @@ final class WorkerPool implements ControlServer.Listener {
     void start() {
         post(this::reconcile);
         long hb = config.workerHeartbeat().toNanos();
-        exec.scheduleAtFixedRate(this::tick, hb, hb, TimeUnit.NANOSECONDS);
+        // fixed delay, not fixed rate: after a pause a fixed-rate task runs every missed beat back to back
+        exec.scheduleWithFixedDelay(this::tick, hb, hb, TimeUnit.NANOSECONDS);
     }
 
     /** Completes once the first full set of workers is ready. */
@@ -488,6 +491,7 @@ final class WorkerPool implements ControlServer.Listener {
         try {
             long now = System.nanoTime();
             long timeout = config.workerTimeout().toNanos();
+            creditPause(now, timeout);
             for (WorkerProcess w : workers.values()) {
                 switch (w.state) {
                     case DRAINING:
@@ -523,6 +527,35 @@ final class WorkerPool implements ControlServer.Listener {
         } catch (RuntimeException e) {
             // the heartbeat must survive anything, or no hung worker would ever be noticed again
             LOG.error("heartbeat failed: {}", e.toString(), e);
+        }
+    }
+
+    /**
+     * A worker's silence counts only while the heartbeat runs. If this tick comes much later than
+     * the heartbeat interval, the supervisor itself was not running (SIGSTOP, a VM or container
+     * freeze, a long pause) or the pool thread was held up: no ping went out, so no worker could
+     * answer, and judging them by the last pong would kill every one (unicorn's test). So the time
+     * the heartbeat was missing is credited to every worker: a healthy worker gets a fresh
+     * worker-timeout, while a worker that was already silent before the pause keeps the silence it
+     * had and still times out. Crediting the gap rather than re-arming to "now" also means that
+     * repeated short pauses cannot hide a hung worker forever.
+     */
+    private void creditPause(long now, long timeout) {
+        long hb = config.workerHeartbeat().toNanos();
+        long gap = lastTickNanos == 0 ? hb : now - lastTickNanos;
+        lastTickNanos = now;
+        // "much later": a whole beat missed, or half the timeout if that is shorter (a pause that long
+        // already eats most of a worker's allowance); never under 1.5 beats, which is only jitter
+        if (gap <= Math.max(hb * 3 / 2, Math.min(2 * hb, timeout / 2))) {
+            return;
+        }
+        long credit = gap - hb;
+        LOG.warn("the heartbeat did not run for {} (every {} expected): the supervisor was stopped or starved; "
+                + "not counting that time against the workers", human(gap), Durations.format(config.workerHeartbeat()));
+        for (WorkerProcess w : workers.values()) {
+            if (w.state == WorkerState.READY || w.state == WorkerState.DRAINING) {
+                w.lastPongNanos = Math.min(now, w.lastPongNanos + credit);
+            }
         }
     }
 
