@@ -154,13 +154,31 @@ class Soak:
         deadline = time.time() + timeout
         last = None
         while time.time() < deadline:
-            last = self.status()
+            try:
+                last = self.status()
+            except OSError as e:
+                if not os.path.exists(f"/proc/{self.a.pid}"):
+                    raise SystemExit(f"soak: FAIL: the supervisor is gone ({e})")
+                last = {"error": str(e)}
+                time.sleep(0.2)
+                continue
             ws = last["workers"]
             if (len(ws) == last["targetWorkers"] and all(w["state"] == "ready" for w in ws)
                     and last["connections"]["active"] == 0 and last["connections"]["queued"] == 0):
                 return last
             time.sleep(0.2)  # polling the admin endpoint, bounded by the deadline
         raise SystemExit(f"soak: the pool did not settle within {timeout}s: {json.dumps(last)}")
+
+    def fd_kinds(self):
+        kinds = {}
+        for fd in os.listdir(f"/proc/{self.a.pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{self.a.pid}/fd/{fd}")
+            except OSError:
+                continue
+            kind = target.split(":")[0] if ":" in target else ("jar" if target.endswith(".jar") else "file")
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return kinds
 
     def measure(self):
         self.settle()
@@ -170,10 +188,18 @@ class Soak:
         except (OSError, subprocess.TimeoutExpired):
             gc = False
         st = self.settle()
-        fds = len(os.listdir(f"/proc/{self.a.pid}/fd"))
+        # a replaced worker's pipes close when its output pump sees EOF, a moment after it is
+        # gone: the fewest descriptors of a few samples is the count that stays
+        kinds = None
+        for _ in range(5):
+            k = self.fd_kinds()
+            if kinds is None or sum(k.values()) < sum(kinds.values()):
+                kinds = k
+            time.sleep(0.4)
+        fds = sum(kinds.values())
         with open(f"/proc/{self.a.pid}/status") as f:
             rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-        return {"fds": fds, "rss_kib": rss, "threads": st["supervisor"]["threads"],
+        return {"fds": fds, "fd_kinds": kinds, "rss_kib": rss, "threads": st["supervisor"]["threads"],
                 "heap_after_gc": st["supervisor"]["heapUsedBytes"] if gc else None,
                 "workers": sorted(w["pid"] for w in st["workers"])}
 
@@ -273,7 +299,7 @@ def main():
     print(f"  workers killed (SIGKILL):   {len(soak.kills)} ({len(soak.kills) - warm_kills} after the warm-up), "
           f"{soak.skipped_kills} skipped; {len(soak.kills) - len(unconfirmed)} logged as crashes, "
           f"taking down {taken_down} client connection(s) by the supervisor's count")
-    print(f"  supervisor fds:             {start['fds']} -> {end['fds']} ({pct('fds')})")
+    print(f"  supervisor fds:             {start['fds']} -> {end['fds']} ({pct('fds')}; {start['fd_kinds']} -> {end['fd_kinds']})")
     print(f"  supervisor RSS:             {mib(start['rss_kib'])} -> {mib(end['rss_kib'])} ({pct('rss_kib')})")
     if start["heap_after_gc"] and end["heap_after_gc"]:
         print(f"  supervisor heap after GC:   {start['heap_after_gc'] / 2**20:.1f} -> {end['heap_after_gc'] / 2**20:.1f} MiB")
