@@ -15,13 +15,18 @@ import org.apache.logging.log4j.Logger;
  * whose actual time is recorded). kill9 picks, by the schedule's draw, one of the load connections
  * in the middle of their requests, holds it, and has the admin endpoint SIGKILL its worker; the
  * other kinds send their chaos command on a dedicated injector connection. Each crash's snapshot of
- * the load connections on that worker is taken once the worker is seen down, so that a connection
- * that finished in the instant between the order and the death is not counted as on it.
+ * the load connections on that worker (those with a request still to send) is taken once the
+ * worker is seen down, so that a connection that finished in the instant between the order and
+ * the death is not counted as on it.
  */
 final class CrashInjector implements Runnable {
     private static final Logger LOG = LogManager.getLogger(CrashInjector.class);
-    /** The longest a kill9 waits for a connection in the middle of its requests. */
-    static final long PICK_WINDOW_MS = 2000;
+    /**
+     * The longest a kill9 waits for a connection in the middle of its requests (and half the
+     * interval at most): long enough to bridge the instants between connections, short enough
+     * that a crash lands near its time, not on the first client of a pool that was down.
+     */
+    static final long PICK_WINDOW_MS = 1000;
     /** How long a worker may take to die (an OOM takes a while) or, for hang, to stop. */
     static final Duration DOWN_TIMEOUT = Duration.ofSeconds(30);
     /** After the injection, how long the pool may take to be back before the crash counts as not recovered. */
@@ -80,27 +85,22 @@ final class CrashInjector implements Runnable {
     }
 
     private CrashRecord kill9(CrashSchedule.Planned p) throws InterruptedException {
-        LoadConnection target = pick(p, p.atMs() + Math.min(crashEveryMs, PICK_WINDOW_MS));
+        LoadConnection target = pick(p, p.atMs() + Math.min(crashEveryMs / 2, PICK_WINDOW_MS));
         if (target == null) {
             return CrashRecord.skipped(p, kind, "no load connection was in the middle of its requests");
         }
         try {
             long pid = target.pid();
-            StatusPoller.Snapshot s = poller.latest();
-            Integer id = s.idByPid().get(pid);
-            if (id == null) {
-                // a worker newer than the last poll
-                s = poller.fetch();
-                id = s.idByPid().get(pid);
-            }
-            if (id == null) {
+            // fresh, not the last poll's: the worker's id, and whether it is draining already (fork-per-connection)
+            StatusPoller.Worker w = poller.fetch().workers().get(pid);
+            if (w == null) {
                 return CrashRecord.skipped(p, kind, "worker pid " + pid + " is not in /status");
             }
             long injectedAt = clock.nowMs();
-            admin.post("/workers/" + id + "/kill?signal=KILL");
+            admin.post("/workers/" + w.id() + "/kill?signal=KILL");
             long downAt = awaitDown(pid, false);
-            return new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, id, s.slotByPid().get(pid), target.key,
-                    downAt, registry.unfinishedOn(pid), -1, -1);
+            return new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), target.key,
+                    downAt, registry.owingRequestsTo(pid), -1, -1);
         } catch (AdminClient.AdminException e) {
             return CrashRecord.skipped(p, kind, "admin endpoint: " + e.getMessage());
         } finally {
@@ -128,22 +128,63 @@ final class CrashInjector implements Runnable {
     }
 
     private CrashRecord viaChaos(CrashSchedule.Planned p) throws InterruptedException {
-        try (ChaosConnection injector = ChaosConnection.open(address, LoadClient.CONNECT_TIMEOUT, LoadClient.READ_TIMEOUT)) {
+        ChaosConnection injector = null;
+        try {
+            injector = ChaosConnection.open(address, LoadClient.CONNECT_TIMEOUT, LoadClient.READ_TIMEOUT);
             long pid = injector.askPid();
-            StatusPoller.Snapshot s = poller.latest();
-            if (!s.idByPid().containsKey(pid)) {
-                // a worker newer than the last poll
-                s = poller.fetch();
+            StatusPoller.Worker w = poller.fetch().workers().get(pid);
+            if (w == null) {
+                return CrashRecord.skipped(p, kind, "worker pid " + pid + " is not in /status");
             }
             long injectedAt = clock.nowMs();
             injector.send(kind.chaosCommand);
             long downAt = awaitDown(pid, kind == CrashKind.HANG);
-            return new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, s.idByPid().getOrDefault(pid, -1),
-                    s.slotByPid().getOrDefault(pid, -1), null, downAt, registry.unfinishedOn(pid), -1, -1);
+            CrashRecord r = new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), null,
+                    downAt, registry.owingRequestsTo(pid), -1, -1);
+            awaitEndInBackground(injector, p.index());
+            injector = null;
+            return r;
         } catch (AdminClient.AdminException e) {
             return CrashRecord.skipped(p, kind, "admin endpoint: " + e.getMessage());
         } catch (IOException e) {
             return CrashRecord.skipped(p, kind, "injector connection: " + e.getMessage());
+        } finally {
+            closeQuietly(injector);
+        }
+    }
+
+    /**
+     * The injector then behaves as any client whose request crashed its worker: it waits for its
+     * connection to end, and closes it only then. Closing it the instant /proc shows the worker
+     * dead would be a move no real client can make (it learns of the death through the relay),
+     * and races the relay's own view of which end closed first.
+     */
+    private static void awaitEndInBackground(ChaosConnection injector, int crash) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    injector.readLine();
+                }
+            } catch (IOException e) {
+                // the end we waited for: EOF or a reset, or the read timeout if the worker never died
+                LOG.debug("injector connection of crash {} ended: {}", crash, e.toString());
+            } finally {
+                closeQuietly(injector);
+            }
+        }, "injector-" + crash);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void closeQuietly(ChaosConnection c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (IOException e) {
+            // nothing was pending on it; the crash is recorded either way
+            LOG.debug("closing an injector connection: {}", e.toString());
         }
     }
 

@@ -6,9 +6,9 @@ import java.util.List;
  * One crash of the experiment, as planned and as it happened. Times are ms from the start of the
  * load, -1 when it did not happen. {@code target} is the load connection whose worker was crashed
  * (kill9), null when the dedicated injector connection was the target. {@code onWorker} are the
- * load connections still in the middle of their requests on that worker when it was seen down
- * (dead, or stopped for hang). {@code targetSlot} is the worker's pool position, which its
- * replacement fills (-1 if unknown).
+ * load connections on that worker with a request still to send when it was seen down (dead, or
+ * stopped for hang). {@code targetSlot} is the worker's pool position, which its
+ * replacement fills (-1 if it was draining, its replacement started already).
  */
 record CrashRecord(int index, long plannedAtMs, double choice, CrashKind kind, String skipped,
         long injectedAtMs, long targetPid, int targetWorkerId, int targetSlot, ConnKey target,
@@ -22,7 +22,10 @@ record CrashRecord(int index, long plannedAtMs, double choice, CrashKind kind, S
         return skipped == null;
     }
 
-    /** From injection until /status showed a ready worker in the crashed one's slot, and not the crashed pid; null if it never did. */
+    /**
+     * From injection until /status showed a ready worker in the crashed one's slot (or, for a
+     * worker replaced already, just no more the crashed pid); null if it never did.
+     */
     Long restartLatencyMs() {
         return recoveredAtMs >= 0 ? recoveredAtMs - injectedAtMs : null;
     }

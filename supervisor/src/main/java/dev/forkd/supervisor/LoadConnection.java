@@ -45,8 +45,13 @@ final class LoadConnection {
         return pid > 0 && sent < requestsPlanned && !finished && !held;
     }
 
-    synchronized boolean unfinishedOn(long workerPid) {
-        return !finished && pid == workerPid;
+    /**
+     * On that worker with a request still to send: whatever happens to its worker now decides
+     * its fate. (One that has sent its last request may still get its reply if the worker wrote
+     * it just before dying; such a connection was served, not caught by the crash.)
+     */
+    synchronized boolean owesRequestsTo(long workerPid) {
+        return !finished && pid == workerPid && sent < requestsPlanned;
     }
 
     /** Holds the connection before its next request, if it is still in the middle; false if not. */

@@ -32,9 +32,9 @@ final class LoadRegistry {
         return open.values().stream().filter(LoadConnection::inTheMiddle).collect(Collectors.toList());
     }
 
-    /** The open connections that know {@code pid} as their worker. */
-    List<ConnKey> unfinishedOn(long pid) {
-        return open.values().stream().filter(c -> c.unfinishedOn(pid)).map(c -> c.key).sorted().collect(Collectors.toList());
+    /** The open connections on worker {@code pid} with a request still to send. */
+    List<ConnKey> owingRequestsTo(long pid) {
+        return open.values().stream().filter(c -> c.owesRequestsTo(pid)).map(c -> c.key).sorted().collect(Collectors.toList());
     }
 
     int openCount() {

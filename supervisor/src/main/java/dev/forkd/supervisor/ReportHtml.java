@@ -12,12 +12,17 @@ final class ReportHtml {
     static final List<String> HOW_TO_READ = List.of(
             "A connection is completed (every request answered), crashed (it was the target of a crash: its own worker was "
                     + "the one crashed for it) or collateral (it failed without being a target).",
-            "Lost per crash counts the target, if a load connection, and every load connection that failed with the crashed worker.",
+            "Lost per crash counts the target, if a load connection, and every load connection that failed with the crashed worker. "
+                    + "On worker counts the load connections on that worker with a request still to send when it was seen down.",
             "Restart latency runs from the injection until /status lists the crashed worker no more and shows a ready worker "
-                    + "in its slot (the pool position its replacement fills).",
+                    + "in its slot (the pool position its replacement fills). A fork-per-connection worker is replaced as soon as it "
+                    + "takes its connection, so its crash restores nothing: its latency is until it is off the books.",
             "Throughput counts echo replies per 250 ms bucket; the red triangles mark the scheduled crashes.",
             "prefork and fork-per-connection should lose only the targets; threaded loses every connection of the crashed "
-                    + "worker and no other; iterative serves its queued clients after the restart.");
+                    + "worker and no other; iterative serves its queued clients after the restart.",
+            "A kill9 is skipped when no load connection was in the middle of its requests within half the interval (1 s at "
+                    + "most): the pool was down, e.g. waiting out forkd's restart backoff, which doubles each time a worker dies "
+                    + "less than 2 s after it was ready.");
 
     private static final String CSS = "body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
             + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"

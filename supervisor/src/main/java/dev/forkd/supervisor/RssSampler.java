@@ -39,7 +39,7 @@ final class RssSampler implements AutoCloseable {
     private void sample() {
         long total = 0;
         int n = 0;
-        for (long pid : poller.latest().idByPid().keySet()) {
+        for (long pid : poller.latest().workers().keySet()) {
             OptionalLong rss = ProcFs.rssKiB(pid);
             if (rss.isPresent()) {
                 total += rss.getAsLong();

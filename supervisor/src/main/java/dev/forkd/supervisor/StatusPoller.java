@@ -18,27 +18,35 @@ import org.apache.logging.log4j.Logger;
  * Polls the experiment's supervisor's /status: the workers' pids, ids and slots (for kill9 and
  * RSS samples) and, for each crash, when the pool is back: the crashed pid gone from /status and
  * a ready worker in its slot (the pool position a replacement fills). The slot, not a count of
- * ready workers, so that a crash's recovery is not held up by the next crash's.
+ * ready workers, so that a crash's recovery is not held up by the next crash's. A worker that was
+ * draining when it crashed (fork-per-connection's, serving its one connection) had its replacement
+ * started already: for it, gone is recovered.
  */
 final class StatusPoller implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(StatusPoller.class);
     static final Duration INTERVAL = Duration.ofMillis(20);
 
-    /** One /status answer: worker pid → id and → slot, and the slots that have a ready worker. */
-    record Snapshot(long atMs, Map<Long, Integer> idByPid, Map<Long, Integer> slotByPid, Set<Integer> readySlots) {
+    /** A worker as /status lists it. */
+    record Worker(int id, int slot, String state) {
+        /** The slot its replacement will fill, or -1 if it is being replaced already (draining). */
+        int slotToRefill() {
+            return state.equals("draining") ? -1 : slot;
+        }
+    }
+
+    /** One /status answer: the workers by pid, and the slots that have a ready worker. */
+    record Snapshot(long atMs, Map<Long, Worker> workers, Set<Integer> readySlots) {
         static Snapshot of(JsonNode status, long atMs) {
-            Map<Long, Integer> ids = new HashMap<>();
-            Map<Long, Integer> slots = new HashMap<>();
+            Map<Long, Worker> workers = new HashMap<>();
             Set<Integer> ready = new HashSet<>();
             for (JsonNode w : status.path("workers")) {
-                long pid = w.path("pid").asLong();
-                ids.put(pid, w.path("id").asInt());
-                slots.put(pid, w.path("slot").asInt());
-                if (w.path("state").asText().equals("ready")) {
-                    ready.add(w.path("slot").asInt());
+                Worker worker = new Worker(w.path("id").asInt(), w.path("slot").asInt(), w.path("state").asText());
+                workers.put(w.path("pid").asLong(), worker);
+                if (worker.state().equals("ready")) {
+                    ready.add(worker.slot());
                 }
             }
-            return new Snapshot(atMs, Map.copyOf(ids), Map.copyOf(slots), Set.copyOf(ready));
+            return new Snapshot(atMs, Map.copyOf(workers), Set.copyOf(ready));
         }
     }
 
@@ -91,7 +99,10 @@ final class StatusPoller implements AutoCloseable {
         return s;
     }
 
-    /** Starts watching for the recovery from crash {@code crash} of worker {@code pid} in {@code slot}; gives up at {@code deadlineMs}. */
+    /**
+     * Starts watching for the recovery from crash {@code crash} of worker {@code pid}, whose
+     * replacement fills {@code slot} (-1: replaced already); gives up at {@code deadlineMs}.
+     */
     void watch(int crash, long pid, int slot, long deadlineMs) {
         synchronized (watches) {
             watches.add(new Watch(crash, pid, slot, deadlineMs));
@@ -149,11 +160,11 @@ final class StatusPoller implements AutoCloseable {
         synchronized (watches) {
             for (Iterator<Watch> it = watches.iterator(); it.hasNext();) {
                 Watch w = it.next();
-                boolean gone = !s.idByPid().containsKey(w.pid);
+                boolean gone = !s.workers().containsKey(w.pid);
                 if (gone && w.goneAtMs < 0) {
                     w.goneAtMs = s.atMs();
                 }
-                if (gone && s.readySlots().contains(w.slot)) {
+                if (gone && (w.slot < 0 || s.readySlots().contains(w.slot))) {
                     recoveries.put(w.crash, new long[] {w.goneAtMs, s.atMs()});
                     it.remove();
                 } else if (s.atMs() > w.deadlineMs) {

@@ -34,7 +34,11 @@ final class SupervisorCommandLine {
         return cmd;
     }
 
-    /** {@code serve} with the chaos handler, an ephemeral port and admin endpoint, and fast hang detection. */
+    /**
+     * {@code serve} with the chaos handler, an ephemeral port and admin endpoint. Hang detection is
+     * fast (a 1 s worker timeout) only when hangs are what is injected: on a starved machine a
+     * worker can miss a second of heartbeats, and its kill would be counted against the model.
+     */
     static List<String> serve(Model model, CrashConfig c) {
         return List.of("serve",
                 "--port", "0",
@@ -46,7 +50,7 @@ final class SupervisorCommandLine {
                 // every crash is a restart; the experiment wants them all replaced, never a give-up
                 "--max-restarts", "1000000",
                 "--worker-heartbeat", "200ms",
-                "--worker-timeout", "1s",
+                "--worker-timeout", c.kind() == CrashKind.HANG ? "1s" : "10s",
                 "--queue-timeout", Durations.format(c.duration().plus(QUEUE_TIMEOUT_MARGIN)),
                 "--queue", Integer.toString(c.clients() * 4),
                 // the load has stopped by then; only a worker still hung could hold the stop up

@@ -29,13 +29,19 @@ class SupervisorCommandLineTest {
     }
 
     @Test
-    void serveRunsChaosWithAnAdminEndpointAndFastHangDetection() {
+    void serveRunsChaosWithAnAdminEndpoint() {
         String args = String.join(" ", SupervisorCommandLine.serve(Model.PREFORK, CONFIG));
         assertTrue(args.startsWith("serve --port 0 --model prefork --workers 4 --handler chaos --enable-chaos --admin 127.0.0.1:0"), args);
         assertTrue(args.contains("--max-restarts 1000000"), args);
-        assertTrue(args.contains("--worker-heartbeat 200ms --worker-timeout 1s"), args);
+        assertTrue(args.contains("--worker-heartbeat 200ms --worker-timeout 10s"), "a starved worker is no hang: " + args);
         assertTrue(args.contains("--queue-timeout 90s"), "the duration plus a minute: " + args);
         assertTrue(args.contains("--queue 80"), "four per client: " + args);
+    }
+
+    @Test
+    void hangsAreDetectedWithinASecond() {
+        CrashConfig hang = new CrashConfig(CONFIG.models(), 4, 20, CONFIG.duration(), CONFIG.crashEvery(), CrashKind.HANG, 7, 5, CONFIG.out());
+        assertTrue(String.join(" ", SupervisorCommandLine.serve(Model.PREFORK, hang)).contains("--worker-heartbeat 200ms --worker-timeout 1s"));
     }
 
     @Test
