@@ -60,6 +60,8 @@ final class WorkerPool implements ControlServer.Listener {
     private final PoolEvents events;
     private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
     private final java.util.ArrayDeque<WorkerProcess> rollQueue = new java.util.ArrayDeque<>();
+    /** Slot releases waiting for their worker to prove it is alive; on the pool thread only. */
+    private final Map<WorkerProcess, java.util.ArrayDeque<AwaitingProof>> awaitingProof = new java.util.HashMap<>();
     private volatile int target;
     private int nextId = 1;
     private long notBeforeNanos;
@@ -72,6 +74,10 @@ final class WorkerPool implements ControlServer.Listener {
     private volatile ControlSocket controlSocket = () -> false;
     private boolean runtimeDirLossReported;
     private final RateLimitedLog runtimeDirFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.ERROR, 10, TimeUnit.SECONDS);
+
+    /** A slot release held until the worker answers ping {@code seq} (or a later one). */
+    private record AwaitingProof(long seq, Runnable release) {
+    }
 
     /** What the metrics want to hear about. */
     interface PoolEvents {
@@ -408,6 +414,41 @@ final class WorkerPool implements ControlServer.Listener {
         WorkerProcess w = workers.get(s.workerId);
         if (w != null && w.control == s) {
             w.lastPongNanos = System.nanoTime();
+            post(() -> proven(w, seq));
+        }
+    }
+
+    /**
+     * Runs {@code release} (a slot of {@code w} freed) once {@code w} has answered a ping sent
+     * after now, or has exited. Called when the worker's end of a connection closed while its
+     * client was still there, which is also the first sign of a worker's death: a killed worker's
+     * connections close an instant before its listening socket, and a client sent there in between
+     * would be reset, lost with a worker it never used. A dying process runs no code once its
+     * files are being closed, so an answer to a later ping proves the close was the worker's own.
+     */
+    void releaseWhenAlive(WorkerProcess w, Runnable release) {
+        post(() -> {
+            if (w.state == WorkerState.EXITED) {
+                release.run();
+                return;
+            }
+            long seq = ++pingSeq;
+            awaitingProof.computeIfAbsent(w, k -> new java.util.ArrayDeque<>()).add(new AwaitingProof(seq, release));
+            if (w.control == null || !w.control.send(ControlMessage.ping(seq))) {
+                // nothing to ask on: its exit, or its heartbeat timeout and then its exit, releases the slot
+                LOG.debug("{}: cannot ask whether it is alive; its slot waits for its exit", w.label());
+            }
+        });
+    }
+
+    /** {@code w} answered ping {@code seq}: the releases waiting for it or an earlier ping run. */
+    private void proven(WorkerProcess w, long seq) {
+        java.util.ArrayDeque<AwaitingProof> q = awaitingProof.get(w);
+        while (q != null && !q.isEmpty() && q.peek().seq() <= seq) {
+            q.poll().release().run();
+        }
+        if (q != null && q.isEmpty()) {
+            awaitingProof.remove(w);
         }
     }
 
@@ -441,6 +482,11 @@ final class WorkerPool implements ControlServer.Listener {
         w.state = WorkerState.EXITED;
         workers.remove(w.id, w);
         dispatcher.removeTarget(w);
+        java.util.ArrayDeque<AwaitingProof> unproven = awaitingProof.remove(w);
+        if (unproven != null) {
+            // gone: its slots can be let go, and nothing new is sent to it
+            unproven.forEach(a -> a.release().run());
+        }
         if (w.control != null) {
             w.control.close();
         }
