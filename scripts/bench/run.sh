@@ -311,16 +311,17 @@ if want 5; then
   sport=$F_PORT; spid=$F_PID; slog=$F_LOG
   ready_count() { grep -c ' ready in ' "$slog" || true; }
   for i in $(seq 0 "$spawns"); do
-    # i = 0: the busy slot's worker and the spare, booted together at start; then one spawn each
+    # i = 0: the one warm spare (the pool's size in this model) at start; then each connection
+    # takes the spare and a replacement is spawned
     [ "$i" = 0 ] || python3 "$lib/connrate.py" 127.0.0.1 "$sport" 0 1 >/dev/null   # 0 s: one connection
     end=$((SECONDS + 60))
-    until [ "$(ready_count)" -ge $((2 + i)) ]; do
+    until [ "$(ready_count)" -ge $((1 + i)) ]; do
       [ $SECONDS -lt $end ] || { say "no replacement became ready"; cat "$slog" >&2; exit 1; }
       sleep 0.02
     done
   done
-  # the first two lines are the initial workers, booted together; the rest are one-by-one spawns
-  grep -o ' ready in [0-9]* ms' "$slog" | tail -n +3 | grep -o '[0-9]*' >"$work/spawn.txt"
+  # the first line is the initial spare, booted with the supervisor; the rest are one-by-one spawns
+  grep -o ' ready in [0-9]* ms' "$slog" | tail -n +2 | grep -o '[0-9]*' >"$work/spawn.txt"
   python3 - "$work/spawn.txt" >"$work/spawn.pct" <<'PY'
 import sys
 v = sorted(float(x) for x in open(sys.argv[1]) if x.strip())
