@@ -374,6 +374,8 @@ class FaultIT {
     /** Every WARN or ERROR line of the supervisor (and of its workers) is one of those the fault explains. */
     private static void assertOnlyExpectedWarnings(ForkdProcess forkd, String... expected) {
         List<Pattern> allowed = new ArrayList<>();
+        // a starved supervisor on a loaded machine says so, rightly; it is the machine, not the fault
+        allowed.add(Pattern.compile("the heartbeat did not run for "));
         for (String e : expected) {
             allowed.add(Pattern.compile(e));
         }
