@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,9 +16,19 @@ final class AdminCommands {
     }
 
     /** Runs {@code body}; an admin failure is one line on stderr and exit 1. */
-    private static int run(CommandSpec spec, String admin, java.nio.file.Path tokenFile, AdminAction body) {
+    /** Where the running forkd's admin endpoint is, and its token: the same for every admin command. */
+    static final class AdminOptions {
+        @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
+                description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
+        String admin;
+
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
+        java.nio.file.Path tokenFile;
+    }
+
+    private static int run(CommandSpec spec, AdminOptions target, AdminAction body) {
         try {
-            return body.run(new AdminClient(admin).withTokenFile(tokenFile), spec.commandLine().getOut());
+            return body.run(new AdminClient(target.admin).withTokenFile(target.tokenFile), spec.commandLine().getOut());
         } catch (AdminClient.AdminException e) {
             spec.commandLine().getErr().println("forkd " + spec.name() + ": " + e.getMessage());
             return 1;
@@ -31,25 +42,21 @@ final class AdminCommands {
         int run(AdminClient client, PrintWriter out) throws AdminClient.AdminException, InterruptedException;
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 2,
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
             description = "Show a running forkd's workers (needs `forkd serve --admin`).")
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
-                description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
-        String admin;
-
-        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
-        java.nio.file.Path tokenFile;
+        @Mixin
+        AdminOptions target;
 
         @Option(names = "--json", description = "Print /status as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            return run(spec, admin, tokenFile, (client, out) -> {
+            return run(spec, target, (client, out) -> {
                 JsonNode s = client.get("/status");
                 if (json) {
                     out.println(s.toPrettyString());
@@ -77,22 +84,18 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 2,
+    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
             description = "Replace every worker, one at a time, without dropping a connection (like SIGHUP).")
     static final class Reload implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
-                description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
-        String admin;
-
-        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
-        java.nio.file.Path tokenFile;
+        @Mixin
+        AdminOptions target;
 
         @Override
         public Integer call() {
-            return run(spec, admin, tokenFile, (client, out) -> {
+            return run(spec, target, (client, out) -> {
                 client.post("/workers/reload");
                 out.println("rolling restart started");
                 out.flush();
@@ -101,18 +104,14 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "scale", mixinStandardHelpOptions = true, exitCodeOnInvalidInput = 2,
+    @Command(name = "scale", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
             description = "Set the number of workers (N), or change it (+N, -N).")
     static final class Scale implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
-                description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
-        String admin;
-
-        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
-        java.nio.file.Path tokenFile;
+        @Mixin
+        AdminOptions target;
 
         @Parameters(paramLabel = "N|+N|-N", description = "The new worker count, or a change to it.")
         String count;
@@ -127,7 +126,7 @@ final class AdminCommands {
             if (!relative && n < 1) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "at least one worker is needed");
             }
-            return run(spec, admin, tokenFile, (client, out) -> {
+            return run(spec, target, (client, out) -> {
                 int delta = relative ? n : n - client.get("/status").path("targetWorkers").asInt();
                 JsonNode r = client.post("/workers/scale?delta=" + delta);
                 out.println("workers: " + r.path("workers").asInt());

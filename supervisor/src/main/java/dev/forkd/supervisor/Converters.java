@@ -12,47 +12,45 @@ final class Converters {
     private Converters() {
     }
 
-    static final class DurationConverter implements ITypeConverter<Duration> {
+    /** Turns a parser's IllegalArgumentException into picocli's conversion error, keeping its message. */
+    private abstract static class Parsing<T> implements ITypeConverter<T> {
+        private final java.util.function.Function<String, T> parser;
+
+        Parsing(java.util.function.Function<String, T> parser) {
+            this.parser = parser;
+        }
+
         @Override
-        public Duration convert(String value) {
+        public T convert(String value) {
             try {
-                return Durations.parse(value);
+                return parser.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
         }
     }
 
-    static final class SizeConverter implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String value) {
-            try {
-                return Sizes.parseInt(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class DurationConverter extends Parsing<Duration> {
+        DurationConverter() {
+            super(Durations::parse);
         }
     }
 
-    static final class FramingConverter implements ITypeConverter<Framing> {
-        @Override
-        public Framing convert(String value) {
-            try {
-                return Framing.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class SizeConverter extends Parsing<Integer> {
+        SizeConverter() {
+            super(Sizes::parseInt);
         }
     }
 
-    static final class ModelConverter implements ITypeConverter<Model> {
-        @Override
-        public Model convert(String value) {
-            try {
-                return Model.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class FramingConverter extends Parsing<Framing> {
+        FramingConverter() {
+            super(Framing::parse);
+        }
+    }
+
+    static final class ModelConverter extends Parsing<Model> {
+        ModelConverter() {
+            super(Model::parse);
         }
     }
 }

@@ -19,8 +19,7 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {ServeCommand.class, AdminCommands.Status.class, AdminCommands.Reload.class, AdminCommands.Scale.class,
-            ExperimentCommand.class,
-            CommandLine.HelpCommand.class},
+            ClientCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run `forkd serve` to start with the defaults (127.0.0.1:8888, upper-case echo)."})
 final class ForkdCommand implements Runnable {
     @Spec
@@ -28,6 +27,8 @@ final class ForkdCommand implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new ForkdCommand());
+        // a later option wins, as in most tools: `docker run IMAGE --host 127.0.0.1` overrides the image's --host
+        cl.setOverwrittenOptionsAllowed(true);
         // one clear line and a pointer to --help, not the whole usage text, as git and systemctl do
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine cmd = ex.getCommandLine();

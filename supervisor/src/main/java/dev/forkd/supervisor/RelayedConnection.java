@@ -60,12 +60,17 @@ final class RelayedConnection {
         this.client = client;
         this.worker = worker;
         int earlyBytes = early == null ? 0 : early.remaining();
-        this.up = ByteBuffer.allocateDirect(Math.max(bufferSize, earlyBytes));
+        // heap buffers, not direct ones: a direct buffer's native memory is freed only when a GC
+        // finds the buffer unreachable, and these small objects barely fill the heap, so at a
+        // thousand connections a second the garbage grew by hundreds of MiB between GCs (up to
+        // -XX:MaxDirectMemorySize, by default the heap's maximum). Heap buffers die with their
+        // connection; NIO copies through one cached direct buffer per relay thread instead.
+        this.up = ByteBuffer.allocate(Math.max(bufferSize, earlyBytes));
         if (earlyBytes > 0) {
             up.put(early);
             stats.bytesIn.add(earlyBytes);
         }
-        this.down = ByteBuffer.allocateDirect(bufferSize);
+        this.down = ByteBuffer.allocate(bufferSize);
         this.stats = stats;
         this.events = events;
     }

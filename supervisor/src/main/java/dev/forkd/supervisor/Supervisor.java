@@ -187,6 +187,7 @@ final class Supervisor {
         try {
             control = new ControlServer(controlSocket, pool);
             control.start();
+            pool.controlSocket(control::restoreIfGone);
         } catch (IOException e) {
             LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
             listener.close();

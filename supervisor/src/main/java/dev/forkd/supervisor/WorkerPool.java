@@ -6,6 +6,7 @@ import dev.forkd.shared.ExitCodes;
 import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,12 @@ final class WorkerPool implements ControlServer.Listener {
         void fail(int exitCode, String reason);
     }
 
+    /** The supervisor's control socket, which workers find by path. */
+    interface ControlSocket {
+        /** Binds it again if its file is gone; true if it did. */
+        boolean restoreIfGone() throws IOException;
+    }
+
     private final ServeConfig config;
     private final java.nio.file.Path runtimeDir;
     private final WorkerLauncher launcher;
@@ -62,6 +69,11 @@ final class WorkerPool implements ControlServer.Listener {
     private boolean stopping;
     private boolean rolling;
     private long pingSeq;
+    /** When the heartbeat last ran (0 before its first run); on the pool thread only. */
+    private long lastTickNanos;
+    private volatile ControlSocket controlSocket = () -> false;
+    private boolean runtimeDirLossReported;
+    private final RateLimitedLog runtimeDirFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.ERROR, 10, TimeUnit.SECONDS);
 
     /** A slot release held until the worker answers ping {@code seq} (or a later one). */
     private record AwaitingProof(long seq, Runnable release) {
@@ -105,15 +117,22 @@ final class WorkerPool implements ControlServer.Listener {
         this.fatal = fatal;
         this.target = config.poolTarget();
         dispatcher.onExhausted(t -> post(() -> exhausted((WorkerProcess) t)));
+        dispatcher.onUnreachable(t -> post(() -> unreachable((WorkerProcess) t)));
         this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());
     }
 
+    /** Set by the supervisor, which owns the control socket, before {@link #start()}. */
+    void controlSocket(ControlSocket socket) {
+        this.controlSocket = socket;
+    }
+
     void start() {
         post(this::reconcile);
         long hb = config.workerHeartbeat().toNanos();
-        exec.scheduleAtFixedRate(this::tick, hb, hb, TimeUnit.NANOSECONDS);
+        // fixed delay, not fixed rate: after a pause a fixed-rate task runs every missed beat back to back
+        exec.scheduleWithFixedDelay(this::tick, hb, hb, TimeUnit.NANOSECONDS);
     }
 
     /** Completes once the first full set of workers is ready. */
@@ -493,6 +512,14 @@ final class WorkerPool implements ControlServer.Listener {
             return;
         }
         if (!w.everReady()) {
+            if (code == ExitCodes.BOOT_FAILURE && runtimeDirLost()) {
+                // it could not bind its socket or reach the control socket: not its fault, nor a reason to give up
+                LOG.warn("{} could not boot: the runtime directory was deleted under it", w.label());
+                events.restarted("boot_failure");
+                checkRuntimeDir();
+                reconcile();
+                return;
+            }
             if (code == ExitCodes.BOOT_FAILURE) {
                 LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
                         w.label());
@@ -534,6 +561,8 @@ final class WorkerPool implements ControlServer.Listener {
         try {
             long now = System.nanoTime();
             long timeout = config.workerTimeout().toNanos();
+            creditPause(now, timeout);
+            checkRuntimeDir();
             for (WorkerProcess w : workers.values()) {
                 switch (w.state) {
                     case DRAINING:
@@ -569,6 +598,94 @@ final class WorkerPool implements ControlServer.Listener {
         } catch (RuntimeException e) {
             // the heartbeat must survive anything, or no hung worker would ever be noticed again
             LOG.error("heartbeat failed: {}", e.toString(), e);
+        }
+    }
+
+    private boolean runtimeDirLost() {
+        return !Files.exists(RuntimeDirs.controlSocket(runtimeDir), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * The runtime directory can be deleted under a running supervisor (rm -rf, a tmp cleaner, a
+     * service manager's RuntimeDirectory removed by hand), and the sockets go with it. Streams
+     * already open keep working, but no new stream can reach a worker by its path and no new
+     * worker can bind its socket or reach the control socket: left alone, every new connection
+     * would wait in the queue until it timed out, for good. So, on the heartbeat and whenever a
+     * worker cannot be reached: recreate the directory (0700), bind the control socket again,
+     * and replace every worker whose socket is gone. Those serving connections drain (they finish
+     * them; they can take no new ones anyway); those still booting are stopped.
+     */
+    private void checkRuntimeDir() {
+        if (stopping || !runtimeDirLost()) {
+            return;
+        }
+        if (!runtimeDirLossReported) {
+            LOG.error("{} was deleted under the running supervisor: no new connection can reach a worker; "
+                    + "recreating it (mode 0700) and replacing every worker", Files.isDirectory(runtimeDir)
+                    ? "the control socket in " + runtimeDir : "the runtime directory " + runtimeDir);
+            runtimeDirLossReported = true;
+        }
+        try {
+            RuntimeDirs.create(runtimeDir);
+            controlSocket.restoreIfGone();
+        } catch (IOException e) {
+            runtimeDirFailures.log("cannot recreate the runtime directory {} ({}): no worker can be reached or started; "
+                    + "trying again at the next heartbeat", runtimeDir, e.toString());
+            return;
+        }
+        runtimeDirLossReported = false;
+        long now = System.nanoTime();
+        for (WorkerProcess w : new ArrayList<>(workers.values())) {
+            if (w.state == WorkerState.STARTING) {
+                // it may have bound its socket in the old directory, which no one can reach
+                w.exitReason = "runtime directory deleted";
+                terminate(w, now);
+            } else if (w.state == WorkerState.READY && !Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)) {
+                drain(w, "runtime directory deleted");
+            }
+        }
+        reconcile();
+    }
+
+    /** The dispatcher could not open a stream to {@code w} and took it out. */
+    private void unreachable(WorkerProcess w) {
+        checkRuntimeDir();
+        if (stopping || w.state != WorkerState.READY || Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)
+                || !w.handle().map(ProcessHandle::isAlive).orElse(false)) {
+            // a socket that is there but refuses belongs to a worker on its way out: its exit is what the pool acts on
+            return;
+        }
+        LOG.error("{}: its socket {} was deleted, so no connection can reach it; replacing it", w.label(), w.socket);
+        drain(w, "socket deleted");
+        reconcile();
+    }
+
+    /**
+     * A worker's silence counts only while the heartbeat runs. If this tick comes much later than
+     * the heartbeat interval, the supervisor itself was not running (SIGSTOP, a VM or container
+     * freeze, a long pause) or the pool thread was held up: no ping went out, so no worker could
+     * answer, and judging them by the last pong would kill every one (unicorn's test). So the time
+     * the heartbeat was missing is credited to every worker: a healthy worker gets a fresh
+     * worker-timeout, while a worker that was already silent before the pause keeps the silence it
+     * had and still times out. Crediting the gap rather than re-arming to "now" also means that
+     * repeated short pauses cannot hide a hung worker forever.
+     */
+    private void creditPause(long now, long timeout) {
+        long hb = config.workerHeartbeat().toNanos();
+        long gap = lastTickNanos == 0 ? hb : now - lastTickNanos;
+        lastTickNanos = now;
+        // "much later": a whole beat missed, or half the timeout if that is shorter (a pause that long
+        // already eats most of a worker's allowance); never under 1.5 beats, which is only jitter
+        if (gap <= Math.max(hb * 3 / 2, Math.min(2 * hb, timeout / 2))) {
+            return;
+        }
+        long credit = gap - hb;
+        LOG.warn("the heartbeat did not run for {} (every {} expected): the supervisor was stopped or starved; "
+                + "not counting that time against the workers", human(gap), Durations.format(config.workerHeartbeat()));
+        for (WorkerProcess w : workers.values()) {
+            if (w.state == WorkerState.READY || w.state == WorkerState.DRAINING) {
+                w.lastPongNanos = Math.min(now, w.lastPongNanos + credit);
+            }
         }
     }
 

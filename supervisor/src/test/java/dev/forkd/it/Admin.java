@@ -20,7 +20,12 @@ final class Admin {
     final String base;
 
     Admin(ForkdProcess forkd) throws InterruptedException {
-        this.base = "http://" + forkd.awaitLine("admin endpoint on http://(\\S+)/status", ForkdProcess.START_TIMEOUT).group(1);
+        this("http://" + forkd.awaitLine("admin endpoint on http://(\\S+)/status", ForkdProcess.START_TIMEOUT).group(1));
+    }
+
+    /** {@code base} is {@code http://HOST:PORT}, e.g. of a forkd in a container. */
+    Admin(String base) {
+        this.base = base;
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -180,10 +180,21 @@ final class ForkdProcess implements AutoCloseable {
         }
     }
 
-    /** Kills forkd and any worker left, so that no test leaks processes. */
+    /**
+     * Stops forkd and any worker left, so that no test leaks processes: TERM first, so that forkd
+     * removes its runtime directory, then KILL for whatever is still there.
+     */
     @Override
     public void close() {
         List<ProcessHandle> kids = process.toHandle().descendants().collect(Collectors.toList());
+        if (process.isAlive()) {
+            process.toHandle().destroy();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         process.destroyForcibly();
         kids.forEach(ProcessHandle::destroyForcibly);
         try {

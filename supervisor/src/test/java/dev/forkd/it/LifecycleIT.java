@@ -20,7 +20,9 @@ class LifecycleIT {
 
     @Test
     void recyclingUnderLoadResetsNoClient() throws Exception {
-        try (ForkdProcess forkd = ForkdProcess.serve("recycle", "--workers", "4", "--recycle-after", "3", "--recycle-jitter", "2")) {
+        try (ForkdProcess forkd = ForkdProcess.serve("recycle", "--workers", "4", "--recycle-after", "3", "--recycle-jitter", "2",
+                // a loaded machine boots JVMs slowly; what is tested is that recycling resets no one, not boot speed
+                "--queue-timeout", "120s")) {
             int port = forkd.port();
             long started = System.nanoTime();
             try (Load load = new Load(port, 20)) {

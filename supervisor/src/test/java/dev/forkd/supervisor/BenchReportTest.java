@@ -1,0 +1,133 @@
+package dev.forkd.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.forkd.shared.framing.Framing;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class BenchReportTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static BenchPlan plan(long rate) {
+        return new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 4, Duration.ofSeconds(2), Duration.ofMillis(500), 64,
+                Framing.LENGTH, rate, Duration.ofSeconds(5), Expect.UPPER);
+    }
+
+    private static Map<BenchError, Long> errors(long connect, long timeout) {
+        Map<BenchError, Long> m = new EnumMap<>(BenchError.class);
+        for (BenchError e : BenchError.values()) {
+            m.put(e, 0L);
+        }
+        m.put(BenchError.CONNECT, connect);
+        m.put(BenchError.TIMEOUT, timeout);
+        return m;
+    }
+
+    private static BenchResult result(long rate) {
+        BenchResult.Latency latency = new BenchResult.Latency(81_234, 120_000, 1_234_567, 4_500_000, 43_614_000, 95_500.4);
+        return new BenchResult(plan(rate), 4, 2, 2_000_000_000L, 1001, errors(1, 2), latency);
+    }
+
+    @Test
+    void jsonHasStableFieldsAndMillisecondLatencies() throws Exception {
+        JsonNode j = JSON.readTree(BenchReport.json(result(0)));
+        assertEquals("127.0.0.1:8888", j.get("target").asText());
+        assertEquals("length", j.get("framing").asText());
+        assertEquals(64, j.get("size").asInt());
+        assertEquals("closed", j.get("loop").asText());
+        assertTrue(j.get("rate").isNull());
+        assertEquals(4, j.get("connections").asInt());
+        assertEquals(4, j.get("connected").asInt());
+        assertEquals(2, j.get("answered").asInt());
+        assertEquals(0.5, j.get("warmupSeconds").asDouble());
+        assertEquals(2.0, j.get("durationSeconds").asDouble());
+        assertEquals(1001, j.get("messages").asLong());
+        assertEquals(500.5, j.get("throughput").asDouble());
+        assertEquals(3, j.get("errors").asLong());
+        JsonNode kinds = j.get("errorsByKind");
+        assertEquals(List.of("connect", "closed", "reset", "timeout", "wrongReply"), names(kinds));
+        assertEquals(1, kinds.get("connect").asLong());
+        assertEquals(2, kinds.get("timeout").asLong());
+        JsonNode l = j.get("latencyMs");
+        assertEquals(List.of("p50", "p90", "p99", "p999", "max", "mean"), names(l));
+        assertEquals(0.081, l.get("p50").asDouble());
+        assertEquals(0.120, l.get("p90").asDouble());
+        assertEquals(1.235, l.get("p99").asDouble());
+        assertEquals(4.500, l.get("p999").asDouble());
+        assertEquals(43.614, l.get("max").asDouble());
+        assertEquals(0.096, l.get("mean").asDouble());
+        String text = BenchReport.json(result(0));
+        assertTrue(text.contains("\"p90\":0.120,"), "to the microsecond, no binary noise: " + text);
+        assertFalse(text.contains("\n"), "one line");
+    }
+
+    @Test
+    void jsonOfAnOpenLoopNamesItsRate() throws Exception {
+        JsonNode j = JSON.readTree(BenchReport.json(result(250)));
+        assertEquals("open", j.get("loop").asText());
+        assertEquals(250, j.get("rate").asLong());
+    }
+
+    @Test
+    void withoutRepliesTheLatencyFieldsAreThereButNull() throws Exception {
+        BenchResult r = new BenchResult(plan(0), 4, 0, 2_000_000_000L, 0, errors(0, 4), null);
+        JsonNode j = JSON.readTree(BenchReport.json(r));
+        assertEquals(0, j.get("messages").asLong());
+        assertEquals(0.0, j.get("throughput").asDouble());
+        for (String f : List.of("p50", "p90", "p99", "p999", "max", "mean")) {
+            assertTrue(j.get("latencyMs").has(f) && j.get("latencyMs").get(f).isNull(), f);
+        }
+        assertTrue(BenchReport.text(r).contains("latency ms   none recorded"), BenchReport.text(r));
+    }
+
+    @Test
+    void textIsATableForPeople() {
+        String t = BenchReport.text(result(0));
+        assertEquals(String.join(System.lineSeparator(),
+                "forkd bench 127.0.0.1:8888: length framing, 64-byte messages, closed loop",
+                "  connections  4 (4 connected, 2 answered)",
+                "  duration     2.00 s after 500ms warmup",
+                "  messages     1001",
+                "  throughput   500.5 msg/s",
+                "  errors       3 (connect 1, closed 0, reset 0, timeout 2, wrong reply 0)",
+                "  latency ms   p50 0.081  p90 0.120  p99 1.235  p99.9 4.500  max 43.614",
+                ""), t);
+    }
+
+    @Test
+    void textOfAnOpenLoopSaysWhereLatencyIsMeasuredFrom() {
+        String t = BenchReport.text(result(250));
+        assertTrue(t.contains("open loop at 250 msg/s"), t);
+        assertTrue(t.contains("latency ms*"), t);
+        assertTrue(t.contains("intended send time"), t);
+    }
+
+    @Test
+    void latencyComesFromTheHistogram() {
+        Histogram h = new Histogram(3);
+        for (long v = 1; v <= 1000; v++) {
+            h.recordValue(v * 1_000);
+        }
+        BenchResult.Latency l = BenchResult.Latency.of(h);
+        assertEquals(500_000, l.p50(), 500);
+        assertEquals(990_000, l.p99(), 1_000);
+        assertEquals(1_000_000, l.max(), 1_000);
+        assertEquals(null, BenchResult.Latency.of(new Histogram(3)));
+    }
+
+    private static List<String> names(JsonNode o) {
+        List<String> names = new ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
