@@ -67,6 +67,8 @@ final class ModelRun {
     private ModelRunData drive(SupervisorProcess sup, AdminClient admin)
             throws AdminClient.AdminException, InterruptedException, ExperimentException {
         long durationMs = config.duration().toMillis();
+        // a first request before time 0: the HTTP client's first one loads classes for a while, and time 0 is when the load starts
+        admin.get("/status");
         ExperimentClock clock = new ExperimentClock();
         LoadRegistry registry = new LoadRegistry();
         ThroughputBuckets throughput = new ThroughputBuckets(ThroughputBuckets.DEFAULT_BUCKET_MS, durationMs);

@@ -104,13 +104,7 @@ final class Supervisor {
                     new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
                         @Override
                         public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                            if (workerEndedFirst) {
-                                // maybe the worker is dying: no new client for its slot until it proves alive
-                                poolRef[0].releaseWhenAlive((WorkerProcess) c.target, () -> dispatcher.release(c.target));
-                            } else {
-                                dispatcher.release(c.target);
-                            }
-                            poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerEndedFirst);
+                            poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, () -> dispatcher.release(c.target));
                         }
 
                         @Override

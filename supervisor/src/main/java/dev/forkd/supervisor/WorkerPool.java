@@ -426,7 +426,7 @@ final class WorkerPool implements ControlServer.Listener {
      * would be reset, lost with a worker it never used. A dying process runs no code once its
      * files are being closed, so an answer to a later ping proves the close was the worker's own.
      */
-    void releaseWhenAlive(WorkerProcess w, Runnable release) {
+    private void releaseWhenAlive(WorkerProcess w, Runnable release) {
         post(() -> {
             if (w.state == WorkerState.EXITED) {
                 release.run();
@@ -452,8 +452,12 @@ final class WorkerPool implements ControlServer.Listener {
         }
     }
 
-    /** A relayed connection of {@code w} ended; on a relay thread. */
-    void onConnectionClosed(WorkerProcess w, boolean workerEndedFirst) {
+    /**
+     * A relayed connection of {@code w} is done on the worker's side; on a relay thread. Counts it,
+     * and frees its slot with {@code release}: at once, or, if the worker's end closed first, once
+     * the worker proves alive (see {@link #releaseWhenAlive}).
+     */
+    void onWorkerDone(WorkerProcess w, boolean workerEndedFirst, Runnable release) {
         synchronized (w) {
             w.served++;
             if (workerEndedFirst) {
@@ -463,18 +467,31 @@ final class WorkerPool implements ControlServer.Listener {
                 }
                 w.recentWorkerEnded++;
                 w.lastWorkerEndedNanos = now;
+                w.deferredReleases++;
             }
+        }
+        if (workerEndedFirst) {
+            // maybe the worker is dying: no new client for its slot until it proves alive
+            releaseWhenAlive(w, () -> {
+                synchronized (w) {
+                    w.deferredReleases--;
+                }
+                release.run();
+            });
+        } else {
+            release.run();
         }
     }
 
     private int takenDown(WorkerProcess w, long now) {
-        int n = dispatcher.active(w);
         synchronized (w) {
+            // a connection its end closed first counts once, as a recent end, even while its slot is still held
+            int n = dispatcher.active(w) - w.deferredReleases;
             if (now - w.lastWorkerEndedNanos <= CRASH_WINDOW_NANOS) {
                 n += w.recentWorkerEnded;
             }
+            return n;
         }
-        return n;
     }
 
     private void onExit(WorkerProcess w, int code) {
