@@ -131,6 +131,8 @@ final class WorkerPool implements ControlServer.Listener {
     void start() {
         post(this::reconcile);
         long hb = config.workerHeartbeat().toNanos();
+        // the first beat measures its gap from here: a supervisor stopped before its first tick was still stopped
+        lastTickNanos = System.nanoTime();
         // fixed delay, not fixed rate: after a pause a fixed-rate task runs every missed beat back to back
         exec.scheduleWithFixedDelay(this::tick, hb, hb, TimeUnit.NANOSECONDS);
     }
@@ -689,7 +691,7 @@ final class WorkerPool implements ControlServer.Listener {
      */
     private void creditPause(long now, long timeout) {
         long hb = config.workerHeartbeat().toNanos();
-        long gap = lastTickNanos == 0 ? hb : now - lastTickNanos;
+        long gap = now - lastTickNanos;
         lastTickNanos = now;
         // "much later": a whole beat missed, or half the timeout if that is shorter (a pause that long
         // already eats most of a worker's allowance); never under 1.5 beats, which is only jitter
