@@ -17,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  */
 class HeartbeatFuzzTest {
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void classify(byte[] data) {
         FuzzInput in = FuzzInput.parse(data);
         byte[] p = in.payload();

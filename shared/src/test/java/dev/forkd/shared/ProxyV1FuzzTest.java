@@ -27,7 +27,7 @@ class ProxyV1FuzzTest {
         static final Outcome ERROR = new Outcome(null, 0, true);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(byte[] data) {
         FuzzInput in = FuzzInput.parse(data);
         byte[] p = in.payload();

@@ -35,7 +35,7 @@ class ProxyV2FuzzTest {
         static final Outcome ERROR = new Outcome(null, 0, true);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(byte[] data) throws Exception {
         FuzzInput in = FuzzInput.parse(data);
         byte[] p = in.payload();

@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * FixedFramingFuzzTestInputs/decode/}.
  */
 class FixedFramingFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(byte[] data) {
         FramingFuzz.run(Framing.FIXED, data);
     }

@@ -9,7 +9,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * LengthFramingFuzzTestInputs/decode/}.
  */
 class LengthFramingFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(byte[] data) {
         FramingFuzz.run(Framing.LENGTH, data);
     }

@@ -8,7 +8,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * dev.forkd.shared.FuzzInput}. Seeds: {@code LineFramingFuzzTestInputs/decode/}.
  */
 class LineFramingFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void decode(byte[] data) {
         FramingFuzz.run(Framing.LINE, data);
     }
