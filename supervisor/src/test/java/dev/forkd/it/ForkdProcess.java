@@ -173,6 +173,27 @@ final class ForkdProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until at least {@code n} lines match: a line forkd wrote before a client saw its reply
+     * may not have been read from the pipe yet when the test looks.
+     */
+    long awaitCount(String regex, long n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lines) {
+            while (true) {
+                long count = countLines(regex);
+                if (count >= n) {
+                    return count;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fail(count + " of " + n + " lines matching /" + regex + "/ within " + timeout + "; output:\n" + output());
+                }
+                TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+        }
+    }
+
     long countLines(String regex) {
         Pattern p = Pattern.compile(regex);
         synchronized (lines) {

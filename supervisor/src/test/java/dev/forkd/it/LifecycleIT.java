@@ -35,7 +35,7 @@ class LifecycleIT {
                 assertTrue(load.failures.isEmpty(), load.failures.size() + " failed: " + load.failures);
                 assertTrue(load.ok.get() >= 50, "served " + load.ok.get());
             }
-            assertTrue(forkd.countLines("exited after draining \\(recycle") >= 2, forkd.output());
+            forkd.awaitCount("exited after draining \\(recycle", 2, Duration.ofSeconds(30));
         }
     }
 

@@ -161,6 +161,7 @@ class ProtocolIT {
                 assertEquals(200, r.statusCode());
                 assertEquals("Hello from forkd\n", r.body());
             }
+            forkd.awaitCount("connection \\d+ from 127\\.0\\.0\\.1:\\d+ -> worker", 1, Duration.ofSeconds(10));
             assertEquals(1, forkd.countLines("connection \\d+ from 127\\.0\\.0\\.1:\\d+ -> worker"), "keep-alive: one connection for all");
             HttpResponse<String> close = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
                     HttpResponse.BodyHandlers.ofString());

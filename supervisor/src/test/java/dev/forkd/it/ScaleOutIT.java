@@ -61,8 +61,9 @@ class ScaleOutIT {
                         assertEquals("127.0.0.1:" + c.localPort(), reply, "the worker sees the real client, not HAProxy");
                     }
                 }
-                assertTrue(a.countLines("-> worker") >= 2 && b.countLines("-> worker") >= 2,
-                        "round robin over both instances: " + a.countLines("-> worker") + " and " + b.countLines("-> worker"));
+                // round robin over both instances
+                a.awaitCount("-> worker", 2, Duration.ofSeconds(10));
+                b.awaitCount("-> worker", 2, Duration.ofSeconds(10));
 
                 // one instance stops: its admin endpoint goes away, the health check takes it out, clients go to the other
                 a.signal("TERM");
@@ -81,7 +82,7 @@ class ScaleOutIT {
                     }
                 }
                 assertEquals(6, ok, Files.readString(tmp.resolve("haproxy.log")));
-                assertTrue(b.countLines("-> worker") >= servedByB + 6);
+                b.awaitCount("-> worker", servedByB + 6, Duration.ofSeconds(10));
             } finally {
                 haproxy.destroy();
                 haproxy.waitFor();
