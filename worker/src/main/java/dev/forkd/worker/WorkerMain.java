@@ -19,7 +19,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
             + " [--buffer-size BYTES] [--framing raw|line|length|fixed] [--max-frame BYTES] [--fixed-size BYTES]"
-            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos]\n"
+            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
 
     int id;
@@ -34,6 +34,7 @@ public final class WorkerMain implements Callable<Integer> {
     int fixedSize;
     long heartbeatTimeoutMs;
     String workerClasspath;
+    boolean train;
 
     public static void main(String[] args) {
         int code;
@@ -49,6 +50,12 @@ public final class WorkerMain implements Callable<Integer> {
                 System.err.println(USAGE);
                 WorkerExit.now(ExitCodes.USAGE);
                 return;
+            }
+            if (w.train) {
+                // exit, not halt: a JVM started with -XX:ArchiveClassesAtExit writes its archive on exit
+                code = WorkerTraining.run(w);
+                WorkerLog.flush();
+                System.exit(code);
             }
             code = w.call();
         }
@@ -73,6 +80,10 @@ public final class WorkerMain implements Callable<Integer> {
             }
             if (opt.equals(WorkerContract.OPT_ENABLE_CHAOS)) {
                 w.enableChaos = true;
+                continue;
+            }
+            if (opt.equals(WorkerContract.OPT_TRAIN)) {
+                w.train = true;
                 continue;
             }
             if (i + 1 >= args.length) {
@@ -118,6 +129,9 @@ public final class WorkerMain implements Callable<Integer> {
                 default:
                     throw new IllegalArgumentException("unknown option " + opt);
             }
+        }
+        if (w.train) {
+            return w; // it makes its own sockets
         }
         if (!hasId || w.socket == null || w.control == null) {
             throw new IllegalArgumentException("missing required option(s): " + WorkerContract.OPT_ID + ", " + WorkerContract.OPT_SOCKET
