@@ -146,7 +146,7 @@ final class ServeCommand implements Callable<Integer> {
     boolean acceptProxy;
 
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
-            description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
+            description = "Read buffer per connection in the workers; the relay reads up to this much, and at least 64 KiB, at once. Default: ${DEFAULT-VALUE}.")
     int bufferSize;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "256",

@@ -402,7 +402,7 @@ final class Supervisor {
     }
 
     private static int relayThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return Integer.getInteger("forkd.relayThreads", Runtime.getRuntime().availableProcessors());
     }
 
     private static String version() {
