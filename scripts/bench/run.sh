@@ -395,7 +395,7 @@ PY
   rec S 5 spawn_p50 forkd "worker spawn-to-ready p50 (n=$sn)" ms "<=" 150
   rec S 5 spawn_p99 forkd "worker spawn-to-ready p99 (n=$sn)" ms "<=" 150
   rec S 5 worker_rss forkd "worker RSS (prefork, after the runs)" MiB "<=" 40
-  rec S 5 sup_rss_idle forkd "supervisor RSS, no connection" MiB "-" 0
+  rec S 5 sup_rss_idle forkd "supervisor RSS (prefork, after its connection-rate runs)" MiB "-" 0
   rec S 5 sup_rss_conns forkd "supervisor RSS with $n idle connections" MiB "<=" 256
   scenario_end 5
 fi

@@ -266,6 +266,12 @@ final class RelayedConnection {
 
     /** Carries EOFs through once their bytes are flushed, closes when both directions are done, and sets interest. */
     private void advance() {
+        if (clientEof && workerEof && upPending == null && downPending == null && !abortAfterFlush) {
+            // both sides said all they had and all of it was delivered: closing tells each side
+            // the other's end as a shutdown would, and saves the shutdown calls
+            closeAll();
+            return;
+        }
         try {
             if (clientEof && upPending == null && !workerOutShut && !abortAfterFlush) {
                 worker.shutdownOutput();
