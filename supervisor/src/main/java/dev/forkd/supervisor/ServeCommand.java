@@ -192,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         ServeConfig config = resolve();
         if (logFormat.equals("json")) {
-            Configurator.reconfigure(java.net.URI.create("classpath:log4j2-json.xml"));
+            Configurator.reconfigure(java.net.URI.create("classpath:log4j2-json.properties"));
         }
         Configurator.setRootLevel(Level.toLevel(config.logLevel()));
         return new Supervisor(config).run();
