@@ -32,6 +32,8 @@ final class WorkerClassArchive {
     private static final Logger LOG = LogManager.getLogger(WorkerClassArchive.class);
     /** A training run that takes longer than this has failed; another supervisor may try after it. */
     private static final long TRAIN_TIMEOUT_SECONDS = 120;
+    /** Archives of other builds untouched this long are removed when a new one is made. */
+    private static final long STALE_DAYS = 7;
 
     private final Path file;
     private volatile boolean usable;
@@ -169,12 +171,35 @@ final class WorkerClassArchive {
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             usable = true;
+            removeStale(dir);
             LOG.info("class-data archive for workers made in {} ms: {}; workers start with it from now on",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), file);
         } finally {
             training = null;
             Files.deleteIfExists(tmp);
             Files.deleteIfExists(lock);
+        }
+    }
+
+    /**
+     * Every build makes a new archive: those of other builds not touched for a week go, so that the
+     * cache stays small. A worker that has one mapped keeps it (Linux); one starting after its
+     * removal starts without it.
+     */
+    private void removeStale(Path dir) {
+        Instant cutoff = Instant.now().minus(java.time.Duration.ofDays(STALE_DAYS));
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            files.filter(p -> !p.equals(file) && p.getFileName().toString().matches("worker-[0-9a-f]+\\.jsa")).forEach(p -> {
+                try {
+                    if (Files.getLastModifiedTime(p).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("removing the stale archive {}: {}", p, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            LOG.debug("listing {}: {}", dir, e.toString());
         }
     }
 
