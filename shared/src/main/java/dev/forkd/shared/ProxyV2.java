@@ -93,7 +93,7 @@ public final class ProxyV2 {
         }
         int verCmd = in.get(start + 12) & 0xFF;
         int famProto = in.get(start + 13) & 0xFF;
-        int length = in.getShort(start + 14) & 0xFFFF;
+        int length = u16(in, start + 14);
         if ((verCmd & 0xF0) != VERSION_2) {
             throw new ProxyProtocolException("unsupported PROXY protocol version " + (verCmd >> 4));
         }
@@ -123,8 +123,8 @@ public final class ProxyV2 {
             byte[] dst = new byte[alen];
             in.get(p, src);
             in.get(p + alen, dst);
-            int sport = in.getShort(p + 2 * alen) & 0xFFFF;
-            int dport = in.getShort(p + 2 * alen + 2) & 0xFFFF;
+            int sport = u16(in, p + 2 * alen);
+            int dport = u16(in, p + 2 * alen + 2);
             header = ProxyHeader.of(socketAddress(src, sport), socketAddress(dst, dport));
         } else {
             // UNIX or UNSPEC: a proxied connection whose address we cannot express as IP
@@ -154,6 +154,11 @@ public final class ProxyV2 {
             throw new IllegalStateException("a complete PROXY header did not decode");
         }
         return header;
+    }
+
+    /** A big-endian 16-bit field, byte by byte: getShort() would follow the caller's buffer byte order. */
+    private static int u16(ByteBuffer in, int at) {
+        return ((in.get(at) & 0xFF) << 8) | (in.get(at + 1) & 0xFF);
     }
 
     private static byte[] readFully(InputStream in, int n) throws IOException {

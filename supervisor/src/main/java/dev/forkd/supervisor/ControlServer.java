@@ -38,6 +38,7 @@ final class ControlServer {
     private final Listener listener;
     private final UserPrincipal self;
     private ServerSocketChannel server;
+    private boolean closed;
 
     ControlServer(Path path, Listener listener) throws IOException {
         this.path = path;
@@ -45,17 +46,42 @@ final class ControlServer {
         this.self = PeerCredentials.self();
     }
 
-    void start() throws IOException {
+    synchronized void start() throws IOException {
         Files.deleteIfExists(path);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path), 256);
-        Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
-        Thread t = new Thread(this::acceptLoop, "control-accept");
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(path), 256);
+            Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        ServerSocketChannel old = server;
+        server = s;
+        if (old != null) {
+            // its accept thread ends; the workers' channels it accepted are separate and live on
+            closeQuietly(old);
+        }
+        Thread t = new Thread(() -> acceptLoop(s), "control-accept");
         t.setDaemon(true);
         t.start();
     }
 
-    private void acceptLoop() {
+    /**
+     * Binds the socket again if its file is gone (someone deleted the runtime directory): the
+     * listening socket still exists, but workers find it by path, so no new worker could report
+     * ready. Returns true if it bound again.
+     */
+    synchronized boolean restoreIfGone() throws IOException {
+        if (closed || server == null || Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        start();
+        LOG.info("bound the control socket {} again: its file had been deleted", path);
+        return true;
+    }
+
+    private void acceptLoop(ServerSocketChannel server) {
         while (server.isOpen()) {
             SocketChannel ch;
             try {
@@ -109,11 +135,16 @@ final class ControlServer {
         Dispatcher.closeQuietly(ch);
     }
 
-    void close() {
+    synchronized void close() {
+        closed = true;
+        if (server != null) {
+            closeQuietly(server);
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel s) {
         try {
-            if (server != null) {
-                server.close();
-            }
+            s.close();
         } catch (IOException e) {
             LOG.debug("closing control socket: {}", e.toString());
         }

@@ -57,6 +57,11 @@ final class Dispatcher {
         CLIENT_GONE
     }
 
+    /** Told, outside the lock, when a target could not be reached and was taken out. */
+    interface UnreachableListener {
+        void onUnreachable(Target target);
+    }
+
     /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
     interface Connector {
         OpenResult open(Target target, SocketChannel client);
@@ -101,6 +106,7 @@ final class Dispatcher {
     private final Connector connector;
     private final DispatchStats stats;
     private volatile ExhaustedListener exhaustedListener = t -> { };
+    private volatile UnreachableListener unreachableListener = t -> { };
     private volatile java.util.function.Consumer<SocketChannel> dropped = c -> { };
     private int cursor;
     private boolean closed;
@@ -115,6 +121,10 @@ final class Dispatcher {
 
     void onExhausted(ExhaustedListener listener) {
         this.exhaustedListener = listener;
+    }
+
+    void onUnreachable(UnreachableListener listener) {
+        this.unreachableListener = listener;
     }
 
     /** A worker is ready to take connections. */
@@ -271,6 +281,7 @@ final class Dispatcher {
                     }
                 }
                 stats.redispatched.increment();
+                unreachableListener.onUnreachable(s.target);
                 return false;
         }
     }

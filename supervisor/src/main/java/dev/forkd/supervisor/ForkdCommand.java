@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {ServeCommand.class, AdminCommands.Status.class, AdminCommands.Reload.class, AdminCommands.Scale.class,
-            ClientCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+            ClientCommand.class, BenchCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run `forkd serve` to start with the defaults (127.0.0.1:8888, upper-case echo)."})
 final class ForkdCommand implements Runnable {
     @Spec

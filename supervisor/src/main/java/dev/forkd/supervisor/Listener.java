@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import org.apache.logging.log4j.LogManager;
@@ -21,10 +24,17 @@ final class Listener {
     private long acceptFailures;
 
     private final ServerSocketChannel server;
+    /**
+     * Only for an inherited listener, which is never closed here (see {@link #close()}): its
+     * accept thread waits in this selector, which close() wakes up.
+     */
+    private final Selector selector;
+    private boolean stopped;
     private Thread thread;
 
-    private Listener(ServerSocketChannel server) {
+    private Listener(ServerSocketChannel server, Selector selector) {
         this.server = server;
+        this.selector = selector;
     }
 
     /** @throws java.net.BindException if the address is in use or not local */
@@ -37,7 +47,7 @@ final class Listener {
             ch.close();
             throw e;
         }
-        return new Listener(ch);
+        return new Listener(ch, null);
     }
 
     /**
@@ -49,8 +59,15 @@ final class Listener {
         java.nio.channels.Channel ch = System.inheritedChannel();
         if (ch instanceof ServerSocketChannel) {
             ServerSocketChannel server = (ServerSocketChannel) ch;
-            server.configureBlocking(true);
-            return new Listener(server);
+            Selector selector = Selector.open();
+            try {
+                server.configureBlocking(false);
+                server.register(selector, SelectionKey.OP_ACCEPT);
+            } catch (IOException | RuntimeException e) {
+                selector.close();
+                throw e;
+            }
+            return new Listener(server, selector);
         }
         return null;
     }
@@ -66,10 +83,23 @@ final class Listener {
     }
 
     private void acceptLoop(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+        try {
+            acceptUntilClosed(next, dispatcher, admission);
+        } finally {
+            if (selector != null) {
+                closeSelector();
+            }
+        }
+    }
+
+    private void acceptUntilClosed(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
         while (server.isOpen()) {
             try {
                 dispatcher.awaitRoom();
-                SocketChannel ch = server.accept();
+                SocketChannel ch = selector == null ? server.accept() : acceptInherited();
+                if (ch == null) {
+                    break; // closed
+                }
                 if (acceptFailures > 0) {
                     LOG.info("accepting again after {} failed attempt(s)", acceptFailures);
                     acceptFailures = 0;
@@ -96,15 +126,73 @@ final class Listener {
         }
     }
 
-    /** Stops accepting; clients in the kernel backlog get a reset when the socket closes. */
+    /**
+     * The next connection of an inherited listener, or null once {@link #close()} was called.
+     * Calls accept only when the selector says a connection is waiting: the socket's O_NONBLOCK
+     * flag belongs to an open file description shared with the service manager, and systemd
+     * clears it whenever it starts a control process (ExecReload=) with the socket as standard
+     * input, so an accept with nothing waiting may block, whatever mode the channel thinks it has.
+     * Accepts under the lock that close() takes, so nothing is accepted after it.
+     */
+    private SocketChannel acceptInherited() throws IOException {
+        while (true) {
+            int ready;
+            try {
+                ready = selector.select();
+                selector.selectedKeys().clear();
+            } catch (ClosedSelectorException e) {
+                return null;
+            }
+            synchronized (this) {
+                if (stopped) {
+                    return null;
+                }
+                if (ready > 0) {
+                    // an accepted channel is blocking, whatever the listener's mode
+                    SocketChannel ch = server.accept();
+                    if (ch != null) {
+                        return ch;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Stops accepting. A listener forkd bound is closed, and clients in its kernel backlog get a
+     * reset. An inherited one stays open until forkd exits: closing the channel that
+     * System.inheritedChannel() returned makes the JDK point file descriptors 0, 1 and 2 at
+     * /dev/null (it assumes inetd, which passes the socket on all three), so every later log line
+     * on stderr would be lost, e.g. the whole graceful stop under systemd. Clients in its backlog
+     * stay there for the service manager, which owns the socket and starts forkd again for them.
+     */
     void close() {
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.debug("closing the listener: {}", e.toString());
+        synchronized (this) {
+            stopped = true;
+        }
+        if (selector == null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                LOG.debug("closing the listener: {}", e.toString());
+            }
+        } else if (thread == null) {
+            closeSelector(); // never started: no accept thread to do it
+        } else {
+            selector.wakeup();
         }
         if (thread != null) {
+            // out of Dispatcher.awaitRoom; never inside a blocking operation on the listener (it has
+            // none when inherited), so this does not close it
             thread.interrupt();
+        }
+    }
+
+    private void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing the listener's selector: {}", e.toString());
         }
     }
 }

@@ -20,14 +20,20 @@ import org.apache.logging.log4j.Logger;
 final class RelayLoop implements Runnable {
     private static final Logger LOG = LogManager.getLogger(RelayLoop.class);
 
-    /** Pooled buffers kept for reuse at most; beyond that they go to the garbage collector. */
-    private static final int POOL_MAX = 256;
+    /**
+     * Direct buffers a loop ever allocates for pending bytes. Beyond that (many stalled peers at
+     * once) pending bytes go to heap buffers of their exact size: a direct buffer's native memory
+     * is freed only when a GC happens to find it, which is how the soak test once saw the
+     * supervisor grow by hundreds of MiB.
+     */
+    private static final int POOL_MAX = 64;
 
     private final Selector selector;
     /** Every read of this loop lands here first; see {@link RelayedConnection}. */
     private final ByteBuffer scratch;
     /** Buffers of scratch's size for bytes a peer could not take yet; reused, so connections allocate none. */
     private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
+    private int directAllocated;
     private final Consumer<SelectionKey> onReady = this::onReady;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
@@ -63,15 +69,19 @@ final class RelayLoop implements Runnable {
     ByteBuffer stash(ByteBuffer buf) {
         ByteBuffer b = pool.poll();
         if (b == null) {
+            if (directAllocated >= POOL_MAX) {
+                return ByteBuffer.allocate(buf.remaining()).put(buf).flip();
+            }
+            directAllocated++;
             b = ByteBuffer.allocateDirect(scratch.capacity());
         }
         b.clear();
         return b.put(buf).flip();
     }
 
-    /** Gives a buffer from {@link #stash} back; null and one-off buffers of another size are ignored. */
+    /** Gives a buffer from {@link #stash} back; null and heap buffers are left to the garbage collector. */
     void release(ByteBuffer b) {
-        if (b != null && b.capacity() == scratch.capacity() && pool.size() < POOL_MAX) {
+        if (b != null && b.isDirect() && b.capacity() == scratch.capacity()) {
             pool.push(b);
         }
     }

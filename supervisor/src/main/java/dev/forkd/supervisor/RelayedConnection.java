@@ -72,8 +72,9 @@ final class RelayedConnection {
         this.worker = worker;
         if (early != null && early.hasRemaining()) {
             int earlyBytes = early.remaining();
-            // a one-off buffer of its own size: never returned to the pool
-            upPending = ByteBuffer.allocateDirect(earlyBytes).put(early).flip();
+            // a one-off heap buffer of its own size, never pooled: a direct one would hold native
+            // memory until a GC happened to find it (the soak test's lesson)
+            upPending = ByteBuffer.allocate(earlyBytes).put(early).flip();
             stats.bytesIn.add(earlyBytes);
         }
         this.stats = stats;

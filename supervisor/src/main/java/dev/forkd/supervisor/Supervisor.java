@@ -105,8 +105,7 @@ final class Supervisor {
                     new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
                         @Override
                         public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                            dispatcher.release(c.target);
-                            poolRef[0].onConnectionClosed((WorkerProcess) c.target, workerEndedFirst);
+                            poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, () -> dispatcher.release(c.target));
                         }
 
                         @Override
@@ -185,6 +184,7 @@ final class Supervisor {
         try {
             control = new ControlServer(controlSocket, pool);
             control.start();
+            pool.controlSocket(control::restoreIfGone);
         } catch (IOException e) {
             LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
             listener.close();

@@ -6,6 +6,7 @@ import dev.forkd.shared.ExitCodes;
 import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,12 @@ final class WorkerPool implements ControlServer.Listener {
         void fail(int exitCode, String reason);
     }
 
+    /** The supervisor's control socket, which workers find by path. */
+    interface ControlSocket {
+        /** Binds it again if its file is gone; true if it did. */
+        boolean restoreIfGone() throws IOException;
+    }
+
     private final ServeConfig config;
     private final java.nio.file.Path runtimeDir;
     private final WorkerLauncher launcher;
@@ -53,6 +60,8 @@ final class WorkerPool implements ControlServer.Listener {
     private final PoolEvents events;
     private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
     private final java.util.ArrayDeque<WorkerProcess> rollQueue = new java.util.ArrayDeque<>();
+    /** Slot releases waiting for their worker to prove it is alive; on the pool thread only. */
+    private final Map<WorkerProcess, java.util.ArrayDeque<AwaitingProof>> awaitingProof = new java.util.HashMap<>();
     private volatile int target;
     private int nextId = 1;
     private long notBeforeNanos;
@@ -60,6 +69,15 @@ final class WorkerPool implements ControlServer.Listener {
     private boolean stopping;
     private boolean rolling;
     private long pingSeq;
+    /** When the heartbeat last ran (0 before its first run); on the pool thread only. */
+    private long lastTickNanos;
+    private volatile ControlSocket controlSocket = () -> false;
+    private boolean runtimeDirLossReported;
+    private final RateLimitedLog runtimeDirFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.ERROR, 10, TimeUnit.SECONDS);
+
+    /** A slot release held until the worker answers ping {@code seq} (or a later one). */
+    private record AwaitingProof(long seq, Runnable release) {
+    }
 
     /** What the metrics want to hear about. */
     interface PoolEvents {
@@ -99,15 +117,24 @@ final class WorkerPool implements ControlServer.Listener {
         this.fatal = fatal;
         this.target = config.poolTarget();
         dispatcher.onExhausted(t -> post(() -> exhausted((WorkerProcess) t)));
+        dispatcher.onUnreachable(t -> post(() -> unreachable((WorkerProcess) t)));
         this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());
     }
 
+    /** Set by the supervisor, which owns the control socket, before {@link #start()}. */
+    void controlSocket(ControlSocket socket) {
+        this.controlSocket = socket;
+    }
+
     void start() {
         post(this::reconcile);
         long hb = config.workerHeartbeat().toNanos();
-        exec.scheduleAtFixedRate(this::tick, hb, hb, TimeUnit.NANOSECONDS);
+        // the first beat measures its gap from here: a supervisor stopped before its first tick was still stopped
+        lastTickNanos = System.nanoTime();
+        // fixed delay, not fixed rate: after a pause a fixed-rate task runs every missed beat back to back
+        exec.scheduleWithFixedDelay(this::tick, hb, hb, TimeUnit.NANOSECONDS);
     }
 
     /** Completes once the first full set of workers is ready. */
@@ -389,11 +416,50 @@ final class WorkerPool implements ControlServer.Listener {
         WorkerProcess w = workers.get(s.workerId);
         if (w != null && w.control == s) {
             w.lastPongNanos = System.nanoTime();
+            post(() -> proven(w, seq));
         }
     }
 
-    /** A relayed connection of {@code w} ended; on a relay thread. */
-    void onConnectionClosed(WorkerProcess w, boolean workerEndedFirst) {
+    /**
+     * Runs {@code release} (a slot of {@code w} freed) once {@code w} has answered a ping sent
+     * after now, or has exited. Called when the worker's end of a connection closed while its
+     * client was still there, which is also the first sign of a worker's death: a killed worker's
+     * connections close an instant before its listening socket, and a client sent there in between
+     * would be reset, lost with a worker it never used. A dying process runs no code once its
+     * files are being closed, so an answer to a later ping proves the close was the worker's own.
+     */
+    private void releaseWhenAlive(WorkerProcess w, Runnable release) {
+        post(() -> {
+            if (w.state == WorkerState.EXITED) {
+                release.run();
+                return;
+            }
+            long seq = ++pingSeq;
+            awaitingProof.computeIfAbsent(w, k -> new java.util.ArrayDeque<>()).add(new AwaitingProof(seq, release));
+            if (w.control == null || !w.control.send(ControlMessage.ping(seq))) {
+                // nothing to ask on: its exit, or its heartbeat timeout and then its exit, releases the slot
+                LOG.debug("{}: cannot ask whether it is alive; its slot waits for its exit", w.label());
+            }
+        });
+    }
+
+    /** {@code w} answered ping {@code seq}: the releases waiting for it or an earlier ping run. */
+    private void proven(WorkerProcess w, long seq) {
+        java.util.ArrayDeque<AwaitingProof> q = awaitingProof.get(w);
+        while (q != null && !q.isEmpty() && q.peek().seq() <= seq) {
+            q.poll().release().run();
+        }
+        if (q != null && q.isEmpty()) {
+            awaitingProof.remove(w);
+        }
+    }
+
+    /**
+     * A relayed connection of {@code w} is done on the worker's side; on a relay thread. Counts it,
+     * and frees its slot with {@code release}: at once, or, if the worker's end closed first, once
+     * the worker proves alive (see {@link #releaseWhenAlive}).
+     */
+    void onWorkerDone(WorkerProcess w, boolean workerEndedFirst, Runnable release) {
         synchronized (w) {
             w.served++;
             if (workerEndedFirst) {
@@ -403,18 +469,31 @@ final class WorkerPool implements ControlServer.Listener {
                 }
                 w.recentWorkerEnded++;
                 w.lastWorkerEndedNanos = now;
+                w.deferredReleases++;
             }
+        }
+        if (workerEndedFirst) {
+            // maybe the worker is dying: no new client for its slot until it proves alive
+            releaseWhenAlive(w, () -> {
+                synchronized (w) {
+                    w.deferredReleases--;
+                }
+                release.run();
+            });
+        } else {
+            release.run();
         }
     }
 
     private int takenDown(WorkerProcess w, long now) {
-        int n = dispatcher.active(w);
         synchronized (w) {
+            // a connection its end closed first counts once, as a recent end, even while its slot is still held
+            int n = dispatcher.active(w) - w.deferredReleases;
             if (now - w.lastWorkerEndedNanos <= CRASH_WINDOW_NANOS) {
                 n += w.recentWorkerEnded;
             }
+            return n;
         }
-        return n;
     }
 
     private void onExit(WorkerProcess w, int code) {
@@ -422,6 +501,11 @@ final class WorkerPool implements ControlServer.Listener {
         w.state = WorkerState.EXITED;
         workers.remove(w.id, w);
         dispatcher.removeTarget(w);
+        java.util.ArrayDeque<AwaitingProof> unproven = awaitingProof.remove(w);
+        if (unproven != null) {
+            // gone: its slots can be let go, and nothing new is sent to it
+            unproven.forEach(a -> a.release().run());
+        }
         if (w.control != null) {
             w.control.close();
         }
@@ -447,6 +531,14 @@ final class WorkerPool implements ControlServer.Listener {
             return;
         }
         if (!w.everReady()) {
+            if (code == ExitCodes.BOOT_FAILURE && runtimeDirLost()) {
+                // it could not bind its socket or reach the control socket: not its fault, nor a reason to give up
+                LOG.warn("{} could not boot: the runtime directory was deleted under it", w.label());
+                events.restarted("boot_failure");
+                checkRuntimeDir();
+                reconcile();
+                return;
+            }
             if (code == ExitCodes.BOOT_FAILURE) {
                 LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
                         w.label());
@@ -488,6 +580,8 @@ final class WorkerPool implements ControlServer.Listener {
         try {
             long now = System.nanoTime();
             long timeout = config.workerTimeout().toNanos();
+            creditPause(now, timeout);
+            checkRuntimeDir();
             for (WorkerProcess w : workers.values()) {
                 switch (w.state) {
                     case DRAINING:
@@ -523,6 +617,94 @@ final class WorkerPool implements ControlServer.Listener {
         } catch (RuntimeException e) {
             // the heartbeat must survive anything, or no hung worker would ever be noticed again
             LOG.error("heartbeat failed: {}", e.toString(), e);
+        }
+    }
+
+    private boolean runtimeDirLost() {
+        return !Files.exists(RuntimeDirs.controlSocket(runtimeDir), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * The runtime directory can be deleted under a running supervisor (rm -rf, a tmp cleaner, a
+     * service manager's RuntimeDirectory removed by hand), and the sockets go with it. Streams
+     * already open keep working, but no new stream can reach a worker by its path and no new
+     * worker can bind its socket or reach the control socket: left alone, every new connection
+     * would wait in the queue until it timed out, for good. So, on the heartbeat and whenever a
+     * worker cannot be reached: recreate the directory (0700), bind the control socket again,
+     * and replace every worker whose socket is gone. Those serving connections drain (they finish
+     * them; they can take no new ones anyway); those still booting are stopped.
+     */
+    private void checkRuntimeDir() {
+        if (stopping || !runtimeDirLost()) {
+            return;
+        }
+        if (!runtimeDirLossReported) {
+            LOG.error("{} was deleted under the running supervisor: no new connection can reach a worker; "
+                    + "recreating it (mode 0700) and replacing every worker", Files.isDirectory(runtimeDir)
+                    ? "the control socket in " + runtimeDir : "the runtime directory " + runtimeDir);
+            runtimeDirLossReported = true;
+        }
+        try {
+            RuntimeDirs.create(runtimeDir);
+            controlSocket.restoreIfGone();
+        } catch (IOException e) {
+            runtimeDirFailures.log("cannot recreate the runtime directory {} ({}): no worker can be reached or started; "
+                    + "trying again at the next heartbeat", runtimeDir, e.toString());
+            return;
+        }
+        runtimeDirLossReported = false;
+        long now = System.nanoTime();
+        for (WorkerProcess w : new ArrayList<>(workers.values())) {
+            if (w.state == WorkerState.STARTING) {
+                // it may have bound its socket in the old directory, which no one can reach
+                w.exitReason = "runtime directory deleted";
+                terminate(w, now);
+            } else if (w.state == WorkerState.READY && !Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)) {
+                drain(w, "runtime directory deleted");
+            }
+        }
+        reconcile();
+    }
+
+    /** The dispatcher could not open a stream to {@code w} and took it out. */
+    private void unreachable(WorkerProcess w) {
+        checkRuntimeDir();
+        if (stopping || w.state != WorkerState.READY || Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)
+                || !w.handle().map(ProcessHandle::isAlive).orElse(false)) {
+            // a socket that is there but refuses belongs to a worker on its way out: its exit is what the pool acts on
+            return;
+        }
+        LOG.error("{}: its socket {} was deleted, so no connection can reach it; replacing it", w.label(), w.socket);
+        drain(w, "socket deleted");
+        reconcile();
+    }
+
+    /**
+     * A worker's silence counts only while the heartbeat runs. If this tick comes much later than
+     * the heartbeat interval, the supervisor itself was not running (SIGSTOP, a VM or container
+     * freeze, a long pause) or the pool thread was held up: no ping went out, so no worker could
+     * answer, and judging them by the last pong would kill every one (unicorn's test). So the time
+     * the heartbeat was missing is credited to every worker: a healthy worker gets a fresh
+     * worker-timeout, while a worker that was already silent before the pause keeps the silence it
+     * had and still times out. Crediting the gap rather than re-arming to "now" also means that
+     * repeated short pauses cannot hide a hung worker forever.
+     */
+    private void creditPause(long now, long timeout) {
+        long hb = config.workerHeartbeat().toNanos();
+        long gap = now - lastTickNanos;
+        lastTickNanos = now;
+        // "much later": a whole beat missed, or half the timeout if that is shorter (a pause that long
+        // already eats most of a worker's allowance); never under 1.5 beats, which is only jitter
+        if (gap <= Math.max(hb * 3 / 2, Math.min(2 * hb, timeout / 2))) {
+            return;
+        }
+        long credit = gap - hb;
+        LOG.warn("the heartbeat did not run for {} (every {} expected): the supervisor was stopped or starved; "
+                + "not counting that time against the workers", human(gap), Durations.format(config.workerHeartbeat()));
+        for (WorkerProcess w : workers.values()) {
+            if (w.state == WorkerState.READY || w.state == WorkerState.DRAINING) {
+                w.lastPongNanos = Math.min(now, w.lastPongNanos + credit);
+            }
         }
     }
 

@@ -26,6 +26,8 @@ final class WorkerProcess implements Dispatcher.Target {
     /** Connections of this worker that its own end closed first, with when the last did; for crash accounting. */
     volatile long lastWorkerEndedNanos;
     volatile int recentWorkerEnded;
+    /** Of those, the ones whose slot waits for the worker to prove alive (WorkerPool.releaseWhenAlive); guarded by this. */
+    int deferredReleases;
     /** When the pool started stopping it (TERM, then KILL by elapsed time); 0 if not. */
     long stopRequestedNanos;
     boolean termSent;

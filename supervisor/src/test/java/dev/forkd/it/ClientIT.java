@@ -76,7 +76,8 @@ class ClientIT {
     void helpListsTheCommandsAndOptions() throws Exception {
         try (CommandProcess p = CommandProcess.start("client-help", "--help")) {
             assertEquals(0, p.awaitExit(EXIT));
-            assertTrue(p.stdout().contains("client  Send each line of standard input"), p.stdout());
+            // picocli pads the command column to the longest command name (experiment, for now)
+            assertTrue(p.stdout().matches("(?s).*\\bclient +Send each line of standard input.*"), p.stdout());
         }
         try (CommandProcess p = CommandProcess.start("client-help-client", "client", "--help")) {
             assertEquals(0, p.awaitExit(EXIT));

@@ -209,11 +209,11 @@ class HardeningIT {
             String address = admin.base.substring("http://".length());
             try (ForkdProcess reload = ForkdProcess.run("admin-token-reload",
                     List.of("reload", "--admin", address, "--admin-token-file", token.toString()))) {
-                assertEquals(0, reload.awaitExit(Duration.ofSeconds(30)), reload.output());
+                assertEquals(0, reload.awaitExit(Duration.ofSeconds(120)), reload.output());
             }
             forkd.awaitLine("rolling restart complete", Duration.ofSeconds(60));
             try (ForkdProcess denied = ForkdProcess.run("admin-token-denied", List.of("reload", "--admin", address))) {
-                assertEquals(1, denied.awaitExit(Duration.ofSeconds(30)));
+                assertEquals(1, denied.awaitExit(Duration.ofSeconds(120)));
                 assertTrue(denied.output().contains("401"), denied.output());
             }
         }

@@ -52,6 +52,18 @@ class SystemdIT {
             }
             forkd.awaitLine("socket activation", Duration.ofSeconds(5));
             forkd.awaitLine("listening on 127.0.0.1:" + port, Duration.ofSeconds(5));
+
+            // Stopping must not close the inherited channel: the JDK would then point fds 0, 1 and 2
+            // at /dev/null (it assumes inetd), and the lines below, on stderr, would be lost.
+            try (Client c = new Client(port)) {
+                assertEquals("LIVE\n", c.roundTrip("live\n"));
+                forkd.signal("TERM");
+                forkd.awaitLine("stopping gracefully: no new connections; waiting up to 30s for 1 live", Duration.ofSeconds(30));
+                assertEquals("STILL SERVED\n", c.roundTrip("still served\n"));
+            }
+            forkd.awaitLine("all connections finished", Duration.ofSeconds(30));
+            forkd.awaitLine("stopped \\(exit code 0\\)", Duration.ofSeconds(30));
+            assertEquals(0, forkd.awaitExit(Duration.ofSeconds(30)));
         }
     }
 

@@ -240,10 +240,13 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         connector.unreachable.add(a);
         Dispatcher d = dispatcher(10, LONG, a, b);
+        List<Dispatcher.Target> told = new CopyOnWriteArrayList<>();
+        d.onUnreachable(told::add);
 
         SocketChannel ch = submit(d);
         assertEquals(List.of(new FakeConnector.Call(a, ch), new FakeConnector.Call(b, ch)), connector.calls);
         assertEquals(1, stats.redispatched.sum());
+        assertEquals(List.of(a), told, "the pool is told, so that it can find out why and replace the worker");
         assertEquals(0, d.active(a));
         assertEquals(1, d.active(b));
 

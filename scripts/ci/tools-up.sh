@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that some integration tests drive as real peers, so that CI runs
+# them instead of skipping them: haproxy (the scale-out recipe, ScaleOutIT). The tools the tests
+# need that every Debian machine here has (systemd-analyze, systemd-socket-activate, prlimit,
+# setpriv, python3) are only checked. Idempotent; needs root only when something is missing.
+set -euo pipefail
+
+say() { echo "tools-up: $*" >&2; }
+
+missing=()
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+for tool in systemd-analyze systemd-socket-activate prlimit setpriv python3; do
+  command -v "$tool" >/dev/null 2>&1 || say "warning: $tool is missing; the tests that need it will fail"
+done
+say "ready"

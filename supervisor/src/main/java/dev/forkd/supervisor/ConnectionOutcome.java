@@ -1,0 +1,13 @@
+package dev.forkd.supervisor;
+
+/**
+ * How one load connection ended. Times are ms from the start of the load; {@code workerPid} is
+ * 0 when the worker never answered {@code pid}; {@code clientPort} is our end's port (0 if it never
+ * connected), by which the supervisor's log names the connection; {@code requests} counts the echo
+ * round trips done.
+ */
+record ConnectionOutcome(ConnKey key, long workerPid, int clientPort, long startMs, long endMs, int requests, boolean failed, String error) {
+    boolean pidKnown() {
+        return workerPid > 0;
+    }
+}

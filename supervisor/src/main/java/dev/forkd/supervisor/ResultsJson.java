@@ -1,0 +1,169 @@
+package dev.forkd.supervisor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.List;
+
+/** results.json: the config and seed, the crash schedule, and per model every figure of the report and every crash. */
+final class ResultsJson {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ResultsJson() {
+    }
+
+    static void write(ExperimentReport report, Writer out) throws IOException {
+        JSON.writerWithDefaultPrettyPrinter().writeValue(out, tree(report));
+    }
+
+    static ObjectNode tree(ExperimentReport report) {
+        CrashConfig c = report.config();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("experiment", "crash");
+        root.put("forkdVersion", report.forkdVersion());
+        root.put("startedAt", report.startedAt().toString());
+        root.put("seed", c.seed());
+        ObjectNode config = root.putObject("config");
+        ArrayNode models = config.putArray("models");
+        c.models().forEach(m -> models.add(m.cliName));
+        config.put("workers", c.workers());
+        config.put("clients", c.clients());
+        config.put("durationMs", c.duration().toMillis());
+        config.put("crashEveryMs", c.crashEvery().toMillis());
+        config.put("crashKind", c.kind().cliName);
+        config.put("seed", c.seed());
+        config.put("requestsPerConnection", c.requestsPerConnection());
+        ArrayNode schedule = root.putArray("schedule");
+        for (CrashSchedule.Planned p : report.schedule()) {
+            ObjectNode n = schedule.addObject();
+            n.put("index", p.index());
+            n.put("atMs", p.atMs());
+            n.put("choice", p.choice());
+        }
+        root.put("passed", report.passed());
+        ArrayNode results = root.putArray("models");
+        for (ModelResult r : report.results()) {
+            results.add(model(r));
+        }
+        return root;
+    }
+
+    private static ObjectNode model(ModelResult r) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("model", r.model().cliName);
+        n.put("workers", r.data.workers());
+        n.put("crashes", r.injected().size());
+        n.put("crashesSkipped", r.skipped());
+        ObjectNode conns = n.putObject("connections");
+        conns.put("total", r.data.outcomes().size());
+        conns.put("completed", r.completed());
+        conns.put("failed", r.failed());
+        conns.put("crashed", r.crashed());
+        conns.put("collateral", r.collateral());
+        conns.put("lostOnUnknownWorkerAttributedByTime", r.fates.attributedByTime().size());
+        n.put("requestsCompleted", r.requestsCompleted());
+        List<Integer> lost = r.lostPerCrash();
+        ObjectNode lpc = n.putObject("lostPerCrash");
+        number(lpc, "mean", ExperimentStats.mean(lost));
+        number(lpc, "max", ExperimentStats.max(lost));
+        ArrayNode lostValues = lpc.putArray("values");
+        lost.forEach(lostValues::add);
+        n.put("collateral", r.collateral());
+        number(n, "successRate", r.successRate());
+        List<Long> lat = r.restartLatenciesMs();
+        ObjectNode rl = n.putObject("restartLatencyMs");
+        number(rl, "p50", ExperimentStats.percentile(lat, 50));
+        number(rl, "p99", ExperimentStats.percentile(lat, 99));
+        rl.put("notRecovered", r.notRecovered());
+        ArrayNode latValues = rl.putArray("values");
+        lat.forEach(latValues::add);
+        ObjectNode tp = n.putObject("throughput");
+        tp.put("bucketMs", r.data.bucketMs());
+        ArrayNode buckets = tp.putArray("requestsPerBucket");
+        for (long b : r.data.requestsPerBucket()) {
+            buckets.add(b);
+        }
+        ObjectNode rss = n.putObject("workerRssKiB");
+        number(rss, "mean", ExperimentStats.mean(r.data.rssPerWorkerKiB()));
+        number(rss, "max", ExperimentStats.max(r.data.rssPerWorkerKiB()));
+        rss.put("samples", r.data.rssPerWorkerKiB().size());
+        ObjectNode total = n.putObject("allWorkersRssKiB");
+        number(total, "mean", ExperimentStats.mean(r.data.rssTotalKiB()));
+        number(total, "max", ExperimentStats.max(r.data.rssTotalKiB()));
+        n.put("supervisorExitCode", r.data.supervisorExit());
+        n.put("passed", r.passed());
+        ArrayNode ex = n.putArray("expectations");
+        for (Expectation e : r.expectations) {
+            ObjectNode x = ex.addObject();
+            x.put("name", e.name());
+            x.put("pass", e.pass());
+            x.put("detail", e.detail());
+        }
+        ArrayNode failed = n.putArray("failedConnections");
+        for (ConnectionOutcome o : r.data.outcomes()) {
+            if (o.failed()) {
+                ObjectNode f = failed.addObject();
+                f.put("connection", o.key().toString());
+                f.put("workerPid", o.workerPid());
+                f.put("clientPort", o.clientPort());
+                f.put("startMs", o.startMs());
+                f.put("endMs", o.endMs());
+                f.put("requests", o.requests());
+                f.put("fate", r.fates.fates().get(o.key()).toString());
+                Integer crash = r.fates.lostTo().get(o.key());
+                if (crash == null) {
+                    f.putNull("lostToCrash");
+                } else {
+                    f.put("lostToCrash", crash);
+                }
+                f.put("error", o.error());
+            }
+        }
+        ArrayNode crashes = n.putArray("crashList");
+        for (CrashRecord c : r.data.crashes()) {
+            crashes.add(crash(c, r.fates));
+        }
+        return n;
+    }
+
+    private static ObjectNode crash(CrashRecord c, FateClassifier.Result fates) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("index", c.index());
+        n.put("plannedAtMs", c.plannedAtMs());
+        n.put("choice", c.choice());
+        n.put("kind", c.kind().cliName);
+        if (!c.injected()) {
+            n.put("skipped", c.skipped());
+            return n;
+        }
+        n.put("injectedAtMs", c.injectedAtMs());
+        n.put("targetPid", c.targetPid());
+        n.put("targetWorkerId", c.targetWorkerId());
+        n.put("target", c.target() == null ? "injector" : c.target().toString());
+        n.put("downAtMs", c.downAtMs());
+        n.put("goneAtMs", c.goneAtMs());
+        n.put("recoveredAtMs", c.recoveredAtMs());
+        if (c.restartLatencyMs() == null) {
+            n.putNull("restartLatencyMs");
+        } else {
+            n.put("restartLatencyMs", c.restartLatencyMs());
+        }
+        n.put("targetSlot", c.targetSlot());
+        ArrayNode on = n.putArray("onWorker");
+        c.onWorker().forEach(k -> on.add(k.toString()));
+        ArrayNode lost = n.putArray("lost");
+        fates.lostByCrash().getOrDefault(c.index(), List.of()).forEach(k -> lost.add(k.toString()));
+        return n;
+    }
+
+    /** JSON has no NaN: an empty statistic is null. */
+    private static void number(ObjectNode n, String name, double v) {
+        if (Double.isNaN(v)) {
+            n.putNull(name);
+        } else {
+            n.put(name, v);
+        }
+    }
+}
