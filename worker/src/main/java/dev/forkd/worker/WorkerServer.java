@@ -149,7 +149,7 @@ final class WorkerServer {
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // drain() closed it already: its wake-up could not connect (the socket file was deleted)
-            LOG.debug("draining the accept backlog: the listener is already closed");
+            WorkerLog.debug("draining the accept backlog: the listener is already closed");
         } catch (IOException e) {
             WorkerLog.warn("draining the accept backlog: {}", e.toString());
         }
