@@ -198,6 +198,10 @@ print(j["throughput"], j["latencyMs"]["p99"], j["errors"])
 PY
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
+hz=$(getconf CLK_TCK)
+# per_op TICKS_BEFORE TICKS_AFTER OPS SCALE: CPU seconds × SCALE per op
+per_op() { python3 -c "import sys; b,a,n,s=map(float,sys.argv[1:]); print(round((a-b)/$hz*s/max(n,1),3))" "$@"; }
 rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 worker_pids() { # admin port
   python3 - "$1" <<'PY'
@@ -238,27 +242,33 @@ if want 1 || want 3; then
     scenario_start 1 "wrk, HTTP keep-alive, http-hello, threaded, forkd vs HAProxy"
     for r in $(seq 1 "$rounds"); do
       for c in $(order "$r" forkd haproxy); do
-        p=$fport; [ "$c" = haproxy ] && p=$hport
+        p=$fport; pp=$fpid; [ "$c" = haproxy ] && { p=$hport; pp=$hpid; }
+        t0=$(cpu_ticks "$pp")
         read -r rps p99 errs < <(wrk_run "$p")
-        rec R 1 rps "$c" "$rps"; rec R 1 p99 "$c" "$p99"; rec R 1 errors "$c" "$errs"
-        say "  round $r $c: $rps req/s, p99 $p99 ms, $errs errors"
+        cpu=$(per_op "$t0" "$(cpu_ticks "$pp")" "$(python3 -c "print($rps * $dur)")" 1e6)
+        rec R 1 rps "$c" "$rps"; rec R 1 p99 "$c" "$p99"; rec R 1 errors "$c" "$errs"; rec R 1 cpu "$c" "$cpu"
+        say "  round $r $c: $rps req/s, p99 $p99 ms, $errs errors, proxy CPU $cpu µs/request"
       done
     done
     rec C 1 rps "req/s (wrk -c$wrk_c keep-alive)" "req/s" forkd haproxy ">=" 1.0
     rec C 1 p99 "p99 latency" "ms" forkd haproxy "<=" 1.2
+    rec C 1 cpu "proxy process CPU per request (no target)" "µs" forkd haproxy - 0
     scenario_end 1
   fi
   if want 3; then
     scenario_start 3 "wrk with Connection: close, forkd vs HAProxy"
     for r in $(seq 1 "$rounds"); do
       for c in $(order "$r" forkd haproxy); do
-        p=$fport; [ "$c" = haproxy ] && p=$hport
+        p=$fport; pp=$fpid; [ "$c" = haproxy ] && { p=$hport; pp=$hpid; }
+        t0=$(cpu_ticks "$pp")
         read -r rps p99 errs < <(wrk_run "$p" -H 'Connection: close')
-        rec R 3 cps "$c" "$rps"; rec R 3 errors "$c" "$errs"
-        say "  round $r $c: $rps connections/s, $errs errors"
+        cpu=$(per_op "$t0" "$(cpu_ticks "$pp")" "$(python3 -c "print($rps * $dur)")" 1e6)
+        rec R 3 cps "$c" "$rps"; rec R 3 errors "$c" "$errs"; rec R 3 cpu "$c" "$cpu"
+        say "  round $r $c: $rps connections/s, $errs errors, proxy CPU $cpu µs/connection"
       done
     done
     rec C 3 cps "new connections/s (wrk, Connection: close)" "conn/s" forkd haproxy ">=" 1.0
+    rec C 3 cpu "proxy process CPU per connection (no target)" "µs" forkd haproxy - 0
     scenario_end 3
   fi
   stop "$hpid"; stop "$fpid"
@@ -272,14 +282,18 @@ if want 2; then
   scenario_start 2 "forkd bench, 64-byte length-framed echo, 50 connections, forkd vs HAProxy"
   for r in $(seq 1 "$rounds"); do
     for c in $(order "$r" forkd haproxy); do
-      p=$fport; [ "$c" = haproxy ] && p=$hport
+      p=$fport; pp=$fpid; [ "$c" = haproxy ] && { p=$hport; pp=$hpid; }
+      t0=$(cpu_ticks "$pp")
       read -r tput p99 errs < <(bench_run "$p")
-      rec R 2 tput "$c" "$tput"; rec R 2 p99 "$c" "$p99"
-      say "  round $r $c: $tput msg/s, p99 $p99 ms, $errs errors"
+      # the bench JVM's start and warm-up are inside the window: an upper bound for both
+      cpu=$(per_op "$t0" "$(cpu_ticks "$pp")" "$(python3 -c "print($tput * $dur)")" 1e6)
+      rec R 2 tput "$c" "$tput"; rec R 2 p99 "$c" "$p99"; rec R 2 cpu "$c" "$cpu"
+      say "  round $r $c: $tput msg/s, p99 $p99 ms, $errs errors, proxy CPU $cpu µs/round trip"
     done
   done
   rec C 2 tput "round trips/s (64 B, 50 conns)" "msg/s" forkd haproxy ">=" 1.0
   rec C 2 p99 "p99 latency (no target)" "ms" forkd haproxy - 0
+  rec C 2 cpu "proxy process CPU per round trip (no target)" "µs" forkd haproxy - 0
   scenario_end 2
   stop "$hpid"; stop "$fpid"
 fi
@@ -292,13 +306,16 @@ if want 4; then
   scenario_start 4 "$((bulk >> 20)) MiB through one connection, echo raw, forkd vs HAProxy"
   for r in $(seq 1 "$rounds"); do
     for c in $(order "$r" forkd haproxy); do
-      p=$fport; [ "$c" = haproxy ] && p=$hport
-      mbps=$(python3 "$lib/bulk.py" 127.0.0.1 "$p" "$bulk" | python3 -c 'import json,sys; print(json.load(sys.stdin)["MBps"])')
-      rec R 4 mbps "$c" "$mbps"
-      say "  round $r $c: $mbps MB/s"
+      p=$fport; pp=$fpid; [ "$c" = haproxy ] && { p=$hport; pp=$hpid; }
+      t0=$(cpu_ticks "$pp")
+      mbps=$(python3 "$lib/bulk.py" 127.0.0.1 "$p" "$bulk" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["MBps"], 1))')
+      cpu=$(per_op "$t0" "$(cpu_ticks "$pp")" "$((bulk >> 20))" 1e3)
+      rec R 4 mbps "$c" "$mbps"; rec R 4 cpu "$c" "$cpu"
+      say "  round $r $c: $mbps MB/s, proxy CPU $cpu ms/MiB"
     done
   done
   rec C 4 mbps "$((bulk >> 20)) MiB echoed through one connection" "MB/s" forkd haproxy ">=" 1.0
+  rec C 4 cpu "proxy process CPU per MiB each way (no target)" "ms" forkd haproxy - 0
   scenario_end 4
   stop "$hpid"; stop "$fpid"
 fi
@@ -378,7 +395,7 @@ PY
   rec S 5 spawn_p50 forkd "worker spawn-to-ready p50 (n=$sn)" ms "<=" 150
   rec S 5 spawn_p99 forkd "worker spawn-to-ready p99 (n=$sn)" ms "<=" 150
   rec S 5 worker_rss forkd "worker RSS (prefork, after the runs)" MiB "<=" 40
-  rec S 5 sup_rss_idle forkd "supervisor RSS, no connection" MiB "-" 0
+  rec S 5 sup_rss_idle forkd "supervisor RSS (prefork, after its connection-rate runs)" MiB "-" 0
   rec S 5 sup_rss_conns forkd "supervisor RSS with $n idle connections" MiB "<=" 256
   scenario_end 5
 fi

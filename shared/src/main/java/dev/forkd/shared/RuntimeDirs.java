@@ -22,7 +22,10 @@ import java.util.Set;
 public final class RuntimeDirs {
     public static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     public static final Set<PosixFilePermission> SOCKET_MODE = PosixFilePermissions.fromString("rw-------");
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** In a holder: workers use this class for its modes and names, and must not pay for seeding a SecureRandom at boot. */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     private RuntimeDirs() {
     }
@@ -41,7 +44,7 @@ public final class RuntimeDirs {
         if (xdg != null && !xdg.isBlank()) {
             return Path.of(xdg, "forkd-" + pid);
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "forkd-" + pid + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
+        return Path.of(System.getProperty("java.io.tmpdir"), "forkd-" + pid + "-" + Long.toUnsignedString(Random.INSTANCE.nextLong(), 36));
     }
 
     /**

@@ -21,6 +21,13 @@ public final class WorkerContract {
     /** Without it a worker refuses the {@code chaos} handler, whose commands let any client crash it. */
     public static final String OPT_ENABLE_CHAOS = "--enable-chaos";
 
+    /**
+     * Instead of serving: one worker's life in miniature (boot, ready, a ping, one client
+     * conversation), in-process, then a normal exit. The supervisor runs it once under
+     * -XX:ArchiveClassesAtExit to make the class-data archive that later workers start with.
+     */
+    public static final String OPT_TRAIN = "--train";
+
     /** The handler whose commands crash, hang, exit or exhaust the worker; needs {@link #OPT_ENABLE_CHAOS}. */
     public static final String CHAOS_HANDLER = "chaos";
 

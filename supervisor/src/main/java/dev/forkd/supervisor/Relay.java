@@ -24,7 +24,6 @@ final class Relay implements Dispatcher.Connector {
     private static final Logger LOG = LogManager.getLogger(Relay.class);
 
     private final RelayLoop[] loops;
-    private final int bufferSize;
     private final ClientSocketOptions socketOptions;
     private final DispatchStats stats;
     private final RelayedConnection.Events events;
@@ -39,10 +38,9 @@ final class Relay implements Dispatcher.Connector {
             RelayedConnection.Events events) throws IOException {
         this.loops = new RelayLoop[threads];
         for (int i = 0; i < threads; i++) {
-            loops[i] = new RelayLoop(i, idleTimeoutNanos);
+            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos);
         }
         this.socketOptions = socketOptions;
-        this.bufferSize = bufferSize;
         this.stats = stats;
         this.events = new RelayedConnection.Events() {
             @Override
@@ -56,6 +54,15 @@ final class Relay implements Dispatcher.Connector {
                 events.onClosed(c);
             }
         };
+    }
+
+    /**
+     * The most one read moves: --buffer-size, but at least 64 KiB (a loopback segment), so that bulk
+     * transfers take few system calls. Only each loop's scratch buffer is this big for sure; a
+     * connection borrows one only while a peer is slower than its sender.
+     */
+    static int chunkSize(int bufferSize) {
+        return Math.max(bufferSize, 64 * 1024);
     }
 
     void start() {
@@ -116,11 +123,11 @@ final class Relay implements Dispatcher.Connector {
         socketOptions.apply(client);
         proxied.remove(client);
         RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
-                bufferSize, upstream == null ? null : upstream.leftover(), stats, events);
+                upstream == null ? null : upstream.leftover(), stats, events);
         live.add(c);
         LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
-        loop.execute(() -> c.register(loop.selector()));
+        loop.execute(() -> c.register(loop));
         return Dispatcher.OpenResult.STARTED;
     }
 

@@ -1,6 +1,9 @@
 package dev.forkd.supervisor;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -8,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.Iterator;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.logging.log4j.LogManager;
@@ -18,7 +20,21 @@ import org.apache.logging.log4j.Logger;
 final class RelayLoop implements Runnable {
     private static final Logger LOG = LogManager.getLogger(RelayLoop.class);
 
+    /**
+     * Direct buffers a loop ever allocates for pending bytes. Beyond that (many stalled peers at
+     * once) pending bytes go to heap buffers of their exact size: a direct buffer's native memory
+     * is freed only when a GC happens to find it, which is how the soak test once saw the
+     * supervisor grow by hundreds of MiB.
+     */
+    private static final int POOL_MAX = 64;
+
     private final Selector selector;
+    /** Every read of this loop lands here first; see {@link RelayedConnection}. */
+    private final ByteBuffer scratch;
+    /** Buffers of scratch's size for bytes a peer could not take yet; reused, so connections allocate none. */
+    private final ArrayDeque<ByteBuffer> pool = new ArrayDeque<>();
+    private int directAllocated;
+    private final Consumer<SelectionKey> onReady = this::onReady;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final long idleTimeoutNanos;
@@ -27,8 +43,9 @@ final class RelayLoop implements Runnable {
     private volatile boolean running = true;
 
     /** @param idleTimeoutNanos close connections with no byte either way for this long; 0 = never */
-    RelayLoop(int index, long idleTimeoutNanos) throws IOException {
+    RelayLoop(int index, int bufferSize, long idleTimeoutNanos) throws IOException {
         this.selector = Selector.open();
+        this.scratch = ByteBuffer.allocateDirect(bufferSize);
         this.thread = new Thread(this, "relay-" + index);
         this.idleTimeoutNanos = idleTimeoutNanos;
         // sweep a few times per timeout, at most once a second: the timeout is coarse by nature
@@ -43,6 +60,32 @@ final class RelayLoop implements Runnable {
         return selector;
     }
 
+    /** The loop's read buffer; on its thread only, and only until the next read. */
+    ByteBuffer scratch() {
+        return scratch;
+    }
+
+    /** Moves what is left in {@code buf} (the scratch buffer) into a pooled buffer, returned in drain mode. */
+    ByteBuffer stash(ByteBuffer buf) {
+        ByteBuffer b = pool.poll();
+        if (b == null) {
+            if (directAllocated >= POOL_MAX) {
+                return ByteBuffer.allocate(buf.remaining()).put(buf).flip();
+            }
+            directAllocated++;
+            b = ByteBuffer.allocateDirect(scratch.capacity());
+        }
+        b.clear();
+        return b.put(buf).flip();
+    }
+
+    /** Gives a buffer from {@link #stash} back; null and heap buffers are left to the garbage collector. */
+    void release(ByteBuffer b) {
+        if (b != null && b.isDirect() && b.capacity() == scratch.capacity()) {
+            pool.push(b);
+        }
+    }
+
     void execute(Runnable task) {
         tasks.add(task);
         selector.wakeup();
@@ -52,15 +95,9 @@ final class RelayLoop implements Runnable {
     public void run() {
         while (running) {
             try {
-                selector.select(sweepMillis);
+                // the action form: no selected-key set to fill, iterate and empty on every round
+                selector.select(onReady, sweepMillis);
                 runTasks();
-                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
-                while (it.hasNext()) {
-                    SelectionKey key = it.next();
-                    it.remove();
-                    RelayedConnection c = (RelayedConnection) key.attachment();
-                    c.onReady(key);
-                }
                 sweepIdle();
             } catch (ClosedSelectorException e) {
                 break;
@@ -68,6 +105,15 @@ final class RelayLoop implements Runnable {
                 // one bad event must not stop the loop that carries every other connection
                 LOG.error("relay loop error: {}", e.toString(), e);
             }
+        }
+    }
+
+    private void onReady(SelectionKey key) {
+        try {
+            ((RelayedConnection) key.attachment()).onReady(key);
+        } catch (RuntimeException e) {
+            // one bad event must not stop the loop that carries every other connection
+            LOG.error("relay loop error: {}", e.toString(), e);
         }
     }
 

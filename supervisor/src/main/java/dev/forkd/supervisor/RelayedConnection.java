@@ -9,9 +9,9 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * One client connection relayed to one worker stream. Each direction has one buffer: a side is
- * read only while its buffer has room (backpressure), and written whenever its peer's buffer has
- * bytes. EOF is carried through as a half-close once the bytes before it are flushed; an abrupt
+ * One client connection relayed to one worker stream. What one side sends is written to the
+ * other at once; a side is read again only once its previous bytes are all written
+ * (backpressure). EOF is carried through as a half-close once the bytes before it are flushed; an abrupt
  * end of the worker (crash) closes the client only after what the worker had already sent.
  * Runs on its relay loop's thread only.
  */
@@ -30,15 +30,26 @@ final class RelayedConnection {
         void onClosed(RelayedConnection c);
     }
 
+    /** At most this many reads of one side per readiness event, so that one busy connection cannot starve the others. */
+    private static final int MAX_READS_PER_EVENT = 4;
+
     final long id;
     final String clientLabel;
     final Dispatcher.Target target;
     final SocketChannel client;
     private final SocketChannel worker;
-    private final ByteBuffer up;   // client → worker, kept in fill mode
-    private final ByteBuffer down; // worker → client, kept in fill mode
     private final DispatchStats stats;
     private final Events events;
+    private RelayLoop loop;
+    /*
+     * Bytes are read into the loop's one scratch buffer and written to the other side at once;
+     * only what that write could not take is kept, in a buffer borrowed from the loop's pool, and
+     * that side is not read again until it is flushed (backpressure). So a connection holds no
+     * buffer at all while its bytes flow (or it is idle), and at most one per direction, of the
+     * relay's buffer size, while a peer is slow.
+     */
+    private ByteBuffer upPending;   // client → worker bytes not yet written, in drain mode; null if none
+    private ByteBuffer downPending; // worker → client
     private SelectionKey clientKey;
     private SelectionKey workerKey;
     private boolean clientEof;
@@ -53,36 +64,35 @@ final class RelayedConnection {
 
     /** @param early client bytes read before relaying began (after an upstream PROXY header), sent first; may be null */
     RelayedConnection(long id, String clientLabel, Dispatcher.Target target, SocketChannel client, SocketChannel worker,
-            int bufferSize, ByteBuffer early, DispatchStats stats, Events events) {
+            ByteBuffer early, DispatchStats stats, Events events) {
         this.id = id;
         this.clientLabel = clientLabel;
         this.target = target;
         this.client = client;
         this.worker = worker;
-        int earlyBytes = early == null ? 0 : early.remaining();
-        // heap buffers, not direct ones: a direct buffer's native memory is freed only when a GC
-        // finds the buffer unreachable, and these small objects barely fill the heap, so at a
-        // thousand connections a second the garbage grew by hundreds of MiB between GCs (up to
-        // -XX:MaxDirectMemorySize, by default the heap's maximum). Heap buffers die with their
-        // connection; NIO copies through one cached direct buffer per relay thread instead.
-        this.up = ByteBuffer.allocate(Math.max(bufferSize, earlyBytes));
-        if (earlyBytes > 0) {
-            up.put(early);
+        if (early != null && early.hasRemaining()) {
+            int earlyBytes = early.remaining();
+            // a one-off heap buffer of its own size, never pooled: a direct one would hold native
+            // memory until a GC happened to find it (the soak test's lesson)
+            upPending = ByteBuffer.allocate(earlyBytes).put(early).flip();
             stats.bytesIn.add(earlyBytes);
         }
-        this.down = ByteBuffer.allocate(bufferSize);
         this.stats = stats;
         this.events = events;
     }
 
     /** On the loop's thread. */
-    void register(Selector selector) {
+    void register(RelayLoop loop) {
+        this.loop = loop;
         try {
             client.configureBlocking(false);
             worker.configureBlocking(false);
-            clientKey = client.register(selector, 0, this);
-            workerKey = worker.register(selector, 0, this);
-            updateInterest();
+            clientKey = client.register(loop.selector(), 0, this);
+            workerKey = worker.register(loop.selector(), 0, this);
+            flushUp();
+            if (!closed) {
+                advance();
+            }
         } catch (IOException e) {
             LOG.debug("connection {}: cannot register: {}", id, e.toString());
             closeAll();
@@ -98,18 +108,19 @@ final class RelayedConnection {
             return;
         }
         lastActivityNanos = System.nanoTime();
+        int ready = key.readyOps();
         if (key == clientKey) {
-            if (key.isWritable()) {
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
                 flushDown();
             }
-            if (!closed && key.isReadable()) {
+            if (!closed && (ready & SelectionKey.OP_READ) != 0) {
                 readUp();
             }
         } else {
-            if (key.isWritable()) {
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
                 flushUp();
             }
-            if (!closed && key.isReadable()) {
+            if (!closed && (ready & SelectionKey.OP_READ) != 0) {
                 readDown();
             }
         }
@@ -119,84 +130,155 @@ final class RelayedConnection {
     }
 
     private void readUp() {
-        try {
-            int n = client.read(up);
+        ByteBuffer buf = loop.scratch();
+        for (int i = 0; i < MAX_READS_PER_EVENT && upPending == null && !clientEof && !abortAfterFlush; i++) {
+            buf.clear();
+            int n;
+            try {
+                n = client.read(buf);
+            } catch (IOException e) {
+                // the client reset: nothing can reach it any more
+                LOG.debug("connection {}: client read: {}", id, e.toString());
+                closeAll();
+                return;
+            }
             if (n < 0) {
                 clientEof = true;
-            } else if (n > 0) {
-                stats.bytesIn.add(n);
-                flushUp();
+                return;
             }
-        } catch (IOException e) {
-            // the client reset: nothing can reach it any more
-            LOG.debug("connection {}: client read: {}", id, e.toString());
-            closeAll();
+            if (n == 0) {
+                return;
+            }
+            stats.bytesIn.add(n);
+            buf.flip();
+            try {
+                worker.write(buf);
+            } catch (IOException e) {
+                LOG.debug("connection {}: worker write: {}", id, e.toString());
+                workerWriteFailed();
+                return;
+            }
+            if (buf.hasRemaining()) {
+                upPending = loop.stash(buf);
+                return;
+            }
+            if (n < buf.capacity()) {
+                return; // the socket is very likely empty: let the selector say when it is not
+            }
         }
     }
 
     private void readDown() {
-        try {
-            int n = worker.read(down);
+        ByteBuffer buf = loop.scratch();
+        for (int i = 0; i < MAX_READS_PER_EVENT && downPending == null && !workerEof; i++) {
+            buf.clear();
+            int n;
+            try {
+                n = worker.read(buf);
+            } catch (IOException e) {
+                LOG.debug("connection {}: worker read: {}", id, e.toString());
+                workerGone();
+                return;
+            }
             if (n < 0) {
                 workerEof = true;
                 workerEndedFirst = !clientEof;
                 // the worker closed its end: it serves the next client now, even while ours finishes
                 tellWorkerDone();
-            } else if (n > 0) {
-                flushDown();
+                return;
             }
-        } catch (IOException e) {
-            LOG.debug("connection {}: worker read: {}", id, e.toString());
-            workerGone();
+            if (n == 0) {
+                return;
+            }
+            buf.flip();
+            try {
+                stats.bytesOut.add(client.write(buf));
+            } catch (IOException e) {
+                LOG.debug("connection {}: client write: {}", id, e.toString());
+                closeAll();
+                return;
+            }
+            if (buf.hasRemaining()) {
+                downPending = loop.stash(buf);
+                return;
+            }
+            if (n < buf.capacity()) {
+                return;
+            }
         }
     }
 
     private void flushUp() {
-        if (up.position() == 0 || closed) {
+        if (upPending == null || closed) {
             return;
         }
         try {
-            up.flip();
-            worker.write(up);
-            up.compact();
+            worker.write(upPending);
         } catch (IOException e) {
             LOG.debug("connection {}: worker write: {}", id, e.toString());
-            up.clear();
-            workerGone();
+            workerWriteFailed();
+            return;
+        }
+        if (!upPending.hasRemaining()) {
+            loop.release(upPending);
+            upPending = null;
         }
     }
 
     private void flushDown() {
-        if (down.position() == 0 || closed) {
+        if (downPending == null || closed) {
             return;
         }
         try {
-            down.flip();
-            int n = client.write(down);
-            stats.bytesOut.add(n);
+            stats.bytesOut.add(client.write(downPending));
         } catch (IOException e) {
             LOG.debug("connection {}: client write: {}", id, e.toString());
             closeAll();
             return;
         }
-        down.compact();
+        if (!downPending.hasRemaining()) {
+            loop.release(downPending);
+            downPending = null;
+        }
     }
 
     /** The worker side broke: deliver what it sent, then close the client (no half-close: the answer is cut short). */
     private void workerGone() {
         workerEof = true;
-        abortAfterFlush = true;
-        workerEndedFirst = !clientEof || !workerOutShut;
+        workerWriteFailed();
     }
 
-    /** Carries EOFs through once their buffers are flushed, closes when both directions are done, and sets interest. */
+    /**
+     * The worker takes no more bytes (it closed, perhaps after an error reply such as a line over
+     * the limit): drop what the client sent, stop reading the client, but read the worker to its
+     * end, so that its last words still reach the client before the close.
+     */
+    private void workerWriteFailed() {
+        if (!abortAfterFlush) {
+            workerEndedFirst = !clientEof || !workerOutShut;
+        }
+        abortAfterFlush = true;
+        if (upPending != null) {
+            // nobody will read these any more
+            loop.release(upPending);
+            upPending = null;
+        }
+    }
+
+    /** Carries EOFs through once their bytes are flushed, closes when both directions are done, and sets interest. */
     private void advance() {
+        if (clientEof && workerEof && upPending == null && downPending == null && !abortAfterFlush) {
+            // both sides said all they had and all of it was delivered: closing tells each side
+            // the other's end as a shutdown would, and saves the shutdown calls
+            closeAll();
+            return;
+        }
         try {
-            if (clientEof && up.position() == 0 && !workerOutShut && !abortAfterFlush) {
+            if (clientEof && upPending == null && !workerOutShut && !abortAfterFlush) {
                 worker.shutdownOutput();
                 workerOutShut = true;
             }
-            if (workerEof && down.position() == 0) {
+            if (workerEof && downPending == null) {
                 if (abortAfterFlush) {
                     closeAll();
                     return;
@@ -221,18 +303,19 @@ final class RelayedConnection {
     private void updateInterest() {
         int c = 0;
         int w = 0;
-        if (!clientEof && up.hasRemaining()) {
+        if (!clientEof && upPending == null && !abortAfterFlush) {
             c |= SelectionKey.OP_READ;
         }
-        if (down.position() > 0) {
+        if (downPending != null) {
             c |= SelectionKey.OP_WRITE;
         }
-        if (!workerEof && down.hasRemaining()) {
+        if (!workerEof && downPending == null) {
             w |= SelectionKey.OP_READ;
         }
-        if (up.position() > 0 && !abortAfterFlush) {
+        if (upPending != null) {
             w |= SelectionKey.OP_WRITE;
         }
+        // interestOps only reaches the kernel (epoll_ctl) when the set changes
         if (clientKey.isValid()) {
             clientKey.interestOps(c);
         }
@@ -260,6 +343,12 @@ final class RelayedConnection {
         }
         Dispatcher.closeQuietly(client);
         Dispatcher.closeQuietly(worker);
+        if (loop != null) {
+            loop.release(upPending);
+            loop.release(downPending);
+        }
+        upPending = null;
+        downPending = null;
         tellWorkerDone();
         events.onClosed(this);
     }

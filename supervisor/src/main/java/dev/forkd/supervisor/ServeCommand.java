@@ -146,7 +146,7 @@ final class ServeCommand implements Callable<Integer> {
     boolean acceptProxy;
 
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
-            description = "Relay buffer per direction per connection. Default: ${DEFAULT-VALUE}.")
+            description = "Read buffer per connection in the workers; the relay reads up to this much, and at least 64 KiB, at once. Default: ${DEFAULT-VALUE}.")
     int bufferSize;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "256",
@@ -192,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         ServeConfig config = resolve();
         if (logFormat.equals("json")) {
-            Configurator.reconfigure(java.net.URI.create("classpath:log4j2-json.xml"));
+            Configurator.reconfigure(java.net.URI.create("classpath:log4j2-json.properties"));
         }
         Configurator.setRootLevel(Level.toLevel(config.logLevel()));
         return new Supervisor(config).run();

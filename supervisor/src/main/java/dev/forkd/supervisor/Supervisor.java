@@ -39,6 +39,7 @@ final class Supervisor {
     private boolean ready;
     private Dispatcher dispatcher;
     private WorkerPool pool;
+    private WorkerLauncher launcher;
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
     Supervisor(ServeConfig config) {
@@ -162,7 +163,9 @@ final class Supervisor {
                 notifier.ready(systemdStatus());
             }
         };
-        WorkerPool pool = new WorkerPool(config, dir, new WorkerLauncher(config, controlSocket), dispatcher, poolThread, this::fail, events);
+        WorkerLauncher launcher = new WorkerLauncher(config, controlSocket, WorkerLauncher.archiveFor(config));
+        this.launcher = launcher;
+        WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;
         metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, admission);
         AdminServer admin = null;
@@ -209,6 +212,8 @@ final class Supervisor {
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
                 ProxyHeaderReader reader = proxyReader;
                 listener.start(reader == null ? dispatcher::submit : reader::submit, dispatcher, admission);
+                // after the first workers, so that it never delays them; later spawns boot faster
+                launcher.prepareClassArchive();
                 notifier.ready(systemdStatus());
                 if (notifier.enabled()) {
                     poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
@@ -228,6 +233,7 @@ final class Supervisor {
         setPhase(Phase.STOPPING);
         dispatcher.close();
         pool.stopAll();
+        launcher.stop();
         relay.shutdown();
         if (proxyReader != null) {
             proxyReader.close();
@@ -396,7 +402,7 @@ final class Supervisor {
     }
 
     private static int relayThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return Integer.getInteger("forkd.relayThreads", Runtime.getRuntime().availableProcessors());
     }
 
     private static String version() {

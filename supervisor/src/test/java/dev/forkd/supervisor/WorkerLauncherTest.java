@@ -51,6 +51,19 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void theArchiveIsMappedInPlaceOnlyOnJdksKnownToHaveTheFlag() {
+        for (int jdk : new int[] {17, 21, 25}) {
+            List<String> opts = WorkerLauncher.defaultJvmOptions(jdk);
+            int unlock = opts.indexOf("-XX:+UnlockDiagnosticVMOptions");
+            assertTrue(unlock >= 0 && unlock < opts.indexOf("-XX:ArchiveRelocationMode=0"), "JDK " + jdk + ": " + opts);
+        }
+        List<String> later = WorkerLauncher.defaultJvmOptions(26);
+        assertTrue(later.stream().noneMatch(o -> o.contains("ArchiveRelocationMode") || o.contains("Diagnostic")),
+                "an unknown -XX option would stop every worker: " + later);
+        assertTrue(later.contains("-XX:+UseSerialGC") && later.contains("-Xmx128m"), later.toString());
+    }
+
+    @Test
     void workerOptions() {
         List<String> args = commandLine("--handler", "echo", "--framing", "line", "--max-frame", "64KiB",
                 "--heartbeat-timeout", "15s", "--buffer-size", "8KiB", "--log-level", "debug");

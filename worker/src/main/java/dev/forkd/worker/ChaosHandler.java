@@ -8,8 +8,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * Commands for crash-isolation experiments, one per message (forkd runs it in line framing, so a
@@ -20,7 +18,6 @@ import org.apache.logging.log4j.Logger;
  * harm the worker. Off unless the worker was started with {@code --enable-chaos}.
  */
 final class ChaosHandler implements Handler {
-    private static final Logger LOG = LogManager.getLogger(ChaosHandler.class);
 
     static final String COMMANDS = "pid, crash, exit N, hang, oom, sleep MS, echo TEXT";
     /** The exit code of {@code crash}. */
@@ -105,7 +102,7 @@ final class ChaosHandler implements Handler {
                 break;
             case "crash":
                 if (noArgument(c, command, argument)) {
-                    LOG.warn("chaos: connection {} from {} asked for a crash; halting with exit code {}", c.id(), client(c), CRASH_EXIT);
+                    WorkerLog.warn("chaos: connection {} from {} asked for a crash; halting with exit code {}", c.id(), client(c), CRASH_EXIT);
                     effects.halt(CRASH_EXIT);
                 }
                 break;
@@ -119,7 +116,7 @@ final class ChaosHandler implements Handler {
                 break;
             case "oom":
                 if (noArgument(c, command, argument)) {
-                    LOG.warn("chaos: connection {} from {} asked for an OutOfMemoryError; allocating until the heap is full",
+                    WorkerLog.warn("chaos: connection {} from {} asked for an OutOfMemoryError; allocating until the heap is full",
                             c.id(), client(c));
                     effects.exhaustMemory();
                 }
@@ -147,18 +144,18 @@ final class ChaosHandler implements Handler {
             reply(c, "error: exit needs a code from 0 to 255, not '" + quote(argument) + "'");
             return;
         }
-        LOG.warn("chaos: connection {} from {} asked for exit code {}; halting", c.id(), client(c), code);
+        WorkerLog.warn("chaos: connection {} from {} asked for exit code {}; halting", c.id(), client(c), code);
         effects.halt(code);
     }
 
     private void hang(Connection c) throws IOException {
         long pid = effects.pid();
-        LOG.warn("chaos: connection {} from {} asked for a hang; stopping this worker (pid {}) with SIGSTOP, heartbeat included",
+        WorkerLog.warn("chaos: connection {} from {} asked for a hang; stopping this worker (pid {}) with SIGSTOP, heartbeat included",
                 c.id(), client(c), pid);
         try {
             effects.stopSelf();
         } catch (IOException e) {
-            LOG.error("chaos: cannot stop this worker: {}", e.getMessage());
+            WorkerLog.error("chaos: cannot stop this worker: {}", e.getMessage());
             reply(c, "error: cannot stop this worker: " + e.getMessage());
             return;
         } catch (InterruptedException e) {
@@ -166,7 +163,7 @@ final class ChaosHandler implements Handler {
             return;
         }
         // only after a SIGCONT from outside: the supervisor normally kills a stopped worker first
-        LOG.warn("chaos: worker (pid {}) continued after SIGSTOP", pid);
+        WorkerLog.warn("chaos: worker (pid {}) continued after SIGSTOP", pid);
         reply(c, "resumed");
     }
 

@@ -14,8 +14,6 @@ import dev.forkd.shared.framing.FrameEncoder;
 import dev.forkd.shared.framing.Framing;
 import dev.forkd.shared.framing.FramingException;
 import dev.forkd.shared.framing.Framings;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * One relayed stream from the supervisor: a PROXY v2 header, then the client's bytes. Blocking
@@ -24,7 +22,6 @@ import org.apache.logging.log4j.Logger;
  * message where the framing can carry one, then the connection is closed.
  */
 final class ClientConnection implements Connection, Runnable {
-    private static final Logger LOG = LogManager.getLogger(ClientConnection.class);
 
     private final long id;
     private final SocketChannel channel;
@@ -61,7 +58,7 @@ final class ClientConnection implements Connection, Runnable {
             }
             if (header.local()) {
                 // a probe or the worker's own drain wake-up: no client behind it
-                LOG.debug("connection {}: LOCAL header, no client; closing", id);
+                WorkerLog.debug("connection {}: LOCAL header, no client; closing", id);
                 return;
             }
             opened = true;
@@ -76,7 +73,7 @@ final class ClientConnection implements Connection, Runnable {
                 if (n < 0) {
                     int dropped = decoder.finish();
                     if (dropped > 0) {
-                        LOG.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, describeClient(), dropped);
+                        WorkerLog.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, describeClient(), dropped);
                     }
                     handler.onEndOfInput(this);
                     break;
@@ -87,12 +84,12 @@ final class ClientConnection implements Connection, Runnable {
         } catch (FramingException | BadInputException e) {
             badInput(e.getMessage());
         } catch (ClosedChannelException e) {
-            LOG.debug("connection {}: closed", id);
+            WorkerLog.debug("connection {}: closed", id);
         } catch (IOException e) {
             // a reset from the supervisor's side (client gone): nothing to answer
-            LOG.debug("connection {}: {}", id, e.toString());
+            WorkerLog.debug("connection {}: {}", id, e.toString());
         } catch (Exception | StackOverflowError e) {
-            LOG.warn("connection {} from {}: handler {} failed, closing this connection: {}",
+            WorkerLog.warn("connection {} from {}: handler {} failed, closing this connection: {}",
                     id, describeClient(), handler.getClass().getName(), e.toString(), e);
         } finally {
             close();
@@ -100,7 +97,7 @@ final class ClientConnection implements Connection, Runnable {
                 try {
                     handler.onClose(this);
                 } catch (RuntimeException e) {
-                    LOG.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
+                    WorkerLog.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
                 }
             }
         }
@@ -128,7 +125,7 @@ final class ClientConnection implements Connection, Runnable {
         ByteBuffer pong = Heartbeat.pong();
         if (protocol.framing() == Framing.FIXED) {
             if (protocol.fixedSize() < pong.remaining()) {
-                LOG.debug("connection {}: a pong does not fit a {}-byte record; ping not answered", id, protocol.fixedSize());
+                WorkerLog.debug("connection {}: a pong does not fit a {}-byte record; ping not answered", id, protocol.fixedSize());
                 return;
             }
             ByteBuffer padded = ByteBuffer.allocate(protocol.fixedSize());
@@ -143,13 +140,13 @@ final class ClientConnection implements Connection, Runnable {
 
     /** Tells the client what was wrong, where the framing allows, then closes. Memory stays bounded: nothing more is read. */
     private void badInput(String message) {
-        LOG.warn("connection {} from {}: bad input, closing: {}", id, describeClient(), message);
+        WorkerLog.warn("connection {} from {}: bad input, closing: {}", id, describeClient(), message);
         if (protocol.canReportErrors() && open) {
             try {
                 reply(Heartbeat.error(message));
             } catch (IOException e) {
                 // the client is gone as well; closing is all that is left
-                LOG.debug("connection {}: error reply failed: {}", id, e.toString());
+                WorkerLog.debug("connection {}: error reply failed: {}", id, e.toString());
             }
         }
     }
@@ -160,7 +157,7 @@ final class ClientConnection implements Connection, Runnable {
         if (timeout <= 0 || !protocol.framed() || !open || nowNanos - lastMessageNanos <= timeout) {
             return false;
         }
-        LOG.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
+        WorkerLog.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
                 id, describeClient(), java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
         close();
         return true;
@@ -170,14 +167,14 @@ final class ClientConnection implements Connection, Runnable {
     private ByteBuffer readHeader(ByteBuffer buf) throws IOException {
         while (true) {
             if (channel.read(buf) < 0) {
-                LOG.warn("connection {}: closed before its PROXY header was complete", id);
+                WorkerLog.warn("connection {}: closed before its PROXY header was complete", id);
                 return null;
             }
             buf.flip();
             try {
                 header = ProxyV2.decode(buf);
             } catch (ProxyProtocolException e) {
-                LOG.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
+                WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
                 return null;
             }
             if (header != null) {
@@ -246,7 +243,7 @@ final class ClientConnection implements Connection, Runnable {
             channel.close();
         } catch (IOException e) {
             // closing a Unix socket only fails if it is already broken; it is gone either way
-            LOG.debug("connection {}: close: {}", id, e.toString());
+            WorkerLog.debug("connection {}: close: {}", id, e.toString());
         }
     }
 

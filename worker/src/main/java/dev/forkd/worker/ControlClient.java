@@ -11,8 +11,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * The worker's end of the control channel. The supervisor holds the other end for the worker's
@@ -20,7 +18,6 @@ import org.apache.logging.log4j.Logger;
  * worker outlives its supervisor, even one killed with SIGKILL.
  */
 final class ControlClient {
-    private static final Logger LOG = LogManager.getLogger(ControlClient.class);
 
     interface Listener {
         void onDrain();
@@ -72,12 +69,12 @@ final class ControlClient {
                         listener.onStop();
                         break;
                     default:
-                        LOG.warn("unexpected control message from the supervisor: {}", line);
+                        WorkerLog.warn("unexpected control message from the supervisor: {}", line);
                 }
             }
-            LOG.warn("control channel closed: the supervisor is gone; exiting");
+            WorkerLog.warn("control channel closed: the supervisor is gone; exiting");
         } catch (IOException | RuntimeException e) {
-            LOG.warn("control channel broke ({}): the supervisor is gone; exiting", e.toString());
+            WorkerLog.warn("control channel broke ({}): the supervisor is gone; exiting", e.toString());
         }
         WorkerExit.now(0);
     }

@@ -1,6 +1,5 @@
 package dev.forkd.worker;
 
-import org.apache.logging.log4j.LogManager;
 
 /** Ends the worker JVM: flushes the log first, then halts without waiting for anything else. */
 final class WorkerExit {
@@ -8,7 +7,7 @@ final class WorkerExit {
     }
 
     static void now(int code) {
-        LogManager.shutdown();
+        WorkerLog.flush();
         // halt, not exit: no shutdown hook or stuck handler thread may keep an unwanted worker alive
         Runtime.getRuntime().halt(code);
     }

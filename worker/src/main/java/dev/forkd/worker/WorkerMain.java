@@ -2,68 +2,171 @@ package dev.forkd.worker;
 
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;
+import dev.forkd.shared.WorkerContract;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import dev.forkd.shared.framing.Framing;
 import java.util.function.Supplier;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * A worker JVM, started by the supervisor (never by hand): binds its Unix socket, reports
  * {@code ready} on the control channel, then serves relayed connections with one handler.
  * Exit codes: 0 when told to stop or drained, 3 when it cannot boot.
  */
-@Command(name = "forkd-worker", mixinStandardHelpOptions = true,
-        description = "A forkd worker process; started by `forkd serve`, not by hand.")
 public final class WorkerMain implements Callable<Integer> {
-    private static final Logger LOG = LogManager.getLogger(WorkerMain.class);
 
-    @Option(names = "--id", required = true, description = "Worker id given by the supervisor.")
+    static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
+            + " [--buffer-size BYTES] [--framing raw|line|length|fixed] [--max-frame BYTES] [--fixed-size BYTES]"
+            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--train]\n"
+            + "A forkd worker process; started by `forkd serve`, not by hand.";
+
     int id;
-
-    @Option(names = "--socket", required = true, description = "Unix socket path to listen on.")
     Path socket;
-
-    @Option(names = "--control", required = true, description = "The supervisor's control socket.")
     Path control;
-
-    @Option(names = "--handler", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler.")
-    String handler;
-
-    @Option(names = "--enable-chaos", description = "Allow the chaos handler, whose commands crash, hang or exhaust this worker.")
+    String handler = "upper";
     boolean enableChaos;
-
-    @Option(names = "--threaded", description = "A thread per connection (the threaded model).")
     boolean threaded;
-
-    @Option(names = "--buffer-size", defaultValue = "4096", description = "Read buffer per connection, bytes.")
-    int bufferSize;
-
-    @Option(names = "--framing", defaultValue = "raw", description = "raw, line, length or fixed.")
-    String framing;
-
-    @Option(names = "--max-frame", defaultValue = "1048576", description = "Largest frame, bytes.")
-    int maxFrame;
-
-    @Option(names = "--fixed-size", defaultValue = "0", description = "Record size for fixed framing, bytes.")
+    int bufferSize = 4096;
+    String framing = "raw";
+    int maxFrame = 1048576;
     int fixedSize;
-
-    @Option(names = "--heartbeat-timeout-ms", defaultValue = "0", description = "Close a framed connection silent this long; 0 = never.")
     long heartbeatTimeoutMs;
-
-    @Option(names = "--worker-classpath", description = "Jars or directories for user handlers, separated by ':'.")
     String workerClasspath;
+    boolean train;
 
     public static void main(String[] args) {
-        int code = new CommandLine(new WorkerMain()).execute(args);
+        int code;
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            code = ExitCodes.OK;
+        } else {
+            WorkerMain w;
+            try {
+                w = parse(args);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                System.err.println(USAGE);
+                WorkerExit.now(ExitCodes.USAGE);
+                return;
+            }
+            if (w.train) {
+                // exit, not halt: a JVM started with -XX:ArchiveClassesAtExit writes its archive on exit
+                code = WorkerTraining.run(w);
+                WorkerLog.flush();
+                System.exit(code);
+            }
+            code = w.call();
+        }
         WorkerExit.now(code);
+    }
+
+    /**
+     * The options of {@link WorkerContract}, as the supervisor writes them: {@code --name value}
+     * pairs and two flags. A hand-written parser rather than picocli's reflection: this runs in
+     * every worker's boot, where each millisecond counts (a client may be waiting for a spare).
+     *
+     * @throws IllegalArgumentException for an unknown option, a missing or bad value, or a missing required option
+     */
+    static WorkerMain parse(String[] args) {
+        WorkerMain w = new WorkerMain();
+        boolean hasId = false;
+        for (int i = 0; i < args.length; i++) {
+            String opt = args[i];
+            if (opt.equals(WorkerContract.OPT_THREADED)) {
+                w.threaded = true;
+                continue;
+            }
+            if (opt.equals(WorkerContract.OPT_ENABLE_CHAOS)) {
+                w.enableChaos = true;
+                continue;
+            }
+            if (opt.equals(WorkerContract.OPT_TRAIN)) {
+                w.train = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("missing value for " + opt);
+            }
+            String v = args[++i];
+            switch (opt) {
+                case WorkerContract.OPT_ID:
+                    w.id = number(opt, v);
+                    hasId = true;
+                    break;
+                case WorkerContract.OPT_SOCKET:
+                    w.socket = Path.of(v);
+                    break;
+                case WorkerContract.OPT_CONTROL:
+                    w.control = Path.of(v);
+                    break;
+                case WorkerContract.OPT_HANDLER:
+                    w.handler = v;
+                    break;
+                case WorkerContract.OPT_BUFFER_SIZE:
+                    w.bufferSize = number(opt, v);
+                    break;
+                case WorkerContract.OPT_FRAMING:
+                    w.framing = v;
+                    break;
+                case WorkerContract.OPT_MAX_FRAME:
+                    w.maxFrame = number(opt, v);
+                    break;
+                case WorkerContract.OPT_FIXED_SIZE:
+                    w.fixedSize = number(opt, v);
+                    break;
+                case WorkerContract.OPT_HEARTBEAT_TIMEOUT_MS:
+                    try {
+                        w.heartbeatTimeoutMs = Long.parseLong(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("bad value for " + opt + ": " + v);
+                    }
+                    break;
+                case WorkerContract.OPT_WORKER_CLASSPATH:
+                    w.workerClasspath = v;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + opt);
+            }
+        }
+        if (w.train) {
+            return w; // it makes its own sockets
+        }
+        if (!hasId || w.socket == null || w.control == null) {
+            throw new IllegalArgumentException("missing required option(s): " + WorkerContract.OPT_ID + ", " + WorkerContract.OPT_SOCKET
+                    + " and " + WorkerContract.OPT_CONTROL + " are required");
+        }
+        return w;
+    }
+
+    private static int number(String opt, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad value for " + opt + ": " + v);
+        }
+    }
+
+    /** A bound worker socket and a connected control channel: a worker that has booted, not yet ready. */
+    static final class Booted {
+        final WorkerServer server;
+        final ControlClient control;
+
+        Booted(WorkerServer server, ControlClient control) {
+            this.server = server;
+            this.control = control;
+        }
+    }
+
+    /** @throws BootException, IOException or IllegalArgumentException when this worker cannot boot */
+    Booted boot() throws BootException, IOException {
+        Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos);
+        Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
+                TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
+        WorkerServer server = new WorkerServer(socket, handlers, threaded, protocol);
+        server.bind();
+        return new Booted(server, ControlClient.connect(control));
     }
 
     @Override
@@ -72,47 +175,44 @@ public final class WorkerMain implements Callable<Integer> {
         WorkerServer server;
         ControlClient controlClient;
         try {
-            Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos);
-            Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
-                    TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
-            server = new WorkerServer(socket, handlers, threaded, protocol);
-            server.bind();
-            controlClient = ControlClient.connect(control);
+            Booted b = boot();
+            server = b.server;
+            controlClient = b.control;
         } catch (BootException e) {
-            LOG.error("cannot boot: {}", e.getMessage());
+            WorkerLog.error("cannot boot: {}", e.getMessage());
             return ExitCodes.BOOT_FAILURE;
         } catch (IOException | IllegalArgumentException e) {
-            LOG.error("cannot boot: {}", e.toString());
+            WorkerLog.error("cannot boot: {}", e.toString());
             return ExitCodes.BOOT_FAILURE;
         }
         server.startHeartbeatWatchdog();
         controlClient.start(new ControlClient.Listener() {
             @Override
             public void onDrain() {
-                LOG.info("draining: no new connections; exiting when the live ones end");
+                WorkerLog.info("draining: no new connections; exiting when the live ones end");
                 server.drain();
             }
 
             @Override
             public void onStop() {
-                LOG.info("told to stop; exiting");
+                WorkerLog.info("told to stop; exiting");
                 WorkerExit.now(ExitCodes.OK);
             }
         });
         try {
             controlClient.send(ControlMessage.ready(id, pid));
         } catch (IOException e) {
-            LOG.error("cannot report ready: {}", e.toString());
+            WorkerLog.error("cannot report ready: {}", e.toString());
             return ExitCodes.BOOT_FAILURE;
         }
-        LOG.debug("ready on {} with handler {}{}", socket, handler, threaded ? " (threaded)" : "");
+        WorkerLog.debug("ready on {} with handler {}{}", socket, handler, threaded ? " (threaded)" : "");
         server.serve();
         try {
             server.awaitIdle();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("drained; exiting");
+        WorkerLog.info("drained; exiting");
         return ExitCodes.OK;
     }
 }

@@ -20,8 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
 
 /**
  * The worker's Unix-domain listener. In one-at-a-time models the accepting thread serves each
@@ -29,7 +27,6 @@ import org.apache.logging.log4j.Logger;
  * connection gets a thread. The supervisor never sends more than the worker's share.
  */
 final class WorkerServer {
-    private static final Logger LOG = LogManager.getLogger(WorkerServer.class);
 
     private final Path path;
     private final Supplier<Handler> handlers;
@@ -70,7 +67,7 @@ final class WorkerServer {
                     c.closeIfSilent(now);
                 } catch (RuntimeException e) {
                     // one connection's failure must not stop the watchdog for the others
-                    LOG.error("heartbeat watchdog: {}", e.toString(), e);
+                    WorkerLog.error("heartbeat watchdog: {}", e.toString(), e);
                 }
             }
         }, period, period, TimeUnit.NANOSECONDS);
@@ -99,7 +96,7 @@ final class WorkerServer {
                     break;
                 }
                 // EMFILE and the like: back off rather than spin; the connection waits in the backlog meanwhile
-                LOG.error("accept failed: {}; retrying in 100 ms", e.toString());
+                WorkerLog.error("accept failed: {}; retrying in 100 ms", e.toString());
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException ie) {
@@ -152,9 +149,9 @@ final class WorkerServer {
             }
         } catch (java.nio.channels.ClosedChannelException e) {
             // drain() closed it already: its wake-up could not connect (the socket file was deleted)
-            LOG.debug("draining the accept backlog: the listener is already closed");
+            WorkerLog.debug("draining the accept backlog: the listener is already closed");
         } catch (IOException e) {
-            LOG.warn("draining the accept backlog: {}", e.toString());
+            WorkerLog.warn("draining the accept backlog: {}", e.toString());
         }
         stopAccepting();
     }
@@ -174,7 +171,7 @@ final class WorkerServer {
             }
         } catch (IOException e) {
             // the listener is already closed (or gone): nothing is left to take
-            LOG.debug("drain wake-up: {}", e.toString());
+            WorkerLog.debug("drain wake-up: {}", e.toString());
             stopAccepting();
         }
     }
@@ -184,14 +181,14 @@ final class WorkerServer {
             if (PeerCredentials.sameUser(ch, self)) {
                 return true;
             }
-            LOG.warn("refused a connection from user {}: only {} may connect", PeerCredentials.peer(ch).getName(), self.getName());
+            WorkerLog.warn("refused a connection from user {}: only {} may connect", PeerCredentials.peer(ch).getName(), self.getName());
         } catch (IOException | UnsupportedOperationException e) {
-            LOG.warn("refused a connection whose peer credentials cannot be read: {}", e.toString());
+            WorkerLog.warn("refused a connection whose peer credentials cannot be read: {}", e.toString());
         }
         try {
             ch.close();
         } catch (IOException e) {
-            LOG.debug("closing a refused connection: {}", e.toString());
+            WorkerLog.debug("closing a refused connection: {}", e.toString());
         }
         return false;
     }
@@ -214,13 +211,13 @@ final class WorkerServer {
         try {
             server.close();
         } catch (IOException e) {
-            LOG.debug("closing the listener: {}", e.toString());
+            WorkerLog.debug("closing the listener: {}", e.toString());
         }
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
             // the supervisor removes the whole runtime directory anyway
-            LOG.debug("removing {}: {}", path, e.toString());
+            WorkerLog.debug("removing {}: {}", path, e.toString());
         }
     }
 
