@@ -61,14 +61,15 @@ final class WorkerPool implements ControlServer.Listener {
     private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
     private final java.util.ArrayDeque<WorkerProcess> rollQueue = new java.util.ArrayDeque<>();
     /** Slot releases waiting for their worker to prove it is alive; on the pool thread only. */
-    private final Map<WorkerProcess, java.util.ArrayDeque<AwaitingProof>> awaitingProof = new java.util.HashMap<>();
     private volatile int target;
     private int nextId = 1;
     private long notBeforeNanos;
     private boolean spawnScheduled;
     private boolean stopping;
     private boolean rolling;
-    private long pingSeq;
+    private final AtomicLong pingSeq = new AtomicLong();
+    /** How long a proof ping waits for more closes to cover while the worker has slots to spare. */
+    private static final long PROOF_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /** When the heartbeat last ran (0 before its first run); on the pool thread only. */
     private long lastTickNanos;
     private volatile ControlSocket controlSocket = () -> false;
@@ -76,9 +77,6 @@ final class WorkerPool implements ControlServer.Listener {
     private final RateLimitedLog runtimeDirFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.ERROR, 10, TimeUnit.SECONDS);
 
     /** A slot release held until the worker answers ping {@code seq} (or a later one). */
-    private record AwaitingProof(long seq, Runnable release) {
-    }
-
     /** What the metrics want to hear about. */
     interface PoolEvents {
         void spawnedToReady(long nanos);
@@ -416,7 +414,7 @@ final class WorkerPool implements ControlServer.Listener {
         WorkerProcess w = workers.get(s.workerId);
         if (w != null && w.control == s) {
             w.lastPongNanos = System.nanoTime();
-            post(() -> proven(w, seq));
+            proven(w, seq);
         }
     }
 
@@ -429,28 +427,104 @@ final class WorkerPool implements ControlServer.Listener {
      * files are being closed, so an answer to a later ping proves the close was the worker's own.
      */
     private void releaseWhenAlive(WorkerProcess w, Runnable release) {
-        post(() -> {
-            if (w.state == WorkerState.EXITED) {
-                release.run();
-                return;
+        // Not on the pool thread: this happens for every connection the worker closes first (HTTP
+        // Connection: close). One proof ping is out per worker at a time, and releases that come
+        // meanwhile share the next one. While the worker has slots to spare, the ping waits
+        // PROOF_BATCH so that a stream of closes shares one; once its slots run short, at once.
+        boolean scarce = scarce(w);
+        long seq = 0;
+        boolean later = false;
+        synchronized (w) {
+            if (!w.proofsClosed) {
+                w.unasked.add(release);
+                if (w.proofSeq != 0 || w.proofScheduled) {
+                    return;
+                }
+                if (scarce) {
+                    seq = startProof(w);
+                } else {
+                    later = w.proofScheduled = true;
+                }
             }
-            long seq = ++pingSeq;
-            awaitingProof.computeIfAbsent(w, k -> new java.util.ArrayDeque<>()).add(new AwaitingProof(seq, release));
-            if (w.control == null || !w.control.send(ControlMessage.ping(seq))) {
-                // nothing to ask on: its exit, or its heartbeat timeout and then its exit, releases the slot
-                LOG.debug("{}: cannot ask whether it is alive; its slot waits for its exit", w.label());
-            }
-        });
+        }
+        if (seq != 0) {
+            sendProofPing(w, seq);
+        } else if (later) {
+            scheduleProof(w);
+        } else {
+            release.run(); // the worker is gone: nothing will be sent to it
+        }
     }
 
-    /** {@code w} answered ping {@code seq}: the releases waiting for it or an earlier ping run. */
-    private void proven(WorkerProcess w, long seq) {
-        java.util.ArrayDeque<AwaitingProof> q = awaitingProof.get(w);
-        while (q != null && !q.isEmpty() && q.peek().seq() <= seq) {
-            q.poll().release().run();
+    /** A worker with at most a quarter of its slots free (always, for a prefork worker) gets its slot back at once. */
+    private boolean scarce(WorkerProcess w) {
+        return w.capacity - dispatcher.active(w) <= Math.max(1, w.capacity / 4);
+    }
+
+    /** Under w's lock: the unasked releases wait for a new ping, whose number is returned. */
+    private long startProof(WorkerProcess w) {
+        w.asked = w.unasked;
+        w.unasked = new ArrayList<>();
+        w.proofSeq = pingSeq.incrementAndGet();
+        return w.proofSeq;
+    }
+
+    private void scheduleProof(WorkerProcess w) {
+        try {
+            exec.schedule(() -> {
+                long seq;
+                synchronized (w) {
+                    w.proofScheduled = false;
+                    if (w.proofsClosed || w.proofSeq != 0 || w.unasked.isEmpty()) {
+                        return;
+                    }
+                    seq = startProof(w);
+                }
+                sendProofPing(w, seq);
+            }, PROOF_BATCH_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the pool is shutting down: every worker's exit releases its slots
+            LOG.debug("{}: no proof ping while shutting down", w.label());
         }
-        if (q != null && q.isEmpty()) {
-            awaitingProof.remove(w);
+    }
+
+    private void sendProofPing(WorkerProcess w, long seq) {
+        ControlSession c = w.control;
+        if (c == null || !c.send(ControlMessage.ping(seq))) {
+            // nothing to ask on: its exit, or its heartbeat timeout and then its exit, releases the slots
+            LOG.debug("{}: cannot ask whether it is alive; its slots wait for its exit", w.label());
+        }
+    }
+
+    /**
+     * {@code w} answered ping {@code seq}, on the control reader's thread. Any ping numbered from
+     * the proof ping on was sent after the closes it covers, so its answer proves them.
+     */
+    private void proven(WorkerProcess w, long seq) {
+        boolean scarce = scarce(w);
+        List<Runnable> released;
+        long next = 0;
+        boolean later = false;
+        synchronized (w) {
+            if (w.proofSeq == 0 || seq < w.proofSeq) {
+                return;
+            }
+            released = w.asked;
+            w.asked = new ArrayList<>();
+            w.proofSeq = 0;
+            if (!w.unasked.isEmpty() && !w.proofScheduled) {
+                if (scarce) {
+                    next = startProof(w);
+                } else {
+                    later = w.proofScheduled = true;
+                }
+            }
+        }
+        released.forEach(Runnable::run);
+        if (next != 0) {
+            sendProofPing(w, next);
+        } else if (later) {
+            scheduleProof(w);
         }
     }
 
@@ -501,11 +575,17 @@ final class WorkerPool implements ControlServer.Listener {
         w.state = WorkerState.EXITED;
         workers.remove(w.id, w);
         dispatcher.removeTarget(w);
-        java.util.ArrayDeque<AwaitingProof> unproven = awaitingProof.remove(w);
-        if (unproven != null) {
+        List<Runnable> unproven = new ArrayList<>();
+        synchronized (w) {
             // gone: its slots can be let go, and nothing new is sent to it
-            unproven.forEach(a -> a.release().run());
+            w.proofsClosed = true;
+            w.proofSeq = 0;
+            unproven.addAll(w.asked);
+            unproven.addAll(w.unasked);
+            w.asked.clear();
+            w.unasked.clear();
         }
+        unproven.forEach(Runnable::run);
         if (w.control != null) {
             w.control.close();
         }
@@ -598,7 +678,7 @@ final class WorkerPool implements ControlServer.Listener {
                                     w.id, w.pid, Durations.format(config.workerTimeout()));
                             terminate(w, now);
                         } else if (w.control != null) {
-                            w.control.send(ControlMessage.ping(++pingSeq));
+                            w.control.send(ControlMessage.ping(pingSeq.incrementAndGet()));
                         }
                         break;
                     case STARTING:

@@ -28,6 +28,16 @@ final class WorkerProcess implements Dispatcher.Target {
     volatile int recentWorkerEnded;
     /** Of those, the ones whose slot waits for the worker to prove alive (WorkerPool.releaseWhenAlive); guarded by this. */
     int deferredReleases;
+    /** Slot releases waiting for the answer to proof ping {@link #proofSeq}; guarded by this (WorkerPool.releaseWhenAlive). */
+    java.util.List<Runnable> asked = new java.util.ArrayList<>();
+    /** Slot releases that came while that ping was out: they share the next one; guarded by this. */
+    java.util.List<Runnable> unasked = new java.util.ArrayList<>();
+    /** The proof ping out, or 0 if none; guarded by this. */
+    long proofSeq;
+    /** A proof ping for the unasked releases is due shortly (WorkerPool.PROOF_BATCH); guarded by this. */
+    boolean proofScheduled;
+    /** The worker has exited and its waiting releases ran: later ones run at once; guarded by this. */
+    boolean proofsClosed;
     /** When the pool started stopping it (TERM, then KILL by elapsed time); 0 if not. */
     long stopRequestedNanos;
     boolean termSent;

@@ -169,6 +169,47 @@ class ProtocolIT {
         }
     }
 
+    /**
+     * HTTP with Connection: close: the worker's end closes first, so each slot is freed only once
+     * the worker answers a ping sent after the close. Many such closes at once share pings; every
+     * slot must still come back, and no client may wait for one that never does.
+     */
+    @Test
+    void slotsAWorkerClosedFirstAllComeBackUnderABurstOfShortConnections() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("http-close-burst", "--model", "threaded", "--workers", "2",
+                "--connections-per-worker", "3", "--handler", "http-hello", "--admin", "127.0.0.1:0", "--queue-timeout", "60s")) {
+            int port = forkd.port();
+            Admin admin = new Admin(forkd);
+            List<CompletableFuture<Integer>> clients = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                clients.add(CompletableFuture.supplyAsync(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 40; i++) {
+                        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                            s.setSoTimeout(30_000);
+                            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
+                            String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                            if (reply.startsWith("HTTP/1.1 200") && reply.endsWith("Hello from forkd\n")) {
+                                ok++;
+                            }
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (CompletableFuture<Integer> c : clients) {
+                assertEquals(40, c.get(120, TimeUnit.SECONDS), "every request of every client is answered");
+            }
+            // all 320 slots came back: none is left waiting for a proof
+            admin.awaitStatus(st -> st.path("connections").path("active").asInt(-1) == 0, Duration.ofSeconds(10));
+            assertTrue(forkd.process.isAlive());
+            assertEquals(0, forkd.countLines("WARN|ERROR"), forkd.output());
+        }
+    }
+
     @Test
     void userHandlerFromAJarBuiltHere(@TempDir Path tmp) throws Exception {
         Path jar = HandlerJars.build(tmp, "com.example.Shout",
