@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  * Seeds: {@code HeartbeatFuzzTestInputs/classify/}.
  */
 class HeartbeatFuzzTest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JACKSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @FuzzTest(maxDuration = "10s")
     void classify(byte[] data) {
@@ -40,6 +41,15 @@ class HeartbeatFuzzTest {
         assertTrue(end - start <= Heartbeat.MAX_HEARTBEAT_BYTES, "a heartbeat of " + (end - start) + " bytes");
         assertEquals('{', p[start]);
         String text = new String(p, start, end - start, StandardCharsets.UTF_8);
+        if (plain == Heartbeat.Kind.PING || plain == Heartbeat.Kind.PONG) {
+            // the plain fast path and Jackson must agree on what a heartbeat is
+            try {
+                com.fasterxml.jackson.databind.JsonNode n = JACKSON.readTree(text);
+                assertEquals(plain == Heartbeat.Kind.PING ? "ping" : "pong", n.path("type").asText(), text);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new AssertionError("called a heartbeat, but not JSON: " + text, e);
+            }
+        }
         switch (plain) {
             case PING:
                 assertTrue(text.contains("ping"), text);

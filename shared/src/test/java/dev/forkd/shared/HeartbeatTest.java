@@ -1,0 +1,39 @@
+package dev.forkd.shared;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class HeartbeatTest {
+
+    private static Heartbeat.Kind classify(String frame) {
+        return Heartbeat.classify(ByteBuffer.wrap(frame.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void thePlainShapesWithAnyWhitespace() {
+        assertEquals(Heartbeat.Kind.PING, classify("{\"type\":\"ping\"}"));
+        assertEquals(Heartbeat.Kind.PONG, classify("  { \"type\" :\t\"pong\" }\r\n"));
+    }
+
+    @Test
+    void otherJsonIsJacksonsToJudge() {
+        assertEquals(Heartbeat.Kind.PING, classify("{\"type\":\"ping\",\"id\":1}"));
+        assertEquals(Heartbeat.Kind.PONG, classify("{\"id\":1,\"type\":\"pong\"}"));
+        assertEquals(Heartbeat.Kind.MALFORMED, classify("{\"type\":\"ping\""));
+        assertEquals(Heartbeat.Kind.DATA, classify("{\"type\":\"pin\"}"));
+        assertEquals(Heartbeat.Kind.DATA, classify("{\"type\":\"PING\"}"));
+        assertEquals(Heartbeat.Kind.DATA, classify("{\"kind\":\"other\"}"));
+        // Jackson reads the first value and stops, as it did before the plain path existed
+        assertEquals(Heartbeat.Kind.PING, classify("{\"type\":\"ping\"}x"));
+    }
+
+    @Test
+    void dataIsData() {
+        assertEquals(Heartbeat.Kind.DATA, classify("hello"));
+        assertEquals(Heartbeat.Kind.DATA, classify(""));
+        assertEquals(Heartbeat.Kind.DATA, classify("   "));
+    }
+}
