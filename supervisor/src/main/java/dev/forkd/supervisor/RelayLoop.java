@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -36,6 +37,9 @@ final class RelayLoop implements Runnable {
     private int directAllocated;
     private final Consumer<SelectionKey> onReady = this::onReady;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Channels whose keys are cancelled, to close once the selector has let go of them; see {@link #closeLater}. */
+    private final ArrayList<SocketChannel> toClose = new ArrayList<>();
+    private final ArrayList<SocketChannel> closing = new ArrayList<>();
     private final Thread thread;
     private final long idleTimeoutNanos;
     private final long sweepMillis;
@@ -86,6 +90,35 @@ final class RelayLoop implements Runnable {
         }
     }
 
+    /**
+     * Closes {@code ch}, whose key was cancelled, at the end of this round. A channel still
+     * registered with a selector is closed by the JDK with a getsockopt(SO_LINGER) and a
+     * shutdown(SHUT_WR) first, and its descriptor only at the next select; closed after the
+     * selector has deregistered it, it is a plain close(2). Two system calls fewer per channel,
+     * four per relayed connection. On the loop's thread.
+     */
+    void closeLater(SocketChannel ch) {
+        toClose.add(ch);
+    }
+
+    /** Deregisters the cancelled keys (a selectNow, whose events are handled as usual) and closes their channels. */
+    private void flushCloses() {
+        while (!toClose.isEmpty()) {
+            closing.addAll(toClose);
+            toClose.clear();
+            try {
+                selector.selectNow(onReady);
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                // the channels still close; the JDK then shuts them down itself
+                LOG.debug("deregistering closed connections: {}", e.toString());
+            }
+            for (SocketChannel ch : closing) {
+                Dispatcher.closeQuietly(ch);
+            }
+            closing.clear();
+        }
+    }
+
     void execute(Runnable task) {
         tasks.add(task);
         selector.wakeup();
@@ -104,6 +137,9 @@ final class RelayLoop implements Runnable {
             } catch (IOException | RuntimeException e) {
                 // one bad event must not stop the loop that carries every other connection
                 LOG.error("relay loop error: {}", e.toString(), e);
+            } finally {
+                // whatever happened, a closed connection's peers see their EOF this round
+                flushCloses();
             }
         }
     }

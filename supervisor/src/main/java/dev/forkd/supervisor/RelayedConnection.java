@@ -341,8 +341,13 @@ final class RelayedConnection {
         if (workerKey != null) {
             workerKey.cancel();
         }
-        Dispatcher.closeQuietly(client);
-        Dispatcher.closeQuietly(worker);
+        if (loop != null) {
+            loop.closeLater(client);
+            loop.closeLater(worker);
+        } else {
+            Dispatcher.closeQuietly(client);
+            Dispatcher.closeQuietly(worker);
+        }
         if (loop != null) {
             loop.release(upPending);
             loop.release(downPending);
