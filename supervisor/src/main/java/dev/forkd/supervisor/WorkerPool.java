@@ -429,36 +429,45 @@ final class WorkerPool implements ControlServer.Listener {
     private void releaseWhenAlive(WorkerProcess w, Runnable release) {
         // Not on the pool thread: this happens for every connection the worker closes first (HTTP
         // Connection: close). One proof ping is out per worker at a time, and releases that come
-        // meanwhile share the next one. While the worker has slots to spare, the ping waits
-        // PROOF_BATCH so that a stream of closes shares one; once its slots run short, at once.
-        boolean scarce = scarce(w);
-        long seq = 0;
-        boolean later = false;
+        // meanwhile share the next one.
+        boolean gone;
         synchronized (w) {
-            if (!w.proofsClosed) {
+            gone = w.proofsClosed;
+            if (!gone) {
                 w.unasked.add(release);
-                if (w.proofSeq != 0 || w.proofScheduled) {
-                    return;
-                }
-                if (scarce) {
-                    seq = startProof(w);
-                } else {
-                    later = w.proofScheduled = true;
-                }
+            }
+        }
+        if (gone) {
+            release.run(); // the worker is gone: nothing will be sent to it
+        } else {
+            askForProof(w);
+        }
+    }
+
+    /**
+     * Asks {@code w} to prove alive for its unasked releases, unless a ping is already out or due.
+     * While the worker has slots to spare, the ping waits PROOF_BATCH so that a stream of closes
+     * shares one; once its slots run short (always, for a prefork worker), it goes at once.
+     */
+    private void askForProof(WorkerProcess w) {
+        long seq;
+        synchronized (w) {
+            if (w.proofsClosed || w.proofSeq != 0 || w.proofScheduled || w.unasked.isEmpty()) {
+                return;
+            }
+            // the dispatcher's lock inside the worker's, the order takenDown() takes them in too
+            if (w.capacity - dispatcher.active(w) > Math.max(1, w.capacity / 4)) {
+                w.proofScheduled = true;
+                seq = 0;
+            } else {
+                seq = startProof(w);
             }
         }
         if (seq != 0) {
             sendProofPing(w, seq);
-        } else if (later) {
-            scheduleProof(w);
         } else {
-            release.run(); // the worker is gone: nothing will be sent to it
+            scheduleProof(w);
         }
-    }
-
-    /** A worker with at most a quarter of its slots free (always, for a prefork worker) gets its slot back at once. */
-    private boolean scarce(WorkerProcess w) {
-        return w.capacity - dispatcher.active(w) <= Math.max(1, w.capacity / 4);
     }
 
     /** Under w's lock: the unasked releases wait for a new ping, whose number is returned. */
@@ -501,10 +510,7 @@ final class WorkerPool implements ControlServer.Listener {
      * the proof ping on was sent after the closes it covers, so its answer proves them.
      */
     private void proven(WorkerProcess w, long seq) {
-        boolean scarce = scarce(w);
         List<Runnable> released;
-        long next = 0;
-        boolean later = false;
         synchronized (w) {
             if (w.proofSeq == 0 || seq < w.proofSeq) {
                 return;
@@ -512,20 +518,9 @@ final class WorkerPool implements ControlServer.Listener {
             released = w.asked;
             w.asked = new ArrayList<>();
             w.proofSeq = 0;
-            if (!w.unasked.isEmpty() && !w.proofScheduled) {
-                if (scarce) {
-                    next = startProof(w);
-                } else {
-                    later = w.proofScheduled = true;
-                }
-            }
         }
         released.forEach(Runnable::run);
-        if (next != 0) {
-            sendProofPing(w, next);
-        } else if (later) {
-            scheduleProof(w);
-        }
+        askForProof(w);
     }
 
     /**
