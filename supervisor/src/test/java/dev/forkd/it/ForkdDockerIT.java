@@ -431,7 +431,8 @@ class ForkdDockerIT {
      * target/it-logs/docker-TEST.log.
      */
     private static final class ContainerLog implements Consumer<OutputFrame>, AutoCloseable {
-        private final List<String> lines = new ArrayList<>();
+        // a container's log has no end to wait for: its waits run to their deadlines
+        private final LogLines lines = new LogLines("container log", () -> null);
         private final PrintWriter file;
 
         ContainerLog(TestInfo info) throws IOException {
@@ -448,44 +449,24 @@ class ForkdDockerIT {
             // the engine sends the log a line at a time
             String text = frame.getUtf8String();
             for (String line : text.split("\n")) {
-                synchronized (lines) {
-                    lines.add(line);
+                synchronized (file) {
                     file.println(line);
-                    lines.notifyAll();
                 }
+                lines.add(line);
             }
         }
 
         Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
-            Pattern p = Pattern.compile(regex);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            int seen = 0;
-            synchronized (lines) {
-                while (true) {
-                    for (; seen < lines.size(); seen++) {
-                        Matcher m = p.matcher(lines.get(seen));
-                        if (m.find()) {
-                            return m;
-                        }
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        fail("no line matching /" + regex + "/ within " + timeout + "; container log:\n" + text());
-                    }
-                    TimeUnit.NANOSECONDS.timedWait(lines, left);
-                }
-            }
+            return lines.awaitLine(regex, timeout);
         }
 
         String text() {
-            synchronized (lines) {
-                return String.join("\n", lines);
-            }
+            return lines.text();
         }
 
         @Override
         public void close() {
-            synchronized (lines) {
+            synchronized (file) {
                 file.close();
             }
         }

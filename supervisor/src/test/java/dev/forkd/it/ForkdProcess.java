@@ -29,11 +29,12 @@ final class ForkdProcess implements AutoCloseable {
     private static final Pattern READY = Pattern.compile("worker (\\d+) \\(pid (\\d+)\\) ready");
 
     final Process process;
-    private final List<String> lines = new ArrayList<>();
+    private final LogLines lines;
     private final Thread pump;
 
     private ForkdProcess(Process process, Path logFile) throws IOException {
         this.process = process;
+        this.lines = new LogLines("output", this::endedWhy);
         Files.createDirectories(logFile.getParent());
         PrintWriter log = new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8), true);
         this.pump = new Thread(() -> {
@@ -41,10 +42,7 @@ final class ForkdProcess implements AutoCloseable {
                 String line;
                 while ((line = r.readLine()) != null) {
                     log.println(line);
-                    synchronized (lines) {
-                        lines.add(line);
-                        lines.notifyAll();
-                    }
+                    lines.add(line);
                 }
             } catch (IOException e) {
                 log.println("[test] output pump: " + e);
@@ -98,27 +96,12 @@ final class ForkdProcess implements AutoCloseable {
 
     /** Waits for a line matching {@code regex}; fails the test with the output so far at the deadline. */
     Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int seen = 0;
-        synchronized (lines) {
-            while (true) {
-                for (; seen < lines.size(); seen++) {
-                    Matcher m = p.matcher(lines.get(seen));
-                    if (m.find()) {
-                        return m;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    fail("no line matching /" + regex + "/ within " + timeout + "; output:\n" + output());
-                }
-                if (!process.isAlive() && !pump.isAlive()) {
-                    fail("forkd exited (" + process.exitValue() + ") without a line matching /" + regex + "/; output:\n" + output());
-                }
-                TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-            }
-        }
+        return lines.awaitLine(regex, timeout);
+    }
+
+    /** Null while forkd may still write; once it has exited and its output is all read, why no more comes. */
+    private String endedWhy() {
+        return !process.isAlive() && !pump.isAlive() ? "forkd exited (" + process.exitValue() + ")" : null;
     }
 
     /** The port from the `listening on` line, waiting for it. */
@@ -129,12 +112,10 @@ final class ForkdProcess implements AutoCloseable {
     /** Worker id → pid, from the ready lines so far. */
     Map<Integer, Long> readyWorkers() {
         Map<Integer, Long> m = new HashMap<>();
-        synchronized (lines) {
-            for (String l : lines) {
-                Matcher r = READY.matcher(l);
-                if (r.find()) {
-                    m.put(Integer.parseInt(r.group(1)), Long.parseLong(r.group(2)));
-                }
+        for (String l : lines.snapshot()) {
+            Matcher r = READY.matcher(l);
+            if (r.find()) {
+                m.put(Integer.parseInt(r.group(1)), Long.parseLong(r.group(2)));
             }
         }
         return m;
@@ -168,9 +149,7 @@ final class ForkdProcess implements AutoCloseable {
     }
 
     String output() {
-        synchronized (lines) {
-            return String.join("\n", lines);
-        }
+        return lines.text();
     }
 
     /**
@@ -178,27 +157,11 @@ final class ForkdProcess implements AutoCloseable {
      * may not have been read from the pipe yet when the test looks.
      */
     long awaitCount(String regex, long n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (lines) {
-            while (true) {
-                long count = countLines(regex);
-                if (count >= n) {
-                    return count;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    fail(count + " of " + n + " lines matching /" + regex + "/ within " + timeout + "; output:\n" + output());
-                }
-                TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-            }
-        }
+        return lines.awaitCount(regex, n, timeout);
     }
 
     long countLines(String regex) {
-        Pattern p = Pattern.compile(regex);
-        synchronized (lines) {
-            return lines.stream().filter(l -> p.matcher(l).find()).count();
-        }
+        return lines.countLines(regex);
     }
 
     /**
