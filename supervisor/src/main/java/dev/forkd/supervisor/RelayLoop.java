@@ -108,7 +108,7 @@ final class RelayLoop implements Runnable {
             toClose.clear();
             try {
                 selector.selectNow(onReady);
-            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+            } catch (IOException | ClosedSelectorException e) {
                 // the channels still close; the JDK then shuts them down itself
                 LOG.debug("deregistering closed connections: {}", e.toString());
             }

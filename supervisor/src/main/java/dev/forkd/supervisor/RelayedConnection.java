@@ -344,13 +344,11 @@ final class RelayedConnection {
         if (loop != null) {
             loop.closeLater(client);
             loop.closeLater(worker);
+            loop.release(upPending);
+            loop.release(downPending);
         } else {
             Dispatcher.closeQuietly(client);
             Dispatcher.closeQuietly(worker);
-        }
-        if (loop != null) {
-            loop.release(upPending);
-            loop.release(downPending);
         }
         upPending = null;
         downPending = null;
