@@ -42,6 +42,21 @@ final class Converters {
         }
     }
 
+    /** A rate in bytes per second: {@code 100B/s}, {@code 1KiB/s}. */
+    static final class RateConverter extends Parsing<Long> {
+        RateConverter() {
+            super(Converters::parseRate);
+        }
+    }
+
+    static long parseRate(String text) {
+        String t = text == null ? "" : text.trim();
+        if (!t.endsWith("/s")) {
+            throw new IllegalArgumentException("'" + text + "' is not a rate (use e.g. 100B/s, 1KiB/s)");
+        }
+        return Sizes.parse(t.substring(0, t.length() - 2));
+    }
+
     static final class FramingConverter extends Parsing<Framing> {
         FramingConverter() {
             super(Framing::parse);

@@ -145,6 +145,26 @@ final class ServeCommand implements Callable<Integer> {
             description = "Each client connection starts with a PROXY protocol v1 or v2 header (from HAProxy, nginx, a cloud load balancer); the address in it is the client's.")
     boolean acceptProxy;
 
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+            description = "With --accept-proxy: an address range whose PROXY headers are believed (repeatable). Default: 127.0.0.0/8 and ::1/128.")
+    List<String> trustedProxies = new ArrayList<>();
+
+    @Option(names = "--first-data-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.DurationConverter.class,
+            description = "A connection gets a worker when its first bytes arrive; one that sends nothing for this long is closed. Default: ${DEFAULT-VALUE}.")
+    Duration firstDataTimeout;
+
+    @Option(names = "--handler-speaks-first",
+            description = "The handler writes before the client does (a greeting): give each connection a worker at once instead of at its first bytes.")
+    boolean handlerSpeaksFirst;
+
+    @Option(names = "--min-rate", paramLabel = "RATE", converter = Converters.RateConverter.class,
+            description = "Close a connection holding a worker that moves less than RATE (e.g. 100B/s) over a 10 s window. Off by default.")
+    Long minRate;
+
+    @Option(names = "--max-workers", paramLabel = "N",
+            description = "The most workers `forkd scale` or TTIN may ask for. Default: 4 x --workers, at most what memory allows at the worker heap size.")
+    Integer maxWorkers;
+
     @Option(names = "--buffer-size", paramLabel = "SIZE", defaultValue = "4096", converter = Converters.SizeConverter.class,
             description = "Read buffer per connection in the workers; the relay reads up to this much, and at least 64 KiB, at once. Default: ${DEFAULT-VALUE}.")
     int bufferSize;
@@ -255,6 +275,11 @@ final class ServeCommand implements Callable<Integer> {
         require(keepaliveInterval == null || keepaliveInterval.toSeconds() >= 1, "--keepalive-interval must be at least 1s");
         require(keepaliveCount == null || keepaliveCount >= 1, "--keepalive-count must be at least 1");
         require(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, not " + logFormat);
+        require(!firstDataTimeout.isZero(), "--first-data-timeout must be more than 0");
+        require(minRate == null || minRate >= 1, "--min-rate must be at least 1B/s");
+        require(trustedProxies.isEmpty() || acceptProxy, "--trusted-proxy goes with --accept-proxy");
+        int cap = maxWorkers != null ? maxWorkers : 4 * Math.max(w, spareCount);
+        require(cap >= Math.max(w, spareCount), "--max-workers must be at least the worker count (" + Math.max(w, spareCount) + "), not " + cap);
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
         return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
@@ -262,7 +287,9 @@ final class ServeCommand implements Callable<Integer> {
                 f, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),
                 workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions),
-                maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos);
+                maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos,
+                cap, trustedProxies.isEmpty() ? List.of("127.0.0.0/8", "::1/128") : List.copyOf(trustedProxies),
+                firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate);
     }
 
     /** Whether the command line named {@code option}, as opposed to leaving it at its default. */

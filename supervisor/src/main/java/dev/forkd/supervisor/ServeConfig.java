@@ -40,7 +40,17 @@ record ServeConfig(
         java.nio.file.Path adminTokenFile,
         boolean acceptProxy,
         // --enable-chaos: passed on to the workers, which refuse the chaos handler without it
-        boolean enableChaos) {
+        boolean enableChaos,
+        // --max-workers: the most workers scale/TTIN may ask for
+        int maxWorkers,
+        // --trusted-proxy: CIDRs whose PROXY headers are believed (with --accept-proxy)
+        java.util.List<String> trustedProxies,
+        // --first-data-timeout: a connection that sends nothing for this long is closed before it gets a worker
+        Duration firstDataTimeout,
+        // --handler-speaks-first: the handler writes before the client does, so connections get a worker at once
+        boolean handlerSpeaksFirst,
+        // --min-rate in bytes per second; 0 = off
+        long minRateBytesPerSecond) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     int poolTarget() {
