@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -54,25 +55,60 @@ class RuntimeDirsTest {
     }
 
     @Test
-    void createMakesAPrivateDirectoryAndSaysItDidSo() throws IOException {
+    void createExclusiveMakesAPrivateDirectoryAndRefusesAnExistingPath() throws IOException {
         Path dir = tmp.resolve("a/b/forkd-1");
-        assertTrue(RuntimeDirs.create(dir));
+        Object key = RuntimeDirs.createExclusive(dir);
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
-        assertFalse(RuntimeDirs.create(dir), "second call finds it");
+        assertTrue(RuntimeDirs.isSame(dir, key));
+        assertThrows(FileAlreadyExistsException.class, () -> RuntimeDirs.createExclusive(dir), "second call finds it");
     }
 
     @Test
-    void createTightensAnExistingDirectory() throws IOException {
+    void createExclusiveRefusesASymlinkAndLeavesItsTargetAlone() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("target"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path link = Files.createSymbolicLink(tmp.resolve("forkd-1"), target);
+        assertThrows(FileAlreadyExistsException.class, () -> RuntimeDirs.createExclusive(link));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+    }
+
+    @Test
+    void adoptTightensAnExistingDirectoryOfOurs() throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("open"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        assertFalse(RuntimeDirs.create(dir));
+        Object key = RuntimeDirs.adopt(dir);
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertTrue(RuntimeDirs.isSame(dir, key));
     }
 
     @Test
-    void createRefusesAFile() throws IOException {
+    void adoptRefusesASymlinkWithoutTouchingItsTarget() throws IOException {
+        Path target = Files.createDirectory(tmp.resolve("target"));
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), target);
+        IOException e = assertThrows(RuntimeDirs.NotOurs.class, () -> RuntimeDirs.adopt(link));
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+        assertFalse(RuntimeDirs.isSame(link, Files.readAttributes(target, java.nio.file.attribute.BasicFileAttributes.class).fileKey()),
+                "a link to a directory is not that directory");
+    }
+
+    @Test
+    void adoptRefusesAnotherUsersDirectoryWithoutTouchingIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(RuntimeDirs.selfUid() == 0, "giving a directory away needs root");
+        Path dir = Files.createDirectory(tmp.resolve("theirs"));
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(dir, "unix:uid", 65534);
+        IOException e = assertThrows(RuntimeDirs.NotOurs.class, () -> RuntimeDirs.adopt(dir));
+        assertTrue(e.getMessage().contains("owned by uid 65534"), e.getMessage());
+        assertEquals("rwxrwxrwx", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertEquals(65534, RuntimeDirs.uid(dir));
+    }
+
+    @Test
+    void adoptRefusesAFile() throws IOException {
         Path file = Files.createFile(tmp.resolve("file"));
-        IOException e = assertThrows(IOException.class, () -> RuntimeDirs.create(file));
+        IOException e = assertThrows(IOException.class, () -> RuntimeDirs.adopt(file));
         assertTrue(e.getMessage().contains("not a directory"), e.getMessage());
     }
 
@@ -80,8 +116,25 @@ class RuntimeDirsTest {
     void createUnderAFileBlamesTheFile() throws IOException {
         Path file = Files.createFile(tmp.resolve("file"));
         Path dir = file.resolve("forkd-1");
-        IOException e = assertThrows(IOException.class, () -> RuntimeDirs.create(dir));
+        IOException e = assertThrows(IOException.class, () -> RuntimeDirs.createExclusive(dir));
         assertFalse(e.getMessage().contains(dir + " exists"), "misleading: " + e.getMessage());
+    }
+
+    @Test
+    void freshIsANewRandomNameBesideTheOldOne() {
+        Path old = Path.of("/tmp/forkd-42-abc");
+        Path a = RuntimeDirs.fresh(old, 42);
+        assertEquals(old.getParent(), a.getParent());
+        assertTrue(a.getFileName().toString().matches("forkd-42-[0-9a-z]+"), a.toString());
+        assertNotEquals(a, RuntimeDirs.fresh(old, 42));
+        assertNotEquals(old, a);
+    }
+
+    @Test
+    void givenMeansExplicitOrSystemd() {
+        assertTrue(RuntimeDirs.given(Path.of("/srv/x"), Map.of()));
+        assertTrue(RuntimeDirs.given(null, Map.of("RUNTIME_DIRECTORY", "/run/forkd")));
+        assertFalse(RuntimeDirs.given(null, Map.of("RUNTIME_DIRECTORY", " ", "XDG_RUNTIME_DIR", "/run/user/0")));
     }
 
     @Test
@@ -96,7 +149,7 @@ class RuntimeDirsTest {
         Path outside = Files.createDirectory(tmp.resolve("outside"));
         Path keep = Files.writeString(outside.resolve("keep"), "x");
         Path dir = tmp.resolve("rt");
-        RuntimeDirs.create(dir);
+        RuntimeDirs.createExclusive(dir);
         Files.writeString(RuntimeDirs.workerSocket(dir, 1), "");
         Files.createDirectories(dir.resolve("sub/deeper"));
         Files.writeString(dir.resolve("sub/deeper/f"), "y");
@@ -117,7 +170,7 @@ class RuntimeDirsTest {
         // workers remove their own sockets while the supervisor cleans up: the goal is reached either way
         for (int round = 0; round < 100; round++) {
             Path dir = tmp.resolve("race-" + round);
-            RuntimeDirs.create(dir);
+            RuntimeDirs.createExclusive(dir);
             for (int i = 0; i < 200; i++) {
                 Files.writeString(RuntimeDirs.workerSocket(dir, i), "");
             }
