@@ -34,7 +34,8 @@ final class ControlServer {
         void onPong(ControlSession session, long seq);
     }
 
-    private final Path path;
+    /** Where workers find it; changed when the runtime directory moves. */
+    private Path path;
     private final Listener listener;
     private final UserPrincipal self;
     private ServerSocketChannel server;
@@ -79,6 +80,19 @@ final class ControlServer {
         start();
         LOG.info("bound the control socket {} again: its file had been deleted", path);
         return true;
+    }
+
+    /**
+     * The runtime directory moved: binds at {@code newPath}. Workers already connected keep their
+     * channels; the old socket closes (its path is not ours any more, so its file is not touched).
+     */
+    synchronized void moveTo(Path newPath) throws IOException {
+        if (closed) {
+            return;
+        }
+        path = newPath;
+        start();
+        LOG.info("bound the control socket at {}", newPath);
     }
 
     private void acceptLoop(ServerSocketChannel server) {

@@ -33,9 +33,24 @@ final class Relay implements Dispatcher.Connector {
             java.util.concurrent.TimeUnit.SECONDS);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
     private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
+    private final PeerCheck peerCheck;
+
+    /** Whether the process behind a worker's socket may be sent a client. */
+    interface PeerCheck {
+        /** Called after connect, before anything is written; false: the stream is not used. */
+        boolean trusted(Dispatcher.Target target, SocketChannel worker);
+
+        PeerCheck ANY = (t, ch) -> true;
+    }
 
     Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
             RelayedConnection.Events events) throws IOException {
+        this(threads, bufferSize, idleTimeoutNanos, socketOptions, stats, events, PeerCheck.ANY);
+    }
+
+    Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
+            RelayedConnection.Events events, PeerCheck peerCheck) throws IOException {
+        this.peerCheck = peerCheck;
         this.loops = new RelayLoop[threads];
         for (int i = 0; i < threads; i++) {
             loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos);
@@ -111,6 +126,11 @@ final class Relay implements Dispatcher.Connector {
         }
         try {
             worker.connect(UnixDomainSocketAddress.of(target.socket()));
+            if (!peerCheck.trusted(target, worker)) {
+                // not the worker we launched: not a byte of the client's (not even the PROXY header) goes there
+                Dispatcher.closeQuietly(worker);
+                return Dispatcher.OpenResult.WORKER_UNREACHABLE;
+            }
             ByteBuffer header = ByteBuffer.wrap(ProxyV2.encode(remote, local));
             while (header.hasRemaining()) {
                 worker.write(header);

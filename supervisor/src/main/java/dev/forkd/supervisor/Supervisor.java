@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.DirectoryStream;
 import java.time.Duration;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,12 +46,16 @@ final class Supervisor {
 
     int run() {
         long pid = ProcessHandle.current().pid();
-        Path dir = RuntimeDirs.choose(config.runtimeDir(), System.getenv(), pid);
-        boolean created;
+        removeStaleRuntimeDirs();
+        RuntimeDirectory dir;
         try {
-            created = RuntimeDirs.create(dir);
+            dir = RuntimeDirectory.open(config.runtimeDir(), System.getenv(), pid);
+        } catch (RuntimeDirectory.InUse e) {
+            LOG.error("{}", e.getMessage());
+            return ExitCodes.CONFIG;
         } catch (IOException e) {
-            LOG.error("cannot create the runtime directory {}: {}", dir, e.toString());
+            LOG.error("cannot use the runtime directory {}: {}", RuntimeDirs.choose(config.runtimeDir(), System.getenv(), pid),
+                    e instanceof RuntimeDirs.NotOurs ? e.getMessage() : e.toString());
             return ExitCodes.CONFIG;
         }
         try {
@@ -62,11 +64,25 @@ final class Supervisor {
             Thread.currentThread().interrupt();
             return ExitCodes.INTERNAL;
         } finally {
-            cleanUp(dir, created);
+            dir.cleanUp();
         }
     }
 
-    private int runIn(Path dir) throws InterruptedException {
+    /** Those of supervisors killed with -9, in /tmp and $XDG_RUNTIME_DIR. */
+    private static void removeStaleRuntimeDirs() {
+        java.util.List<Path> parents = new java.util.ArrayList<>();
+        parents.add(Path.of(System.getProperty("java.io.tmpdir")));
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isBlank()) {
+            parents.add(Path.of(xdg));
+        }
+        int n = new StaleRuntimeDirs().clean(parents);
+        if (n > 0) {
+            LOG.info("removed {} stale runtime director{} of supervisors that are no longer running", n, n == 1 ? "y" : "ies");
+        }
+    }
+
+    private int runIn(RuntimeDirectory dir) throws InterruptedException {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         if (address.isUnresolved()) {
             LOG.error("cannot resolve --host {}", config.host());
@@ -112,7 +128,7 @@ final class Supervisor {
                         public void onClosed(RelayedConnection c) {
                             admission.release(c.client);
                         }
-                    });
+                    }, new WorkerPeerCheck(dev.forkd.shared.PeerCredentials.self(), new SocketOwner()));
         } catch (IOException e) {
             LOG.error("cannot open a selector: {}", e.toString());
             listener.close();
@@ -145,7 +161,7 @@ final class Supervisor {
                 return ExitCodes.INTERNAL;
             }
         }
-        Path controlSocket = RuntimeDirs.controlSocket(dir);
+        Path controlSocket = dir.controlSocket();
         Metrics[] metricsRef = new Metrics[1];
         WorkerPool.PoolEvents events = new WorkerPool.PoolEvents() {
             @Override
@@ -184,7 +200,17 @@ final class Supervisor {
         try {
             control = new ControlServer(controlSocket, pool);
             control.start();
-            pool.controlSocket(control::restoreIfGone);
+            pool.controlSocket(new WorkerPool.ControlSocket() {
+                @Override
+                public boolean restoreIfGone() throws IOException {
+                    return control.restoreIfGone();
+                }
+
+                @Override
+                public void moveTo(Path path) throws IOException {
+                    control.moveTo(path);
+                }
+            });
         } catch (IOException e) {
             LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
             listener.close();
@@ -193,7 +219,7 @@ final class Supervisor {
         relay.start();
         LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}, framing {}; runtime directory {}",
                 version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(),
-                config.framing().name().toLowerCase(java.util.Locale.ROOT), dir);
+                config.framing().name().toLowerCase(java.util.Locale.ROOT), dir.path());
         if (config.enableChaos() && config.handler().equals(dev.forkd.shared.WorkerContract.CHAOS_HANDLER)) {
             LOG.warn("chaos enabled (--enable-chaos): any client may crash, hang or exhaust the workers; for experiments only");
         }
@@ -381,23 +407,6 @@ final class Supervisor {
     private void setPhase(Phase p) {
         synchronized (lock) {
             phase = p;
-        }
-    }
-
-    private void cleanUp(Path dir, boolean created) {
-        try {
-            if (created) {
-                RuntimeDirs.deleteRecursively(dir);
-            } else {
-                // a directory we were given (e.g. systemd's RuntimeDirectory): remove only our sockets
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "{control,worker-*}.sock")) {
-                    for (Path p : ds) {
-                        Files.deleteIfExists(p);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            LOG.warn("cannot clean up the runtime directory {}: {}", dir, e.toString());
         }
     }
 

@@ -57,7 +57,8 @@ final class WorkerLauncher {
     }
 
     private final ServeConfig config;
-    private final Path controlSocket;
+    /** Changed by the pool thread when the runtime directory moves; later workers get the new path. */
+    private volatile Path controlSocket;
     private final String javaBinary;
     private final String classPath;
     private final WorkerClassArchive archive;
@@ -72,6 +73,11 @@ final class WorkerLauncher {
         this.javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         this.classPath = System.getProperty("java.class.path");
         this.archive = archive;
+    }
+
+    /** The runtime directory moved: workers launched from now on report to {@code path}. */
+    void controlSocket(Path path) {
+        this.controlSocket = path;
     }
 
     /** The class-data archive of this supervisor's workers, found in the cache directory (or made later). */

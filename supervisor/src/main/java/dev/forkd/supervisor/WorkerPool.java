@@ -3,7 +3,6 @@ package dev.forkd.supervisor;
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.Durations;
 import dev.forkd.shared.ExitCodes;
-import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -44,10 +43,16 @@ final class WorkerPool implements ControlServer.Listener {
     interface ControlSocket {
         /** Binds it again if its file is gone; true if it did. */
         boolean restoreIfGone() throws IOException;
+
+        /** The runtime directory moved: bind at {@code path} from now on. */
+        default void moveTo(java.nio.file.Path path) throws IOException {
+            throw new IOException("cannot move the control socket");
+        }
     }
 
     private final ServeConfig config;
-    private final java.nio.file.Path runtimeDir;
+    private final RuntimeDirectory runtimeDir;
+    private final SocketOwner socketOwner = new SocketOwner();
     private final WorkerLauncher launcher;
     private final Dispatcher dispatcher;
     private final ScheduledExecutorService exec;
@@ -99,12 +104,12 @@ final class WorkerPool implements ControlServer.Listener {
         };
     }
 
-    WorkerPool(ServeConfig config, java.nio.file.Path runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
             ScheduledExecutorService exec, Fatal fatal) {
         this(config, runtimeDir, launcher, dispatcher, exec, fatal, PoolEvents.NONE);
     }
 
-    WorkerPool(ServeConfig config, java.nio.file.Path runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
             ScheduledExecutorService exec, Fatal fatal, PoolEvents events) {
         this.events = events;
         this.config = config;
@@ -337,7 +342,7 @@ final class WorkerPool implements ControlServer.Listener {
 
     private void spawn() {
         int id = nextId++;
-        WorkerProcess w = new WorkerProcess(id, RuntimeDirs.workerSocket(runtimeDir, id), config.connectionsPerWorker(), assignmentLimit());
+        WorkerProcess w = new WorkerProcess(id, runtimeDir.workerSocket(id), config.connectionsPerWorker(), assignmentLimit());
         w.slot = freeSlot();
         workers.put(id, w);
         try {
@@ -397,6 +402,15 @@ final class WorkerPool implements ControlServer.Listener {
         }
         long now = System.nanoTime();
         w.control = s;
+        if (socketOwner.check(w.socket, w.pid > 0 ? w.pid : s.pid) == SocketOwner.Verdict.NOT_HELD) {
+            // someone else bound its path (in a runtime directory others could write to): never send it a client
+            LOG.error("{}: the listening socket at {} is not (only) its own: another process has bound that path; "
+                    + "not using it, replacing it", w.label(), w.socket);
+            w.exitReason = "socket not its own";
+            terminate(w, now);
+            reconcile();
+            return;
+        }
         w.lastPongNanos = now;
         w.readyNanos = now;
         w.state = WorkerState.READY;
@@ -606,7 +620,7 @@ final class WorkerPool implements ControlServer.Listener {
             return;
         }
         if (!w.everReady()) {
-            if (code == ExitCodes.BOOT_FAILURE && runtimeDirLost()) {
+            if (code == ExitCodes.BOOT_FAILURE && (runtimeDirLost() || !inRuntimeDir(w))) {
                 // it could not bind its socket or reach the control socket: not its fault, nor a reason to give up
                 LOG.warn("{} could not boot: the runtime directory was deleted under it", w.label());
                 events.restarted("boot_failure");
@@ -695,8 +709,14 @@ final class WorkerPool implements ControlServer.Listener {
         }
     }
 
+    /** The directory is gone or not ours any more, or its control socket's file is gone. */
     private boolean runtimeDirLost() {
-        return !Files.exists(RuntimeDirs.controlSocket(runtimeDir), LinkOption.NOFOLLOW_LINKS);
+        return !runtimeDir.intact() || !Files.exists(runtimeDir.controlSocket(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Its socket is in the current runtime directory (not one forkd moved away from). */
+    private boolean inRuntimeDir(WorkerProcess w) {
+        return runtimeDir.path().equals(w.socket.getParent());
     }
 
     /**
@@ -715,16 +735,21 @@ final class WorkerPool implements ControlServer.Listener {
         }
         if (!runtimeDirLossReported) {
             LOG.error("{} was deleted under the running supervisor: no new connection can reach a worker; "
-                    + "recreating it (mode 0700) and replacing every worker", Files.isDirectory(runtimeDir)
-                    ? "the control socket in " + runtimeDir : "the runtime directory " + runtimeDir);
+                    + "recreating it (mode 0700) and replacing every worker", runtimeDir.intact()
+                    ? "the control socket in " + runtimeDir.path() : "the runtime directory " + runtimeDir.path());
             runtimeDirLossReported = true;
         }
         try {
-            RuntimeDirs.create(runtimeDir);
-            controlSocket.restoreIfGone();
+            if (runtimeDir.restore() == RuntimeDirectory.Change.MOVED) {
+                // replacements get the new path on their command line; old workers keep their control channels
+                launcher.controlSocket(runtimeDir.controlSocket());
+                controlSocket.moveTo(runtimeDir.controlSocket());
+            } else {
+                controlSocket.restoreIfGone();
+            }
         } catch (IOException e) {
             runtimeDirFailures.log("cannot recreate the runtime directory {} ({}): no worker can be reached or started; "
-                    + "trying again at the next heartbeat", runtimeDir, e.toString());
+                    + "trying again at the next heartbeat", runtimeDir.path(), e.toString());
             return;
         }
         runtimeDirLossReported = false;
@@ -734,7 +759,8 @@ final class WorkerPool implements ControlServer.Listener {
                 // it may have bound its socket in the old directory, which no one can reach
                 w.exitReason = "runtime directory deleted";
                 terminate(w, now);
-            } else if (w.state == WorkerState.READY && !Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)) {
+            } else if (w.state == WorkerState.READY && (!inRuntimeDir(w) || !Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS))) {
+                // a socket left in a directory forkd moved away from is someone else's path now, even if a file is there
                 drain(w, "runtime directory deleted");
             }
         }
@@ -744,6 +770,14 @@ final class WorkerPool implements ControlServer.Listener {
     /** The dispatcher could not open a stream to {@code w} and took it out. */
     private void unreachable(WorkerProcess w) {
         checkRuntimeDir();
+        if (w.distrusted.get() != null) {
+            // another user answered at its socket (logged once by WorkerPeerCheck): its replacement binds a fresh one
+            if (!stopping && w.state == WorkerState.READY) {
+                drain(w, "socket answered by another user");
+                reconcile();
+            }
+            return;
+        }
         if (stopping || w.state != WorkerState.READY || Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS)
                 || !w.handle().map(ProcessHandle::isAlive).orElse(false)) {
             // a socket that is there but refuses belongs to a worker on its way out: its exit is what the pool acts on

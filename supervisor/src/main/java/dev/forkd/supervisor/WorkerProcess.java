@@ -48,6 +48,8 @@ final class WorkerProcess implements Dispatcher.Target {
     /** Why it was drained or stopped: the reason its exit is counted under. */
     volatile String exitReason;
     long drainStartedNanos;
+    /** Why its socket is not trusted (another user answered there), set once, by the first connection that found out. */
+    final java.util.concurrent.atomic.AtomicReference<String> distrusted = new java.util.concurrent.atomic.AtomicReference<>();
 
     WorkerProcess(int id, Path socket, int capacity) {
         this(id, socket, capacity, Long.MAX_VALUE);
