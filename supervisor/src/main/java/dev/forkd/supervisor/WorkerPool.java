@@ -599,7 +599,10 @@ final class WorkerPool implements ControlServer.Listener {
             w.control.close();
         }
         try {
-            Files.deleteIfExists(w.socket);
+            // only its own: a file another user put at the path (an impostor's socket) is evidence, not ours to delete
+            if (w.distrusted.get() == null && inRuntimeDir(w)) {
+                Files.deleteIfExists(w.socket);
+            }
         } catch (IOException e) {
             // a stale socket is replaced by the next bind; worth a line, not a failure
             LOG.debug("removing {}: {}", w.socket, e.toString());

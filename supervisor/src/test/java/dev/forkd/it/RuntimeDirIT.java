@@ -169,11 +169,12 @@ class RuntimeDirIT {
                 forkd.awaitLine("ERROR .*worker 1 \\(pid \\d+\\): its socket " + Pattern.quote(socket.toString())
                         + " was answered by user nobody", PROMPTLY);
                 awaitTrue(() -> heard.stream().anyMatch(l -> l.startsWith("conn ")), "the impostor saw forkd connect: " + heard);
+                // worker 1 is replaced; its drain must not wake itself through the impostor's socket either
+                forkd.awaitLine("worker 1 \\(pid \\d+\\) exited after draining \\(socket answered by another user; exit code 0", PROMPTLY);
                 for (String l : heard) {
                     assertTrue(l.equals("listening") || l.equals("conn 0"), "the impostor received bytes: " + heard);
                 }
-                // worker 1 is replaced; its replacement binds a fresh socket and serves
-                forkd.awaitLine("worker 1 \\(pid \\d+\\) exited after draining \\(socket answered by another user", REPLACEMENT);
+                assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the impostor's file is not forkd's to delete");
                 forkd.awaitLine("worker 3 \\(pid \\d+\\) ready", REPLACEMENT);
                 for (int i = 0; i < 4; i++) {
                     try (Client c = new Client(port)) {

@@ -39,6 +39,8 @@ final class WorkerServer {
     private int active;
     private ServerSocketChannel server;
     private volatile boolean draining;
+    /** The identity of the socket file this worker bound, to tell it from one someone else put at the path later. */
+    private volatile Object socketKey;
 
     WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, Protocol protocol) throws IOException {
         this.path = path;
@@ -78,6 +80,7 @@ final class WorkerServer {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path), 1024);
         Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
+        socketKey = fileKey();
     }
 
     /**
@@ -163,8 +166,20 @@ final class WorkerServer {
      */
     void drain() {
         draining = true;
+        if (!pathStillOurs()) {
+            // deleted, or another socket is bound there now: waking ourselves through the path would reach that one
+            WorkerLog.info("draining: {} is not this worker's socket any more; closing the listener", path);
+            stopAccepting();
+            return;
+        }
         try (SocketChannel wake = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             wake.connect(UnixDomainSocketAddress.of(path));
+            if (!PeerCredentials.sameUser(wake, self)) {
+                // replaced between the check and the connect: send that process nothing
+                WorkerLog.warn("draining: the socket at {} belongs to user {}; closing the listener", path, PeerCredentials.peer(wake).getName());
+                stopAccepting();
+                return;
+            }
             ByteBuffer local = ByteBuffer.wrap(ProxyV2.encodeLocal());
             while (local.hasRemaining()) {
                 wake.write(local);
@@ -214,10 +229,27 @@ final class WorkerServer {
             WorkerLog.debug("closing the listener: {}", e.toString());
         }
         try {
-            Files.deleteIfExists(path);
+            if (pathStillOurs()) {
+                Files.delete(path);
+            }
         } catch (IOException e) {
             // the supervisor removes the whole runtime directory anyway
             WorkerLog.debug("removing {}: {}", path, e.toString());
+        }
+    }
+
+    private Object fileKey() throws IOException {
+        return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    /** The file at the path is still the socket this worker bound (not deleted, not someone else's). */
+    private boolean pathStillOurs() {
+        try {
+            Object key = socketKey;
+            return key != null && key.equals(fileKey());
+        } catch (IOException e) {
+            // gone: not ours to connect to or delete
+            return false;
         }
     }
 
