@@ -87,13 +87,13 @@ class RuntimeDirIT {
             } finally {
                 forkd.signal("CONT");
             }
-            Matcher moved = forkd.awaitLine("ERROR the runtime directory " + Pattern.quote(dir.toString())
-                    + " was deleted and its path was taken by someone else \\(.*uid 65534\\).* moving to (\\S+) ", PROMPTLY);
-            Path fresh = Path.of(moved.group(1));
             for (int i = 0; i < 4; i++) {
                 served(port, "served " + i, REPLACEMENT);
             }
             check.accept(dir);
+            Matcher moved = forkd.awaitLine("ERROR the runtime directory " + Pattern.quote(dir.toString())
+                    + " was deleted and its path was taken by someone else \\(.*uid 65534\\).* moving to (\\S+) ", PROMPTLY);
+            Path fresh = Path.of(moved.group(1));
             assertTrue(Files.exists(fresh.resolve("control.sock"), LinkOption.NOFOLLOW_LINKS), "the control socket moved");
             assertEquals("rwx------", mode(fresh));
             // the old workers drain and exit; the replacements were told the new directory
@@ -139,7 +139,7 @@ class RuntimeDirIT {
                             + "while True:\n"
                             + "  c,_=s.accept(); c.settimeout(5); n=0\n"
                             + "  try:\n"
-                            + "    c.sendall(b'EVIL!!\\n')\n"
+                            + "    c.sendall(b'IMPOSTR\\n')\n"
                             + "    while True:\n"
                             + "      b=c.recv(4096)\n"
                             + "      if not b: break\n"
@@ -201,10 +201,10 @@ class RuntimeDirIT {
         try {
             try (ForkdProcess first = ForkdProcess.serve("rundir-killed", "--workers", "1", "--runtime-dir", dir.toString())) {
                 first.port();
-                first.awaitLine("removed \\d+ stale runtime director(y|ies) of supervisors that are no longer running", PROMPTLY);
                 assertFalse(Files.exists(staleOurs, LinkOption.NOFOLLOW_LINKS), "ours, of a dead pid: removed");
                 assertTrue(Files.isDirectory(staleTheirs), "another user's: left alone");
                 assertTrue(Files.isDirectory(livePid), "a live pid's: left alone");
+                first.awaitLine("removed \\d+ stale runtime director(y|ies) of supervisors that are no longer running", PROMPTLY);
 
                 List<ProcessHandle> all = new ArrayList<>(first.process.toHandle().descendants().collect(Collectors.toList()));
                 first.process.destroyForcibly();
