@@ -264,7 +264,7 @@ final class Preamble implements Runnable {
             return;
         }
         // keep only what followed the header: the client's first bytes
-        p.buf.position(view.position());
+        p.buf.flip().position(view.position());
         p.buf.compact();
         if (speaksFirst || p.buf.position() > 0) {
             handOver(key);
