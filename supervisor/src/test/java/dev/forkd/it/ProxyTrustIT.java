@@ -157,6 +157,32 @@ class ProxyTrustIT {
         }
     }
 
+    /** Greets each client before it says anything, as an SMTP server does. */
+    private static final String GREETER = "package com.example;\n"
+            + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
+            + "public class Greeter implements Handler {\n"
+            + "  public boolean speaksFirst() { return true; }\n"
+            + "  public void onOpen(Connection c) throws Exception { c.reply(ByteBuffer.wrap(\"220 hello\\n\".getBytes())); }\n"
+            + "  public void onMessage(Connection c, ByteBuffer m) { }\n"
+            + "}\n";
+
+    @Test
+    void aHandlerThatSpeaksFirstGetsItsWorkerAtOnceWhenForkdIsTold(@TempDir Path tmp) throws Exception {
+        Path jar = HandlerJars.build(tmp, "com.example.Greeter", GREETER);
+        try (ForkdProcess forkd = ForkdProcess.serve("speaks-first", "--workers", "1", "--handler", "com.example.Greeter",
+                "--worker-classpath", jar.toString(), "--handler-speaks-first")) {
+            try (Client c = new Client(forkd.port())) {
+                assertEquals("220 hello\n", c.readString(10), "greeted without sending anything");
+            }
+            assertEquals(0, forkd.countLines("speaks first, but"), forkd.output());
+        }
+        try (ForkdProcess forkd = ForkdProcess.serve("speaks-first-untold", "--workers", "1", "--handler", "com.example.Greeter",
+                "--worker-classpath", jar.toString())) {
+            forkd.port();
+            forkd.awaitLine("WARN .*handler com.example.Greeter speaks first, but forkd was not started with --handler-speaks-first", PROMPTLY);
+        }
+    }
+
     @Test
     void aFloodOfBadHeadersMakesAHandfulOfLogLines() throws Exception {
         try (ForkdProcess forkd = ForkdProcess.serve("proxy-flood", "--workers", "1", "--accept-proxy", "--admin", "127.0.0.1:0")) {
