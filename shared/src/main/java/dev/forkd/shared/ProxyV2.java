@@ -25,6 +25,12 @@ public final class ProxyV2 {
     public static final int FIXED_LENGTH = 16;
     /** The largest header there can be: the length field is 16 bits. */
     public static final int MAX_LENGTH = FIXED_LENGTH + 0xFFFF;
+    /**
+     * The most a header from an upstream proxy may declare after its fixed part: far above the
+     * addresses and the TLVs real proxies send (HAProxy's SSL TLVs are a few hundred bytes), far
+     * below what a client could make a server allocate (64 KiB each).
+     */
+    public static final int MAX_ACCEPTED_DECLARED_LENGTH = 2048;
 
     private static final int VERSION_2 = 0x20;
     private static final int CMD_LOCAL = 0x0;
@@ -80,6 +86,14 @@ public final class ProxyV2 {
      * @throws ProxyProtocolException as soon as the bytes seen cannot start a valid v2 header
      */
     public static ProxyHeader decode(ByteBuffer in) throws ProxyProtocolException {
+        return decode(in, 0xFFFF);
+    }
+
+    /**
+     * As {@link #decode(ByteBuffer)}, refusing a header that declares more than {@code maxDeclared}
+     * bytes after its fixed part as soon as the fixed part is there, before the rest arrives.
+     */
+    public static ProxyHeader decode(ByteBuffer in, int maxDeclared) throws ProxyProtocolException {
         int start = in.position();
         int available = in.remaining();
         int sigSeen = Math.min(available, SIGNATURE.length);
@@ -105,6 +119,9 @@ public final class ProxyV2 {
         int protocol = famProto & 0x0F;
         if (family > AF_UNIX || protocol > 0x2) {
             throw new ProxyProtocolException("unsupported PROXY address family/protocol 0x" + Integer.toHexString(famProto));
+        }
+        if (length > maxDeclared) {
+            throw new ProxyProtocolException("PROXY v2 header declares " + length + " bytes, more than the " + maxDeclared + " accepted");
         }
         int needed = addressBlock(family);
         if (command == CMD_PROXY && length < needed) {

@@ -18,6 +18,11 @@ public final class WorkerContract {
     public static final String OPT_FIXED_SIZE = "--fixed-size";
     public static final String OPT_HEARTBEAT_TIMEOUT_MS = "--heartbeat-timeout-ms";
     public static final String OPT_WORKER_CLASSPATH = "--worker-classpath";
+    /**
+     * The supervisor gives each connection a worker at once, not at its first bytes
+     * ({@code serve --handler-speaks-first}); a worker whose handler speaks first without it warns.
+     */
+    public static final String OPT_HANDLER_SPEAKS_FIRST = "--handler-speaks-first";
     /** Without it a worker refuses the {@code chaos} handler, whose commands let any client crash it. */
     public static final String OPT_ENABLE_CHAOS = "--enable-chaos";
 

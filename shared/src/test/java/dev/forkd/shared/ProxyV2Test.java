@@ -210,4 +210,28 @@ class ProxyV2Test {
         ByteArrayInputStream http = new ByteArrayInputStream("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         assertThrows(ProxyProtocolException.class, () -> ProxyV2.read(http));
     }
+
+    @Test
+    void aDeclaredLengthOverTheAcceptedBoundIsRefusedFromTheFixedPartAlone() throws Exception {
+        // 16 bytes only: PROXY TCP4 declaring 60000 bytes; nothing after the fixed part is needed to refuse it
+        byte[] fixed = cat(bytes(SIG), bytes(0x21, 0x11, 60000 >> 8, 60000 & 0xFF));
+        ProxyProtocolException e = assertThrows(ProxyProtocolException.class,
+                () -> ProxyV2.decode(ByteBuffer.wrap(fixed), ProxyV2.MAX_ACCEPTED_DECLARED_LENGTH));
+        assertTrue(e.getMessage().contains("60000"), e.getMessage());
+        // the one-argument decode still waits for the rest (a worker reads the supervisor's own headers)
+        assertNull(ProxyV2.decode(ByteBuffer.wrap(fixed)));
+    }
+
+    @Test
+    void aDeclaredLengthAtTheAcceptedBoundIsDecoded() throws Exception {
+        int declared = ProxyV2.MAX_ACCEPTED_DECLARED_LENGTH;
+        byte[] addresses = bytes(192, 0, 2, 7, 198, 51, 100, 1, 0x9C, 0x40, 0x01, 0xBB);
+        // the rest of the declared length: one NOOP TLV (type 0x04) filling it
+        int tlv = declared - addresses.length - 3;
+        byte[] header = cat(bytes(SIG), bytes(0x21, 0x11, declared >> 8, declared & 0xFF), addresses,
+                bytes(0x04, tlv >> 8, tlv & 0xFF), new byte[tlv]);
+        ProxyHeader h = ProxyV2.decode(ByteBuffer.wrap(header), ProxyV2.MAX_ACCEPTED_DECLARED_LENGTH);
+        assertEquals(new InetSocketAddress("192.0.2.7", 40000), h.source());
+        assertThrows(ProxyProtocolException.class, () -> ProxyV2.decode(ByteBuffer.wrap(header), declared - 1));
+    }
 }

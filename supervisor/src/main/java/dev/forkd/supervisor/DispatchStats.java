@@ -9,6 +9,10 @@ final class DispatchStats {
     final LongAdder queueTimedOut = new LongAdder();
     final LongAdder rejected = new LongAdder();
     final LongAdder redispatched = new LongAdder();
+    /** Closed before a worker: nothing received within --first-data-timeout. */
+    final LongAdder firstDataTimedOut = new LongAdder();
+    /** Closed before a worker: --accept-proxy, and no valid PROXY header in time. */
+    final LongAdder badProxyHeader = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
     final Timing queueWait = new Timing();

@@ -27,6 +27,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class Dispatcher {
     private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
+    private final RateLimitedLog queueFull = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
+    private final RateLimitedLog queueTimeouts = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
 
     /** A worker as the dispatcher sees it. */
     interface Target {
@@ -311,7 +313,7 @@ final class Dispatcher {
     private void enqueue(Waiting w) {
         if (closed || queue.size() >= queueBound) {
             stats.rejected.increment();
-            LOG.warn("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
+            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
             drop(w.client);
             return;
         }
@@ -334,7 +336,7 @@ final class Dispatcher {
 
     private void timedOut(Waiting w) {
         stats.queueTimedOut.increment();
-        LOG.warn("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
+        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
         drop(w.client);
     }
 

@@ -76,7 +76,7 @@ final class Listener {
         return (InetSocketAddress) server.getLocalAddress();
     }
 
-    /** @param next where admitted connections go: the dispatcher, or first the PROXY header reader */
+    /** @param next where admitted connections go: the preamble (PROXY header, first bytes), or the dispatcher when there is none */
     void start(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
         thread = new Thread(() -> acceptLoop(next, dispatcher, admission), "accept");
         thread.start();

@@ -32,11 +32,16 @@ final class Metrics implements WorkerPool.PoolEvents {
                 .labelNames("limit").callback(cb -> {
                     cb.call(admission.refusedGlobal.sum(), "max_connections");
                     cb.call(admission.refusedPerIp.sum(), "max_per_ip");
+                    cb.call(admission.refusedUntrusted.sum(), "untrusted_proxy");
                 }).register(registry);
         counter("forkd_connections_accepted", "Client connections accepted.", stats.accepted::sum);
         counter("forkd_connections_queued", "Connections that had to wait in the queue for a free worker.", stats.queued::sum);
         counter("forkd_connections_rejected", "Connections closed because the queue was full.", stats.rejected::sum);
         counter("forkd_connections_queue_timeouts", "Connections closed after waiting the queue timeout.", stats.queueTimedOut::sum);
+        counter("forkd_connections_first_data_timeouts", "Connections closed before a worker: nothing received within --first-data-timeout.",
+                stats.firstDataTimedOut::sum);
+        counter("forkd_connections_bad_proxy_header", "Connections closed before a worker: no valid PROXY header (--accept-proxy).",
+                stats.badProxyHeader::sum);
         counter("forkd_connections_redispatched", "Connections sent to another worker because theirs could not be reached.", stats.redispatched::sum);
         counter("forkd_bytes_in", "Bytes received from clients.", stats.bytesIn::sum);
         counter("forkd_bytes_out", "Bytes sent to clients.", stats.bytesOut::sum);

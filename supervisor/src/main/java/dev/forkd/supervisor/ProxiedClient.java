@@ -4,10 +4,14 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * What an upstream proxy's PROXY header said about a client (--accept-proxy), and the client's
- * bytes that arrived with the header, which go to the worker first.
+ * What the {@link Preamble} learnt of a client before it got a worker: what an upstream proxy's
+ * PROXY header said about it (--accept-proxy), and the client's first bytes, which go to the
+ * worker first.
  *
- * @param source the real client, or null when the proxy sent LOCAL or UNKNOWN (its own probe)
+ * @param source the real client, or null without --accept-proxy or when the proxy sent LOCAL or
+ *     UNKNOWN (its own probe): then the connection's own peer is the client
+ * @param onHandedOver gives back the memory budget the preamble took for these bytes; run once,
+ *     when the relay takes them or the connection is dropped
  */
-record ProxiedClient(InetSocketAddress source, InetSocketAddress destination, ByteBuffer leftover) {
+record ProxiedClient(InetSocketAddress source, InetSocketAddress destination, ByteBuffer leftover, Runnable onHandedOver) {
 }

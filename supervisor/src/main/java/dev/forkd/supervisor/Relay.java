@@ -86,13 +86,19 @@ final class Relay implements Dispatcher.Connector {
         }
     }
 
-    /** --accept-proxy: what the upstream proxy said about this client, used when it is relayed. */
+    /** What the preamble read of this client (its PROXY header, its first bytes), used when it is relayed. */
     void remember(SocketChannel client, ProxiedClient info) {
         proxied.put(client, info);
     }
 
     void forget(SocketChannel client) {
-        proxied.remove(client);
+        handedOver(proxied.remove(client));
+    }
+
+    private static void handedOver(ProxiedClient info) {
+        if (info != null) {
+            info.onHandedOver().run();
+        }
     }
 
     @Override
@@ -141,7 +147,7 @@ final class Relay implements Dispatcher.Connector {
             return Dispatcher.OpenResult.WORKER_UNREACHABLE;
         }
         socketOptions.apply(client);
-        proxied.remove(client);
+        handedOver(proxied.remove(client));
         RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
                 upstream == null ? null : upstream.leftover(), stats, events);
         live.add(c);

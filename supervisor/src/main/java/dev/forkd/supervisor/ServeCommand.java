@@ -278,6 +278,13 @@ final class ServeCommand implements Callable<Integer> {
         require(!firstDataTimeout.isZero(), "--first-data-timeout must be more than 0");
         require(minRate == null || minRate >= 1, "--min-rate must be at least 1B/s");
         require(trustedProxies.isEmpty() || acceptProxy, "--trusted-proxy goes with --accept-proxy");
+        for (String range : trustedProxies) {
+            try {
+                Cidr.parse(range);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
+            }
+        }
         int cap = maxWorkers != null ? maxWorkers : 4 * Math.max(w, spareCount);
         require(cap >= Math.max(w, spareCount), "--max-workers must be at least the worker count (" + Math.max(w, spareCount) + "), not " + cap);
         String level = logLevel.toUpperCase(Locale.ROOT);

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -113,7 +112,9 @@ final class Supervisor {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
         ScheduledExecutorService poolThread = Executors.newSingleThreadScheduledExecutor(daemon("pool"));
         DispatchStats stats = new DispatchStats();
-        Admission admission = new Admission(config.maxConnections(), config.maxPerIp());
+        MemoryBudget budget = MemoryBudget.fromHeap();
+        Admission admission = new Admission(config.maxConnections(), config.maxPerIp(),
+                config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
         WorkerPool[] poolRef = new WorkerPool[1];
         Relay relay;
         try {
@@ -139,22 +140,28 @@ final class Supervisor {
             admission.release(c);
             relay.forget(c);
         });
-        ProxyHeaderReader proxyReader = null;
-        if (config.acceptProxy()) {
+        Preamble preamble = null;
+        if (Preamble.needed(config.acceptProxy(), config.handlerSpeaksFirst())) {
             try {
-                proxyReader = new ProxyHeaderReader(Duration.ofSeconds(10), new ProxyHeaderReader.Sink() {
-                    @Override
-                    public void accepted(SocketChannel client, ProxiedClient info) {
-                        relay.remember(client, info);
-                        dispatcher.submit(client);
-                    }
+                preamble = new Preamble(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout(), budget, stats,
+                        new Preamble.Sink() {
+                            @Override
+                            public boolean admitDeclared(SocketChannel client, InetSocketAddress declared) {
+                                return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
+                            }
 
-                    @Override
-                    public void rejected(SocketChannel client) {
-                        admission.release(client);
-                    }
-                });
-                proxyReader.start();
+                            @Override
+                            public void ready(SocketChannel client, ProxiedClient info) {
+                                relay.remember(client, info);
+                                dispatcher.submit(client);
+                            }
+
+                            @Override
+                            public void closed(SocketChannel client) {
+                                admission.release(client);
+                            }
+                        });
+                preamble.start();
             } catch (IOException e) {
                 LOG.error("cannot open a selector: {}", e.toString());
                 listener.close();
@@ -236,8 +243,8 @@ final class Supervisor {
             if (awaitReady()) {
                 InetSocketAddress bound = listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
-                ProxyHeaderReader reader = proxyReader;
-                listener.start(reader == null ? dispatcher::submit : reader::submit, dispatcher, admission);
+                Preamble first = preamble;
+                listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
                 // after the first workers, so that it never delays them; later spawns boot faster
                 launcher.prepareClassArchive();
                 notifier.ready(systemdStatus());
@@ -257,13 +264,14 @@ final class Supervisor {
         listener.close();
         drainIfGraceful();
         setPhase(Phase.STOPPING);
+        if (preamble != null) {
+            // before the dispatcher closes, so that nothing it still hands on is left unclosed
+            preamble.close();
+        }
         dispatcher.close();
         pool.stopAll();
         launcher.stop();
         relay.shutdown();
-        if (proxyReader != null) {
-            proxyReader.close();
-        }
         control.close();
         if (admin != null) {
             admin.stop();

@@ -152,6 +152,9 @@ final class WorkerLauncher {
         if (config.enableChaos()) {
             cmd.addArgument(WorkerContract.OPT_ENABLE_CHAOS, false);
         }
+        if (config.handlerSpeaksFirst()) {
+            cmd.addArgument(WorkerContract.OPT_HANDLER_SPEAKS_FIRST, false);
+        }
         if (config.model().threaded) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
         }

@@ -99,9 +99,14 @@ class HardeningIT {
 
     @Test
     void aSlowlorisIsClosedAndItsSlotFreed() throws Exception {
-        try (ForkdProcess forkd = ForkdProcess.serve("slowloris", "--workers", "1", "--framing", "line", "--heartbeat-timeout", "2s")) {
+        try (ForkdProcess forkd = ForkdProcess.serve("slowloris", "--workers", "1", "--framing", "line", "--heartbeat-timeout", "2s",
+                "--admin", "127.0.0.1:0")) {
             int port = forkd.port();
+            Admin admin = new Admin(forkd);
             try (Client slow = new Client(port)) {
+                // its first byte gets it the worker (a connection that sends nothing gets none), before the next client comes
+                slow.send("x");
+                admin.awaitStatus(st -> st.path("connections").path("active").asInt() == 1, Duration.ofSeconds(10));
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 boolean closed = false;
                 try (Client waiting = new Client(port)) {

@@ -127,6 +127,9 @@ class ProtocolIT {
         try (ForkdProcess forkd = ForkdProcess.serve("heartbeat-timeout", "--workers", "2", "--framing", "line", "--heartbeat-timeout", "3s")) {
             int port = forkd.port();
             try (Client pinging = new Client(port); Client silent = new Client(port)) {
+                // a byte but never a whole message: enough to get a worker (the supervisor holds connections
+                // that send nothing at all), whose heartbeat timeout is what is tested here
+                silent.send("s");
                 // pings every ~300 ms for longer than the timeout: a loaded machine has 10x margin
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(4000);
                 while (System.nanoTime() < deadline) {

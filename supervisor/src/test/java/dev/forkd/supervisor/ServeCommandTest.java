@@ -247,6 +247,20 @@ class ServeCommandTest {
     }
 
     @Test
+    void trustedProxiesAreCheckedAtStart() {
+        assertEquals(java.util.List.of("127.0.0.0/8", "::1/128"), resolve("--accept-proxy").trustedProxies());
+        assertEquals(java.util.List.of("10.0.0.0/8", "2001:db8::/32"),
+                resolve("--accept-proxy", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "2001:db8::/32").trustedProxies());
+        StringWriter err = new StringWriter();
+        CommandLine cl = ForkdCommand.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(2, cl.execute("serve", "--accept-proxy", "--trusted-proxy", "10.0.0.0/33"));
+        assertTrue(err.toString().contains("--trusted-proxy: prefix length 33 of '10.0.0.0/33' is longer than the address (32 bits)"),
+                err.toString());
+        assertThrows(ParameterException.class, () -> resolve("--accept-proxy", "--trusted-proxy", "haproxy.internal"));
+    }
+
+    @Test
     void version() {
         StringWriter out = new StringWriter();
         CommandLine cl = ForkdCommand.commandLine();

@@ -126,4 +126,11 @@ class WorkerLauncherTest {
         assertTrue(chaos.indexOf(WorkerContract.OPT_ENABLE_CHAOS) > chaos.indexOf(WorkerContract.MAIN_CLASS), "a worker option");
         assertFalse(commandLine().contains(WorkerContract.OPT_ENABLE_CHAOS), "off by default");
     }
+
+    @Test
+    void handlerSpeaksFirstIsPassedOnOnlyWhenGiven() {
+        List<String> told = commandLine("--handler-speaks-first");
+        assertTrue(told.indexOf(WorkerContract.OPT_HANDLER_SPEAKS_FIRST) > told.indexOf(WorkerContract.MAIN_CLASS), "a worker option");
+        assertFalse(commandLine().contains(WorkerContract.OPT_HANDLER_SPEAKS_FIRST), "off by default");
+    }
 }

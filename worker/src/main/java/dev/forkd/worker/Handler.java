@@ -13,6 +13,18 @@ import java.nio.ByteBuffer;
  */
 public interface Handler {
 
+    /**
+     * Whether this handler writes before the client does (a greeting, as SMTP or FTP servers
+     * send). forkd gives a connection a worker only once its first bytes arrive, so that clients
+     * that connect and say nothing cannot hold the workers; a handler that speaks first needs a
+     * worker at once, and forkd must be started with {@code --handler-speaks-first} for it (the
+     * supervisor never loads handler classes; a worker whose handler says true without that flag
+     * logs a warning at boot). The built-in handlers do not.
+     */
+    default boolean speaksFirst() {
+        return false;
+    }
+
     /** The connection is open and its PROXY header read; nothing has been received yet. */
     default void onOpen(Connection connection) throws Exception {
     }

@@ -19,7 +19,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
             + " [--buffer-size BYTES] [--framing raw|line|length|fixed] [--max-frame BYTES] [--fixed-size BYTES]"
-            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--train]\n"
+            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
 
     int id;
@@ -27,6 +27,8 @@ public final class WorkerMain implements Callable<Integer> {
     Path control;
     String handler = "upper";
     boolean enableChaos;
+    /** The supervisor was told the handler speaks first, and hands connections over before their first bytes. */
+    boolean handlerSpeaksFirst;
     boolean threaded;
     int bufferSize = 4096;
     String framing = "raw";
@@ -80,6 +82,10 @@ public final class WorkerMain implements Callable<Integer> {
             }
             if (opt.equals(WorkerContract.OPT_ENABLE_CHAOS)) {
                 w.enableChaos = true;
+                continue;
+            }
+            if (opt.equals(WorkerContract.OPT_HANDLER_SPEAKS_FIRST)) {
+                w.handlerSpeaksFirst = true;
                 continue;
             }
             if (opt.equals(WorkerContract.OPT_TRAIN)) {
@@ -162,11 +168,24 @@ public final class WorkerMain implements Callable<Integer> {
     /** @throws BootException, IOException or IllegalArgumentException when this worker cannot boot */
     Booted boot() throws BootException, IOException {
         Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos);
+        warnIfSpeaksFirstUntold(handlers.get());
         Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
                 TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
         WorkerServer server = new WorkerServer(socket, handlers, threaded, protocol);
         server.bind();
         return new Booted(server, ControlClient.connect(control));
+    }
+
+    /**
+     * A handler that writes first would wait for a client that waits for it: the supervisor holds
+     * each connection until its first bytes unless told otherwise, and cannot ask the handler itself.
+     */
+    void warnIfSpeaksFirstUntold(Handler sample) {
+        if (sample.speaksFirst() && !handlerSpeaksFirst) {
+            WorkerLog.warn("handler {} speaks first, but forkd was not started with {}: a client that waits for its greeting"
+                    + " gets no worker until it sends something; restart forkd with {}", handler,
+                    WorkerContract.OPT_HANDLER_SPEAKS_FIRST, WorkerContract.OPT_HANDLER_SPEAKS_FIRST);
+        }
     }
 
     @Override

@@ -87,4 +87,12 @@ class HandlerFactoryTest {
         assertTrue(e.getMessage().contains("cannot be instantiated") && e.getMessage().contains("no config here"), e.getMessage());
         assertEquals(IllegalStateException.class, e.getCause().getClass());
     }
+
+    @Test
+    void noBuiltInHandlerSpeaksFirst() throws Exception {
+        for (String name : dev.forkd.shared.WorkerContract.BUILT_IN_HANDLERS) {
+            // the supervisor decides for built-ins without asking them: they must all wait for the client
+            org.junit.jupiter.api.Assertions.assertFalse(HandlerFactory.forName(name, LOADER, true).get().speaksFirst(), name);
+        }
+    }
 }

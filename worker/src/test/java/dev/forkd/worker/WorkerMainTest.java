@@ -28,6 +28,8 @@ class WorkerMainTest {
         assertEquals("/a.jar:/b.jar", w.workerClasspath);
         assertTrue(w.threaded);
         assertTrue(w.enableChaos);
+        assertFalse(w.handlerSpeaksFirst);
+        assertTrue(WorkerMain.parse(new String[] {"--id", "1", "--socket", "s", "--control", "c", "--handler-speaks-first"}).handlerSpeaksFirst);
     }
 
     @Test
