@@ -33,12 +33,19 @@ final class Relay implements Dispatcher.Connector {
             java.util.concurrent.TimeUnit.SECONDS);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
     private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
+    /** Connections closed for --min-rate. */
+    final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
 
-    Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
-            RelayedConnection.Events events) throws IOException {
+    /**
+     * @param minRateBytesPerSecond --min-rate; 0 = off
+     * @param budget what pending buffers may hold in all; reading stops while it is spent
+     */
+    Relay(int threads, int bufferSize, long idleTimeoutNanos, long minRateBytesPerSecond, MemoryBudget budget,
+            ClientSocketOptions socketOptions, DispatchStats stats, RelayedConnection.Events events) throws IOException {
         this.loops = new RelayLoop[threads];
+        MinRate minRate = new MinRate(minRateBytesPerSecond);
         for (int i = 0; i < threads; i++) {
-            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos);
+            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos, minRate, budget, tooSlow);
         }
         this.socketOptions = socketOptions;
         this.stats = stats;
