@@ -69,6 +69,15 @@ final class ForkdProcess implements AutoCloseable {
         return run(testName, all);
     }
 
+    /** As {@link #serve}, with options for the supervisor's own {@code java} (e.g. -Xmx96m) before {@code -jar}. */
+    static ForkdProcess serveWithJvm(List<String> jvmOpts, String testName, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("serve", "--port", "0"));
+        all.addAll(List.of(args));
+        List<String> cmd = javaJar(all);
+        cmd.addAll(1, jvmOpts);
+        return start(testName, cmd, Map.of());
+    }
+
     /** Starts {@code java -jar forkd.jar ARGS}. */
     static ForkdProcess run(String testName, List<String> args) throws IOException {
         return start(testName, javaJar(args), Map.of());
