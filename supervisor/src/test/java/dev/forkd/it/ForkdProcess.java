@@ -69,13 +69,14 @@ final class ForkdProcess implements AutoCloseable {
         return run(testName, all);
     }
 
-    /** As {@link #serve}, with options for the supervisor's own {@code java} (e.g. -Xmx96m) before {@code -jar}. */
+    /**
+     * As {@link #serve}, with exactly these options for the supervisor's own {@code java} (e.g.
+     * -Xmx96m) and no others: not even the launchers' -XX:+ExitOnOutOfMemoryError.
+     */
     static ForkdProcess serveWithJvm(List<String> jvmOpts, String testName, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("serve", "--port", "0"));
         all.addAll(List.of(args));
-        List<String> cmd = javaJar(all);
-        cmd.addAll(1, jvmOpts);
-        return start(testName, cmd, Map.of());
+        return start(testName, javaJar(jvmOpts, all), Map.of());
     }
 
     /** Starts {@code java -jar forkd.jar ARGS}. */
@@ -83,10 +84,18 @@ final class ForkdProcess implements AutoCloseable {
         return start(testName, javaJar(args), Map.of());
     }
 
-    /** {@code java -jar forkd.jar ARGS} as a command line, to run under another program. */
+    /**
+     * {@code java -jar forkd.jar ARGS} as a command line, to run under another program; with
+     * -XX:+ExitOnOutOfMemoryError, as every launcher of forkd's starts it.
+     */
     static List<String> javaJar(List<String> args) {
+        return javaJar(List.of("-XX:+ExitOnOutOfMemoryError"), args);
+    }
+
+    private static List<String> javaJar(List<String> jvmOpts, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOpts);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);
