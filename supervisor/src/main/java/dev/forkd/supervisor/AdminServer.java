@@ -42,6 +42,7 @@ final class AdminServer {
     private final ServeConfig config;
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
+    private volatile MemoryBudget budget;
     private final byte[] token;
 
     AdminServer(InetSocketAddress address, ServeConfig config, WorkerPool pool, Dispatcher dispatcher, DispatchStats stats,
@@ -147,6 +148,11 @@ final class AdminServer {
         return java.security.MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Before start: /status shows this budget. */
+    void showBudget(MemoryBudget budget) {
+        this.budget = budget;
+    }
+
     ObjectNode status() {
         ObjectNode root = JSON.createObjectNode();
         root.put("pid", ProcessHandle.current().pid());
@@ -167,6 +173,12 @@ final class AdminServer {
         self.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
         self.put("heapMaxBytes", rt.maxMemory());
         self.put("threads", Thread.activeCount());
+        MemoryBudget b = budget;
+        if (b != null) {
+            self.put("bufferBudgetBytes", b.limit());
+            self.put("bufferBytesUsed", b.used());
+            self.put("bufferBudgetExhausted", b.exhaustedEvents.sum());
+        }
         ArrayNode list = root.putArray("workers");
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));

@@ -31,6 +31,14 @@ final class Listener {
     private final Selector selector;
     private boolean stopped;
     private Thread thread;
+    private final RateLimitedLog budgetSpent = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10,
+            java.util.concurrent.TimeUnit.SECONDS);
+    /** Null: accept regardless of memory. */
+    private MemoryBudget budget;
+    private long budgetReserve;
+    /** Set while the accept thread waits for budget, so that releases (frequent) notify only then. */
+    private volatile boolean awaitingBudget;
+    private final Object budgetLock = new Object();
 
     private Listener(ServerSocketChannel server, Selector selector) {
         this.server = server;
@@ -76,6 +84,50 @@ final class Listener {
         return (InetSocketAddress) server.getLocalAddress();
     }
 
+    /**
+     * Before {@link #start}: accept only while {@code budget} has room for {@code reserveBytes}
+     * (what one read may leave pending); while it is spent, the kernel's backlog holds new clients.
+     */
+    void acceptWithin(MemoryBudget budget, long reserveBytes) {
+        this.budget = budget;
+        this.budgetReserve = reserveBytes;
+        budget.onRelease(() -> {
+            if (awaitingBudget) {
+                synchronized (budgetLock) {
+                    budgetLock.notifyAll();
+                }
+            }
+        });
+    }
+
+    /**
+     * Waits while the memory budget is spent. The waiter sets its flag before it looks at the
+     * budget and a releaser gives bytes back before it looks at the flag (both volatile or
+     * atomic), so one of them always sees the other: no wake-up is lost.
+     */
+    private void awaitBudget() throws InterruptedException {
+        if (budget == null || budget.hasRoom(budgetReserve)) {
+            return;
+        }
+        budget.exhausted();
+        budgetSpent.log("memory budget of {} MiB spent ({} bytes held in relay buffers): not accepting new connections until buffers are freed",
+                budget.limit() >> 20, budget.used());
+        synchronized (budgetLock) {
+            awaitingBudget = true;
+            try {
+                while (!budget.hasRoom(budgetReserve) && !isStopped()) {
+                    budgetLock.wait();
+                }
+            } finally {
+                awaitingBudget = false;
+            }
+        }
+    }
+
+    private synchronized boolean isStopped() {
+        return stopped;
+    }
+
     /** @param next where admitted connections go: the preamble (PROXY header, first bytes), or the dispatcher when there is none */
     void start(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
         thread = new Thread(() -> acceptLoop(next, dispatcher, admission), "accept");
@@ -96,6 +148,7 @@ final class Listener {
         while (server.isOpen()) {
             try {
                 dispatcher.awaitRoom();
+                awaitBudget();
                 SocketChannel ch = selector == null ? server.accept() : acceptInherited();
                 if (ch == null) {
                     break; // closed

@@ -52,6 +52,11 @@ final class MemoryBudget {
         }
     }
 
+    /** Counts a time a reader (or the listener) was held back because the budget was spent. */
+    void exhausted() {
+        exhaustedEvents.increment();
+    }
+
     /** Takes bytes already held (read before they could be refused); the overshoot is bounded by the caller. */
     void reserve(long bytes) {
         used.addAndGet(bytes);

@@ -74,6 +74,17 @@ final class Metrics implements WorkerPool.PoolEvents {
         stats.queueWait.sink = n -> queueWait.observe(n / NANOS);
     }
 
+    /** The relay's memory budget and --min-rate closes. */
+    void relay(MemoryBudget budget, java.util.concurrent.atomic.LongAdder tooSlow) {
+        GaugeWithCallback.builder().name("forkd_buffer_budget_bytes").help("What relay buffers may hold in all (the memory budget).")
+                .callback(cb -> cb.call(budget.limit())).register(registry);
+        GaugeWithCallback.builder().name("forkd_buffer_bytes_used").help("Bytes held in relay buffers now.")
+                .callback(cb -> cb.call(budget.used())).register(registry);
+        counter("forkd_buffer_budget_exhausted", "Times a read or an accept waited because the memory budget was spent.",
+                budget.exhaustedEvents::sum);
+        counter("forkd_connections_too_slow", "Connections closed for moving fewer bytes than --min-rate over 10 s.", tooSlow::sum);
+    }
+
     private void counter(String name, String help, Supplier<Long> value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.get())).register(registry);
     }

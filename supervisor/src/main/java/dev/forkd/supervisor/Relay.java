@@ -34,6 +34,8 @@ final class Relay implements Dispatcher.Connector {
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
     private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
     private final PeerCheck peerCheck;
+    /** Connections closed for --min-rate. */
+    final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
 
     /** Whether the process behind a worker's socket may be sent a client. */
     interface PeerCheck {
@@ -43,17 +45,18 @@ final class Relay implements Dispatcher.Connector {
         PeerCheck ANY = (t, ch) -> true;
     }
 
-    Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
-            RelayedConnection.Events events) throws IOException {
-        this(threads, bufferSize, idleTimeoutNanos, socketOptions, stats, events, PeerCheck.ANY);
-    }
-
-    Relay(int threads, int bufferSize, long idleTimeoutNanos, ClientSocketOptions socketOptions, DispatchStats stats,
-            RelayedConnection.Events events, PeerCheck peerCheck) throws IOException {
+    /**
+     * @param minRateBytesPerSecond --min-rate; 0 = off
+     * @param budget what pending buffers may hold in all; reading stops while it is spent
+     */
+    Relay(int threads, int bufferSize, long idleTimeoutNanos, long minRateBytesPerSecond, MemoryBudget budget,
+            ClientSocketOptions socketOptions, DispatchStats stats, RelayedConnection.Events events, PeerCheck peerCheck)
+            throws IOException {
         this.peerCheck = peerCheck;
         this.loops = new RelayLoop[threads];
+        MinRate minRate = new MinRate(minRateBytesPerSecond);
         for (int i = 0; i < threads; i++) {
-            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos);
+            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos, minRate, budget, tooSlow);
         }
         this.socketOptions = socketOptions;
         this.stats = stats;

@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,6 +30,8 @@ final class RelayLoop implements Runnable {
      * supervisor grow by hundreds of MiB.
      */
     private static final int POOL_MAX = 64;
+    private static final RateLimitedLog BUDGET_SPENT = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
+    private static final RateLimitedLog TOO_SLOW = new RateLimitedLog(LOG, Level.INFO, 10, TimeUnit.SECONDS);
 
     private final Selector selector;
     /** Every read of this loop lands here first; see {@link RelayedConnection}. */
@@ -45,15 +49,49 @@ final class RelayLoop implements Runnable {
     private final long sweepMillis;
     private long lastSweepNanos = System.nanoTime();
     private volatile boolean running = true;
+    /*
+     * Every byte a connection holds in a pending buffer counts against the budget. A connection
+     * reads a side only while the budget has room for one more chunk (a read's most); when it
+     * has not, it stops reading that side and waits here until a release makes room. The check
+     * and the stash that may follow are not atomic across loops, so the budget can be overshot
+     * by at most one chunk per loop thread (each loop stashes at most one chunk per passed
+     * check): used <= limit + relay threads x chunk.
+     */
+    private final MemoryBudget budget;
+    /** Connections that did not read a side because the budget was spent; on the loop's thread only. */
+    private final ArrayList<RelayedConnection> paused = new ArrayList<>();
+    /** Read by releasing threads: wake this loop only when it has something to resume. */
+    private volatile boolean hasPaused;
+    private final MinRate minRate;
+    private final LongAdder tooSlow;
 
-    /** @param idleTimeoutNanos close connections with no byte either way for this long; 0 = never */
-    RelayLoop(int index, int bufferSize, long idleTimeoutNanos) throws IOException {
+    /**
+     * @param idleTimeoutNanos close connections with no byte either way for this long; 0 = never
+     * @param minRate close connections holding a worker that move too few bytes per window
+     * @param tooSlow counts the connections closed for --min-rate
+     */
+    RelayLoop(int index, int bufferSize, long idleTimeoutNanos, MinRate minRate, MemoryBudget budget, LongAdder tooSlow)
+            throws IOException {
         this.selector = Selector.open();
         this.scratch = ByteBuffer.allocateDirect(bufferSize);
         this.thread = new Thread(this, "relay-" + index);
         this.idleTimeoutNanos = idleTimeoutNanos;
-        // sweep a few times per timeout, at most once a second: the timeout is coarse by nature
-        this.sweepMillis = idleTimeoutNanos <= 0 ? 0 : Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4));
+        this.minRate = minRate;
+        this.budget = budget;
+        this.tooSlow = tooSlow;
+        this.sweepMillis = sweepMillis(idleTimeoutNanos, minRate.enabled());
+        budget.onRelease(() -> {
+            if (hasPaused) {
+                selector.wakeup();
+            }
+        });
+    }
+
+    /** A few times per idle timeout, at most once a second (the timeouts are coarse by nature); 0 = no sweep. */
+    static long sweepMillis(long idleTimeoutNanos, boolean minRate) {
+        long idle = idleTimeoutNanos <= 0 ? Long.MAX_VALUE : Math.max(10, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4);
+        long every = Math.min(1000, idle);
+        return idleTimeoutNanos <= 0 && !minRate ? 0 : every;
     }
 
     void start() {
@@ -69,24 +107,69 @@ final class RelayLoop implements Runnable {
         return scratch;
     }
 
-    /** Moves what is left in {@code buf} (the scratch buffer) into a pooled buffer, returned in drain mode. */
+    /**
+     * Moves what is left in {@code buf} (the scratch buffer) into a pooled buffer, returned in
+     * drain mode. Its capacity counts against the budget until {@link #release}.
+     */
     ByteBuffer stash(ByteBuffer buf) {
         ByteBuffer b = pool.poll();
         if (b == null) {
             if (directAllocated >= POOL_MAX) {
-                return ByteBuffer.allocate(buf.remaining()).put(buf).flip();
+                b = ByteBuffer.allocate(buf.remaining());
+                budget.reserve(b.capacity());
+                return b.put(buf).flip();
             }
             directAllocated++;
             b = ByteBuffer.allocateDirect(scratch.capacity());
         }
+        budget.reserve(b.capacity());
         b.clear();
         return b.put(buf).flip();
     }
 
-    /** Gives a buffer from {@link #stash} back; null and heap buffers are left to the garbage collector. */
+    /** Counts a buffer a connection was given from elsewhere (bytes read before relaying began) against the budget. */
+    void hold(ByteBuffer b) {
+        budget.reserve(b.capacity());
+    }
+
+    /**
+     * Gives a buffer from {@link #stash} or {@link #hold} back to the budget; pooled ones are
+     * reused, null and heap buffers are left to the garbage collector.
+     */
     void release(ByteBuffer b) {
-        if (b != null && b.isDirect() && b.capacity() == scratch.capacity()) {
+        if (b == null) {
+            return;
+        }
+        if (b.isDirect() && b.capacity() == scratch.capacity()) {
             pool.push(b);
+        }
+        budget.release(b.capacity());
+    }
+
+    /** True if a connection may read now: the budget has room for what one read may leave pending. */
+    boolean mayRead() {
+        return budget.hasRoom(scratch.capacity());
+    }
+
+    /** {@code c} stopped reading a side for want of budget; it is told {@link RelayedConnection#resume} once there is room. */
+    void pause(RelayedConnection c, String side) {
+        paused.add(c);
+        hasPaused = true;
+        budget.exhausted();
+        BUDGET_SPENT.log("memory budget of {} MiB spent ({} bytes held in relay buffers): not reading from {} until buffers are freed",
+                budget.limit() >> 20, budget.used(), side);
+    }
+
+    /** Lets the paused connections read again once the budget has room; each checks again before its next read. */
+    private void resumePaused() {
+        if (paused.isEmpty() || !mayRead()) {
+            return;
+        }
+        ArrayList<RelayedConnection> again = new ArrayList<>(paused);
+        paused.clear();
+        hasPaused = false;
+        for (RelayedConnection c : again) {
+            c.resume();
         }
     }
 
@@ -131,7 +214,8 @@ final class RelayLoop implements Runnable {
                 // the action form: no selected-key set to fill, iterate and empty on every round
                 selector.select(onReady, sweepMillis);
                 runTasks();
-                sweepIdle();
+                resumePaused();
+                sweep();
             } catch (ClosedSelectorException e) {
                 break;
             } catch (IOException | RuntimeException e) {
@@ -153,8 +237,9 @@ final class RelayLoop implements Runnable {
         }
     }
 
-    private void sweepIdle() {
-        if (idleTimeoutNanos <= 0) {
+    /** The idle timeout and --min-rate, at most every {@link #sweepMillis}. */
+    private void sweep() {
+        if (sweepMillis <= 0) {
             return;
         }
         long now = System.nanoTime();
@@ -166,12 +251,36 @@ final class RelayLoop implements Runnable {
         for (SelectionKey key : selector.keys()) {
             if (key.attachment() instanceof RelayedConnection) {
                 RelayedConnection c = (RelayedConnection) key.attachment();
-                if (seen.add(c) && !c.isClosed() && now - c.lastActivityNanos > idleTimeoutNanos) {
+                if (!seen.add(c) || c.isClosed()) {
+                    continue;
+                }
+                if (idleTimeoutNanos > 0 && now - c.lastActivityNanos > idleTimeoutNanos) {
                     LOG.info("connection {} from {}: no byte either way for {} s (idle timeout); closing",
                             c.id, c.clientLabel, TimeUnit.NANOSECONDS.toSeconds(now - c.lastActivityNanos));
                     c.abort("idle timeout");
+                } else if (minRate.enabled() && c.holdsWorker()) {
+                    checkRate(c, now);
                 }
             }
+        }
+    }
+
+    private void checkRate(RelayedConnection c, long now) {
+        long moved = c.bytesMoved();
+        switch (minRate.check(c.rateWindowStartNanos, c.rateWindowStartBytes, now, moved)) {
+            case TOO_SLOW:
+                tooSlow.increment();
+                TOO_SLOW.log("connection {} from {} held worker {} and moved {} byte(s) in {} s, under --min-rate {}B/s; closing",
+                        c.id, c.clientLabel, c.target.id(), moved - c.rateWindowStartBytes,
+                        TimeUnit.NANOSECONDS.toSeconds(now - c.rateWindowStartNanos), minRate.bytesPerSecond());
+                c.abort("under --min-rate");
+                break;
+            case FAST_ENOUGH:
+                c.rateWindowStartNanos = now;
+                c.rateWindowStartBytes = moved;
+                break;
+            default:
+                break;
         }
     }
 

@@ -60,7 +60,15 @@ final class RelayedConnection {
     private boolean closed;
     private boolean workerEndedFirst;
     private boolean workerDoneTold;
+    /** A side not read for want of memory budget; see {@link RelayLoop#pause}. */
+    private boolean upPaused;
+    private boolean downPaused;
     volatile long lastActivityNanos = System.nanoTime();
+    /** Bytes read from either side; on the loop's thread. */
+    private long bytesMoved;
+    /** --min-rate's current window; the first starts when the connection gets its worker (now). */
+    long rateWindowStartNanos = System.nanoTime();
+    long rateWindowStartBytes;
 
     /** @param early client bytes read before relaying began (after an upstream PROXY header), sent first; may be null */
     RelayedConnection(long id, String clientLabel, Dispatcher.Target target, SocketChannel client, SocketChannel worker,
@@ -84,6 +92,10 @@ final class RelayedConnection {
     /** On the loop's thread. */
     void register(RelayLoop loop) {
         this.loop = loop;
+        if (upPending != null) {
+            // released by closeAll or flushUp like any pending buffer
+            loop.hold(upPending);
+        }
         try {
             client.configureBlocking(false);
             worker.configureBlocking(false);
@@ -132,6 +144,11 @@ final class RelayedConnection {
     private void readUp() {
         ByteBuffer buf = loop.scratch();
         for (int i = 0; i < MAX_READS_PER_EVENT && upPending == null && !clientEof && !abortAfterFlush; i++) {
+            if (!loop.mayRead()) {
+                upPaused = true;
+                loop.pause(this, "clients");
+                return;
+            }
             buf.clear();
             int n;
             try {
@@ -150,6 +167,7 @@ final class RelayedConnection {
                 return;
             }
             stats.bytesIn.add(n);
+            bytesMoved += n;
             buf.flip();
             try {
                 worker.write(buf);
@@ -171,6 +189,11 @@ final class RelayedConnection {
     private void readDown() {
         ByteBuffer buf = loop.scratch();
         for (int i = 0; i < MAX_READS_PER_EVENT && downPending == null && !workerEof; i++) {
+            if (!loop.mayRead()) {
+                downPaused = true;
+                loop.pause(this, "workers");
+                return;
+            }
             buf.clear();
             int n;
             try {
@@ -190,6 +213,7 @@ final class RelayedConnection {
             if (n == 0) {
                 return;
             }
+            bytesMoved += n;
             buf.flip();
             try {
                 stats.bytesOut.add(client.write(buf));
@@ -303,13 +327,13 @@ final class RelayedConnection {
     private void updateInterest() {
         int c = 0;
         int w = 0;
-        if (!clientEof && upPending == null && !abortAfterFlush) {
+        if (!clientEof && upPending == null && !abortAfterFlush && !upPaused) {
             c |= SelectionKey.OP_READ;
         }
         if (downPending != null) {
             c |= SelectionKey.OP_WRITE;
         }
-        if (!workerEof && downPending == null) {
+        if (!workerEof && downPending == null && !downPaused) {
             w |= SelectionKey.OP_READ;
         }
         if (upPending != null) {
@@ -322,6 +346,24 @@ final class RelayedConnection {
         if (workerKey.isValid()) {
             workerKey.interestOps(w);
         }
+    }
+
+    /** The budget has room again: read both sides as before (each read checks it again). */
+    void resume() {
+        upPaused = false;
+        downPaused = false;
+        if (!closed) {
+            updateInterest();
+        }
+    }
+
+    long bytesMoved() {
+        return bytesMoved;
+    }
+
+    /** True until the worker is done with this connection (its slot is taken meanwhile). */
+    boolean holdsWorker() {
+        return !workerDoneTold;
     }
 
     /** Ends the connection now, whatever is pending. */

@@ -158,7 +158,8 @@ final class ServeCommand implements Callable<Integer> {
     boolean handlerSpeaksFirst;
 
     @Option(names = "--min-rate", paramLabel = "RATE", converter = Converters.RateConverter.class,
-            description = "Close a connection holding a worker that moves less than RATE (e.g. 100B/s) over a 10 s window. Off by default.")
+            description = "Close a connection holding a worker that moves less than RATE x 10 s (e.g. 100B/s: 1000 bytes, either way) "
+                    + "in a 10 s window; the first window starts when it gets its worker. Off by default.")
     Long minRate;
 
     @Option(names = "--max-workers", paramLabel = "N",

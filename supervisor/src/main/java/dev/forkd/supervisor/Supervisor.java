@@ -8,9 +8,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -44,6 +42,8 @@ final class Supervisor {
     }
 
     int run() {
+        // from here on a thread that dies stops forkd (an Error halts it): never alive and serving nothing
+        FatalErrors.install(this::fail);
         long pid = ProcessHandle.current().pid();
         removeStaleRuntimeDirs();
         RuntimeDirectory dir;
@@ -109,17 +109,18 @@ final class Supervisor {
         }
         Signals.install(this::onSignal, "TERM", "INT", "HUP", "TTIN", "TTOU");
 
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("dispatch-timer"));
-        ScheduledExecutorService poolThread = Executors.newSingleThreadScheduledExecutor(daemon("pool"));
+        ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
+        ScheduledExecutorService poolThread = FatalErrors.scheduler("pool");
         DispatchStats stats = new DispatchStats();
         MemoryBudget budget = MemoryBudget.fromHeap();
+        HeapReport.log(budget);
         Admission admission = new Admission(config.maxConnections(), config.maxPerIp(),
                 config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
         WorkerPool[] poolRef = new WorkerPool[1];
         Relay relay;
         try {
-            relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(),
-                    new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
+            relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
+                    budget, new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
                         @Override
                         public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
                             poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, () -> dispatcher.release(c.target));
@@ -191,10 +192,12 @@ final class Supervisor {
         WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;
         metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, admission);
+        metricsRef[0].relay(budget, relay.tooSlow);
         AdminServer admin = null;
         if (config.admin() != null) {
             try {
                 admin = new AdminServer(config.admin(), config, pool, dispatcher, stats, metricsRef[0]);
+                admin.showBudget(budget);
             } catch (IOException e) {
                 LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
                         e instanceof BindException ? "address already in use" : e.getMessage());
@@ -244,6 +247,7 @@ final class Supervisor {
                 InetSocketAddress bound = listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
                 Preamble first = preamble;
+                listener.acceptWithin(budget, Relay.chunkSize(config.bufferSize()));
                 listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
                 // after the first workers, so that it never delays them; later spawns boot faster
                 launcher.prepareClassArchive();
@@ -425,13 +429,5 @@ final class Supervisor {
     private static String version() {
         String v = Supervisor.class.getPackage().getImplementationVersion();
         return v == null ? "(dev)" : v;
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

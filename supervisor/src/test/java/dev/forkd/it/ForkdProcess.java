@@ -69,15 +69,33 @@ final class ForkdProcess implements AutoCloseable {
         return run(testName, all);
     }
 
+    /**
+     * As {@link #serve}, with exactly these options for the supervisor's own {@code java} (e.g.
+     * -Xmx96m) and no others: not even the launchers' -XX:+ExitOnOutOfMemoryError.
+     */
+    static ForkdProcess serveWithJvm(List<String> jvmOpts, String testName, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("serve", "--port", "0"));
+        all.addAll(List.of(args));
+        return start(testName, javaJar(jvmOpts, all), Map.of());
+    }
+
     /** Starts {@code java -jar forkd.jar ARGS}. */
     static ForkdProcess run(String testName, List<String> args) throws IOException {
         return start(testName, javaJar(args), Map.of());
     }
 
-    /** {@code java -jar forkd.jar ARGS} as a command line, to run under another program. */
+    /**
+     * {@code java -jar forkd.jar ARGS} as a command line, to run under another program; with
+     * -XX:+ExitOnOutOfMemoryError, as every launcher of forkd's starts it.
+     */
     static List<String> javaJar(List<String> args) {
+        return javaJar(List.of("-XX:+ExitOnOutOfMemoryError"), args);
+    }
+
+    private static List<String> javaJar(List<String> jvmOpts, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOpts);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);
