@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Listen on TCP and relay each connection to a pool of worker JVMs.",
             "Once every worker is ready, logs one line `listening on HOST:PORT`.",
-            "Signals: TERM/INT stop gracefully (a second one stops at once).",
+            "Signals: TERM/INT stop gracefully (a second one stops at once); HUP replaces every worker,",
+            "one at a time (a rolling restart); TTIN/TTOU add/remove one worker.",
             ""
         },
         footer = {

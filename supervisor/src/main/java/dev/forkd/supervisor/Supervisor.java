@@ -30,6 +30,8 @@ final class Supervisor {
     private final Object lock = new Object();
     private Phase phase = Phase.STARTING;
     private StopMode stopMode = StopMode.NONE;
+    /** The signal that asked for the graceful stop, for the line that says how to hurry it; guarded by lock. */
+    private String stopSignal = "TERM";
     private int fatalCode = -1;
     private boolean ready;
     private Dispatcher dispatcher;
@@ -107,7 +109,10 @@ final class Supervisor {
             LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
             return ExitCodes.CONFIG;
         }
-        Signals.install(this::onSignal, "TERM", "INT", "HUP", "TTIN", "TTOU");
+        String unhandled = Signals.unhandledWarning(Signals.install(this::onSignal, "TERM", "INT", "HUP", "TTIN", "TTOU"));
+        if (unhandled != null) {
+            LOG.warn(unhandled);
+        }
 
         ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
         ScheduledExecutorService poolThread = FatalErrors.scheduler("pool");
@@ -314,16 +319,18 @@ final class Supervisor {
     }
 
     private void drainIfGraceful() throws InterruptedException {
+        String signal;
         synchronized (lock) {
             if (stopMode != StopMode.GRACEFUL || fatalCode >= 0 || phase != Phase.SERVING) {
                 return;
             }
             phase = Phase.DRAINING;
+            signal = stopSignal;
         }
         int live = dispatcher.active();
         int queued = dispatcher.queued();
-        LOG.info("stopping gracefully: no new connections; waiting up to {} for {} live and {} queued connection(s) (TERM again to stop at once)",
-                Durations.format(config.gracefulTimeout()), live, queued);
+        LOG.info("stopping gracefully: no new connections; waiting up to {} for {} live and {} queued connection(s) (SIG{} again to stop at once)",
+                Durations.format(config.gracefulTimeout()), live, queued, signal);
         long deadline = System.nanoTime() + config.gracefulTimeout().toNanos();
         while (true) {
             long slice = Math.min(deadline, System.nanoTime() + DRAIN_POLL_NANOS);
@@ -363,6 +370,7 @@ final class Supervisor {
         synchronized (lock) {
             if (stopMode == StopMode.NONE) {
                 stopMode = StopMode.GRACEFUL;
+                stopSignal = name;
                 LOG.info("received SIG{}: stopping", name);
             } else {
                 stopMode = StopMode.IMMEDIATE;

@@ -64,7 +64,6 @@ final class WorkerPool implements ControlServer.Listener {
     private final AtomicLong restarts = new AtomicLong();
     private final PoolEvents events;
     private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
-    private final java.util.ArrayDeque<WorkerProcess> rollQueue = new java.util.ArrayDeque<>();
     /** Slot releases waiting for their worker to prove it is alive; on the pool thread only. */
     private volatile int target;
     private int nextId = 1;
@@ -72,6 +71,8 @@ final class WorkerPool implements ControlServer.Listener {
     private boolean spawnScheduled;
     private boolean stopping;
     private boolean rolling;
+    /** Bumped by each reload: a worker launched in an older one runs the old code and is rolled (gunicorn's rule). */
+    private int generation;
     private final AtomicLong pingSeq = new AtomicLong();
     /** How long a proof ping waits for more closes to cover while the worker has slots to spare. */
     private static final long PROOF_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -250,6 +251,11 @@ final class WorkerPool implements ControlServer.Listener {
                     .min(java.util.Comparator.comparingInt(w -> w.id))
                     .ifPresent(old -> drain(old, old.replaceReason));
         }
+        continueRolling();
+    }
+
+    /** One at a time: the next worker is rolled once the one being replaced has been let go. */
+    private void continueRolling() {
         if (rolling && workers.values().stream().noneMatch(w -> "reload".equals(w.replaceReason) && w.state == WorkerState.READY)) {
             rollNext();
         }
@@ -275,32 +281,64 @@ final class WorkerPool implements ControlServer.Listener {
         }
     }
 
-    /** HUP: replace every worker, one at a time, each new one ready before the old one drains. */
+    /**
+     * HUP: replace every worker launched before it, one at a time, each new one ready before the
+     * old one drains. That includes workers still booting (a crashed worker's replacement, say):
+     * they run the old code too, and are replaced once ready. A HUP during a rolling restart
+     * extends it to the workers that restart had started.
+     */
     void reload() {
         post(() -> {
             if (stopping) {
                 return;
             }
-            rollQueue.clear();
+            generation++;
             rolling = true;
+            long ready = 0;
+            long booting = 0;
             for (WorkerProcess w : workers.values()) {
-                if (w.state == WorkerState.READY && w.replaceReason == null) {
-                    rollQueue.add(w);
+                if (isOld(w)) {
+                    if (w.state == WorkerState.READY) {
+                        ready++;
+                    } else if (w.state == WorkerState.STARTING) {
+                        booting++;
+                    }
                 }
             }
-            LOG.info("rolling restart of {} worker(s)", rollQueue.size());
-            rollNext();
+            if (booting > 0) {
+                LOG.info("rolling restart of {} worker(s) ({} still booting: replaced once ready)", ready + booting, booting);
+            } else {
+                LOG.info("rolling restart of {} worker(s)", ready);
+            }
+            continueRolling();
         });
     }
 
+    /** Launched before the latest reload, serving or booting, and not already being replaced or let go. */
+    private boolean isOld(WorkerProcess w) {
+        return w.generation < generation && countsAsLive(w);
+    }
+
     private void rollNext() {
-        while (!rollQueue.isEmpty()) {
-            WorkerProcess w = rollQueue.poll();
-            if (w.state == WorkerState.READY && w.replaceReason == null) {
-                w.replaceReason = "reload";
-                reconcile();
-                return;
+        WorkerProcess next = null;
+        boolean booting = false;
+        for (WorkerProcess w : workers.values()) {
+            if (!isOld(w)) {
+                continue;
             }
+            if (w.state == WorkerState.STARTING) {
+                booting = true;
+            } else if (next == null || w.id < next.id) {
+                next = w;
+            }
+        }
+        if (next != null) {
+            next.replaceReason = "reload";
+            reconcile();
+            return;
+        }
+        if (booting) {
+            return; // its ready() comes back here
         }
         rolling = false;
         LOG.info("rolling restart complete");
@@ -344,6 +382,7 @@ final class WorkerPool implements ControlServer.Listener {
         int id = nextId++;
         WorkerProcess w = new WorkerProcess(id, runtimeDir.workerSocket(id), config.connectionsPerWorker(), assignmentLimit());
         w.slot = freeSlot();
+        w.generation = generation;
         workers.put(id, w);
         try {
             launcher.launch(w, code -> post(() -> onExit(w, code)));
@@ -620,6 +659,8 @@ final class WorkerPool implements ControlServer.Listener {
                 slotRestarts.merge(w.slot, 1, Integer::sum);
             }
             reconcile();
+            // a booting worker the restart waited for may have been scaled away: nothing else would end it
+            continueRolling();
             return;
         }
         if (!w.everReady()) {

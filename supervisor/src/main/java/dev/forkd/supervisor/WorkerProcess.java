@@ -16,6 +16,8 @@ final class WorkerProcess implements Dispatcher.Target {
     final java.time.Instant launchedAt = java.time.Instant.now();
     /** The pool position it fills (1..N), kept across replacements so that restarts can be counted per position. */
     volatile int slot;
+    /** The pool's reload generation when it was launched; on the pool thread only. */
+    int generation;
     volatile WorkerState state = WorkerState.STARTING;
     volatile long pid = -1;
     volatile Process process;

@@ -41,7 +41,7 @@ final class CommandProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(ForkdProcess.jar().toString());
         cmd.addAll(List.of(args));
-        return new CommandProcess(name, new ProcessBuilder(cmd).start());
+        return new CommandProcess(name, new ProcessBuilder(ForkdProcess.withDefaultSignals(cmd)).start());
     }
 
     private Thread pump(InputStream in, ByteArrayOutputStream sink, String threadName) {

@@ -177,6 +177,10 @@ class ForkdDockerIT {
             assertEquals(2, Admin.countReady(status));
             ExecResult id = forkd.execInContainer("id", "-u");
             assertEquals("10001", id.getStdout().trim(), "runs as the image's unprivileged user: " + id);
+            // out of memory, the JVM exits (and Docker's restart policy sees it); its heap is bounded
+            String cmdline = forkd.execInContainer("cat", "/proc/1/cmdline").getStdout().replace('\0', ' ');
+            assertTrue(cmdline.startsWith("java -XX:+ExitOnOutOfMemoryError -Xmx256m -jar /opt/forkd/forkd.jar serve --host 0.0.0.0 --port "),
+                    cmdline);
 
             HealthState health = awaitHealth(forkd.getContainerId(), "healthy");
             // the check is `forkd status` itself, which printed the table of this forkd

@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
  */
 final class ForkdProcess implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The signals forkd handles (QUIT stays the JVM's). */
+    static final String DEFAULT_SIGNALS = "HUP,INT,TERM,TTIN,TTOU";
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)");
     private static final Pattern READY = Pattern.compile("worker (\\d+) \\(pid (\\d+)\\) ready");
 
@@ -104,12 +106,31 @@ final class ForkdProcess implements AutoCloseable {
 
     /** Starts any command whose output is forkd's (e.g. forkd under systemd-socket-activate), with extra environment. */
     static ForkdProcess start(String testName, List<String> command, Map<String, String> env) throws IOException {
+        return startAsIs(testName, withDefaultSignals(command), env);
+    }
+
+    /**
+     * Starts {@code command} with the signal dispositions this JVM has: under a runner started with
+     * nohup, HUP arrives ignored, and so on. For the tests of forkd under such dispositions.
+     */
+    static ForkdProcess startAsIs(String testName, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().remove("XDG_RUNTIME_DIR");
         pb.environment().remove("RUNTIME_DIRECTORY");
         pb.environment().remove("NOTIFY_SOCKET");
         pb.environment().putAll(env);
         return new ForkdProcess(pb.start(), Path.of("target", "it-logs", testName + ".log"));
+    }
+
+    /**
+     * {@code command} run with the default disposition of every signal forkd uses. A signal ignored
+     * in the test runner (nohup ignores HUP; `mvn verify &` in a script ignores INT) would be ignored
+     * in forkd too, and tests of HUP or INT would fail for a reason outside the test.
+     */
+    static List<String> withDefaultSignals(List<String> command) {
+        List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=" + DEFAULT_SIGNALS));
+        cmd.addAll(command);
+        return cmd;
     }
 
     /** Waits for a line matching {@code regex}; fails the test with the output so far at the deadline. */
@@ -137,6 +158,11 @@ final class ForkdProcess implements AutoCloseable {
             }
         }
         return m;
+    }
+
+    /** Every line so far, in order. */
+    List<String> linesSoFar() {
+        return lines.snapshot();
     }
 
     List<ProcessHandle> children() {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Operating forkd: recycling, rolling restart, scaling, hung workers, fork-per-connection, /status and /metrics. */
 class LifecycleIT {
@@ -58,6 +62,69 @@ class LifecycleIT {
             Set<Long> now = pids(after);
             now.retainAll(before);
             assertTrue(now.isEmpty(), "every worker pid changed; still there: " + now);
+        }
+    }
+
+    /** A handler whose class, loaded at a worker's boot, holds the boot while the file named by -Dforkd.test.hold exists. */
+    private static final String HELD_AT_BOOT = "package com.example;\n"
+            + "import dev.forkd.worker.*; import java.nio.ByteBuffer; import java.nio.file.*;\n"
+            + "public class HeldAtBoot implements Handler {\n"
+            + "  static {\n"
+            + "    Path hold = Path.of(System.getProperty(\"forkd.test.hold\"));\n"
+            + "    if (Files.exists(hold)) {\n"
+            + "      System.err.println(\"boot held while \" + hold + \" exists\");\n"
+            + "      while (Files.exists(hold)) {\n"
+            + "        try { Thread.sleep(20); } catch (InterruptedException e) { throw new IllegalStateException(e); }\n"
+            + "      }\n"
+            + "    }\n"
+            + "  }\n"
+            + "  public void onMessage(Connection c, ByteBuffer m) throws Exception {\n"
+            + "    c.reply(m);\n"
+            + "  }\n"
+            + "}\n";
+
+    /**
+     * A HUP while a crashed worker's replacement boots: that replacement was launched before the
+     * HUP, so it runs the old code and must be replaced too, once ready (gunicorn replaces every
+     * worker older than the HUP). Its boot is held until the HUP has been taken, so the race is
+     * the same on any machine.
+     */
+    @Test
+    void hupWhileAReplacementBootsReplacesThatWorkerToo(@TempDir Path tmp) throws Exception {
+        Path jar = HandlerJars.build(tmp, "com.example.HeldAtBoot", HELD_AT_BOOT);
+        Path hold = tmp.resolve("hold");
+        try (ForkdProcess forkd = ForkdProcess.serve("hup-while-booting", "--workers", "2", "--admin", "127.0.0.1:0",
+                "--log-level", "DEBUG", "--handler", "com.example.HeldAtBoot", "--worker-classpath", jar.toString(),
+                "--worker-jvm-opt", "-Dforkd.test.hold=" + hold)) {
+            forkd.port();
+            Admin admin = new Admin(forkd);
+            Files.createFile(hold);
+            assertTrue(ProcessHandle.of(forkd.readyWorkers().get(2)).orElseThrow().destroyForcibly());
+            // worker 3 replaces it, and waits in its boot
+            forkd.awaitLine("\\[worker 3 pid \\d+\\] .*boot held while", Duration.ofSeconds(60));
+            forkd.signal("HUP");
+            forkd.awaitLine("rolling restart of", Duration.ofSeconds(30));
+            Files.delete(hold);
+            forkd.awaitLine("rolling restart complete", Duration.ofSeconds(120));
+            JsonNode after = admin.awaitStatus(s -> Admin.countReady(s) == 2 && s.get("workers").size() == 2, Duration.ofSeconds(30));
+
+            // ids grow with each launch: every worker in service must come after the last one launched before the HUP
+            List<String> lines = forkd.linesSoFar();
+            int lastBefore = 0;
+            for (String l : lines) {
+                if (l.contains("received SIGHUP")) {
+                    break;
+                }
+                Matcher m = Pattern.compile("started worker (\\d+) ").matcher(l);
+                if (m.find()) {
+                    lastBefore = Math.max(lastBefore, Integer.parseInt(m.group(1)));
+                }
+            }
+            assertEquals(3, lastBefore, "workers 1 and 2, and 3 that replaced 2, were launched before the HUP");
+            List<Integer> serving = new ArrayList<>();
+            after.get("workers").forEach(w -> serving.add(w.get("id").asInt()));
+            assertTrue(serving.stream().allMatch(id -> id > 3), "every worker in service was launched after the HUP: " + serving);
+            forkd.awaitLine("rolling restart of 2 worker\\(s\\) \\(1 still booting: replaced once ready\\)", Duration.ofSeconds(5));
         }
     }
 

@@ -254,6 +254,36 @@ class SystemdDockerIT {
         assertEquals("", (r.getStdout() + r.getStderr()).trim(), "no warnings");
     }
 
+    /**
+     * The unit's sandbox, as systemd itself rates it where the unit is installed (issue 11: 5.8
+     * MEDIUM before), and forkd serving inside it: seccomp filter on, no capabilities.
+     */
+    @Test
+    void theSandboxScoresAtMostTwoAndForkdServesInIt() throws Exception {
+        ExecResult r = exec("systemd-analyze", "security", "--no-pager", "forkd.service");
+        String out = r.getStdout() + r.getStderr();
+        assertEquals(0, r.getExitCode(), out);
+        Matcher score = Pattern.compile("Overall exposure level for forkd\\.service: (\\d+\\.\\d+) (\\w+)").matcher(out);
+        assertTrue(score.find(), out);
+        System.err.printf(TAG + "systemd-analyze security forkd.service: %s %s%n", score.group(1), score.group(2));
+        assertTrue(Double.parseDouble(score.group(1)) <= 2.0, "exposure at most 2.0:\n" + out);
+
+        startForkd();
+        String pid = show("forkd.service").get("MainPID");
+        String cmdline = run("cat", "/proc/" + pid + "/cmdline").replace('\0', ' ');
+        assertTrue(cmdline.startsWith("/usr/bin/java -XX:+ExitOnOutOfMemoryError -Xmx256m "), cmdline);
+        String status = run("cat", "/proc/" + pid + "/status");
+        assertTrue(Pattern.compile("(?m)^Seccomp:\\s+2$").matcher(status).find(), "a seccomp filter applies:\n" + status);
+        assertTrue(Pattern.compile("(?m)^NoNewPrivs:\\s+1$").matcher(status).find(), status);
+        assertTrue(Pattern.compile("(?m)^CapEff:\\s+0+$").matcher(status).find(), "no capability:\n" + status);
+        try (Client c = new Client(port)) {
+            assertEquals("SANDBOXED\n", c.roundTrip("sandboxed\n"));
+        }
+        // its workers, started under the same filter, are ready and serve: the JVM survives it
+        JsonNode s = admin().awaitStatus(st -> Admin.countReady(st) == 2, EVENT_TIMEOUT);
+        assertEquals(2, s.get("workers").size(), s.toString());
+    }
+
     @Test
     void theFirstClientStartsForkdWhichIsActiveOnlyOnceItsWorkersAreReady() throws Exception {
         run("systemctl", "start", "forkd.socket");

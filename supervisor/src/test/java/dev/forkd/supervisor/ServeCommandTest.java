@@ -45,6 +45,14 @@ class ServeCommandTest {
     }
 
     @Test
+    void helpNamesEverySignalServeHandles() {
+        String help = new CommandLine(new ServeCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        for (String signal : new String[] {"TERM", "INT", "HUP", "TTIN", "TTOU"}) {
+            assertTrue(help.contains(signal), signal + " in: " + help);
+        }
+    }
+
+    @Test
     void chaosNeedsEnableChaos() {
         ParameterException e = assertThrows(ParameterException.class, () -> resolve("--handler", "chaos"));
         assertEquals("--handler chaos needs --enable-chaos: it lets any client crash workers", e.getMessage());
