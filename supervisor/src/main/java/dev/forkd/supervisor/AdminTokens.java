@@ -52,13 +52,24 @@ final class AdminTokens {
      * then the shipped unit's; null if neither can be read.
      */
     static Path find(int port, Map<String, String> env, String tmpdir, int uid, Path unitToken) {
-        Path mine = perUserFile(perUserDir(env, tmpdir, uid), port);
-        if (Files.isRegularFile(mine, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(mine)) {
+        Path dir = perUserDir(env, tmpdir, uid);
+        Path mine = perUserFile(dir, port);
+        // a directory someone else made (squatting /tmp/forkd-admin-UID) holds nothing of forkd's
+        if (ownedBy(dir, uid) && Files.isRegularFile(mine, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(mine)) {
             return mine;
         }
         if (Files.isRegularFile(unitToken, LinkOption.NOFOLLOW_LINKS) && Files.isReadable(unitToken)) {
             return unitToken;
         }
         return null;
+    }
+
+    private static boolean ownedBy(Path dir, int uid) {
+        try {
+            return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid;
+        } catch (IOException e) {
+            // cannot tell: not ours
+            return false;
+        }
     }
 }
