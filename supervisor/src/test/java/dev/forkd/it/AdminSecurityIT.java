@@ -125,9 +125,9 @@ class AdminSecurityIT {
             forkd.port();
             Admin admin = new Admin(forkd);
             int port = admin.port();
-            String token = Files.readString(admin.tokenFile()).trim();
             // DNS rebinding: the page's name now resolves to 127.0.0.1, the browser still says its name
             assertEquals(403, status(raw(port, "GET /status HTTP/1.1\r\nHost: evil.example:" + port + "\r\n\r\n")));
+            String token = Files.readString(admin.tokenFile()).trim();
             assertEquals(403, status(raw(port, "POST /workers/reload HTTP/1.1\r\nHost: evil.example:" + port
                     + "\r\nAuthorization: Bearer " + token + "\r\nContent-Length: 0\r\n\r\n")));
             // a cross-site POST from a page on another origin
