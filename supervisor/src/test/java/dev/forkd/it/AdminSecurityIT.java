@@ -218,7 +218,8 @@ class AdminSecurityIT {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5000);
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            // Connection: close, so that a server keeping the connection open (as 76028be's did) still ends the answer
+            s.getOutputStream().write(request.replaceFirst("\r\n", "\r\nConnection: close\r\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
             try {
