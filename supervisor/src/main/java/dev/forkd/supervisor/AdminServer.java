@@ -25,7 +25,7 @@ import org.apache.logging.log4j.Logger;
  * connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
  * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
  * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
- * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttp}.
+ * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttpServer}.
  */
 final class AdminServer {
     private static final Logger LOG = LogManager.getLogger(AdminServer.class);
@@ -37,7 +37,7 @@ final class AdminServer {
     static final long REQUEST_TIMEOUT_MILLIS = 5000;
     static final int THREADS = 4;
 
-    private final AdminHttp server;
+    private final AdminHttpServer server;
     private final WorkerPool pool;
     private final Dispatcher dispatcher;
     private final DispatchStats stats;
@@ -61,7 +61,7 @@ final class AdminServer {
         this.metrics = metrics;
         this.token = config.adminTokenFile() == null ? AdminTokens.generate().getBytes(StandardCharsets.US_ASCII)
                 : readToken(config.adminTokenFile());
-        this.server = new AdminHttp(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
+        this.server = new AdminHttpServer(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
         this.guard = new AdminGuard(server.address());
     }
 
@@ -88,17 +88,17 @@ final class AdminServer {
         }
     }
 
-    private AdminHttp.Response handle(AdminHttp.Request r) {
+    private AdminResponse handle(AdminRequest r) {
         String path = r.path();
         String method = r.method();
         String refusal = guard.refusal(r.header("host"), r.header("origin"));
         if (refusal != null) {
             refusals.log("admin: refused {} {} from {}: {}", method, path, r.remote(), refusal);
-            return AdminHttp.Response.json(403, error(refusal));
+            return AdminResponse.json(403, error(refusal));
         }
         try {
             if (path.equals("/status")) {
-                return method.equals("GET") ? AdminHttp.Response.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
+                return method.equals("GET") ? AdminResponse.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
                         : notAllowed(path, "GET");
             }
             if (path.equals("/metrics")) {
@@ -107,24 +107,24 @@ final class AdminServer {
                 }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 metrics.write(out);
-                return new AdminHttp.Response(200, Metrics.CONTENT_TYPE, out.toByteArray(), java.util.Map.of());
+                return new AdminResponse(200, Metrics.CONTENT_TYPE, out.toByteArray(), java.util.Map.of());
             }
             Matcher kill = KILL.matcher(path);
             boolean known = path.equals("/workers/reload") || path.equals("/workers/scale") || kill.matches();
             if (!known) {
-                return AdminHttp.Response.json(404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+                return AdminResponse.json(404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
             }
             if (!method.equals("POST")) {
                 return notAllowed(path, "POST");
             }
             if (!authorised(r.header("authorization"))) {
                 refusals.log("admin: refused {} {} from {}: missing or wrong bearer token", method, path, r.remote());
-                return AdminHttp.Response.json(401, error("this endpoint needs Authorization: Bearer <token>; `forkd reload|scale` "
+                return AdminResponse.json(401, error("this endpoint needs Authorization: Bearer <token>; `forkd reload|scale` "
                         + "run as forkd's user find it, or give --admin-token-file")).with("WWW-Authenticate", "Bearer realm=\"forkd\"");
             }
             if (path.equals("/workers/reload")) {
                 pool.reload();
-                return AdminHttp.Response.json(202, "{\"status\":\"reloading\"}");
+                return AdminResponse.json(202, "{\"status\":\"reloading\"}");
             }
             if (path.equals("/workers/scale")) {
                 return scale(r.rawQuery());
@@ -132,43 +132,43 @@ final class AdminServer {
             Matcher sig = SIGNAL.matcher(r.rawQuery());
             boolean force = !sig.find() || sig.group(1).equals("KILL");
             boolean found = pool.kill(Integer.parseInt(kill.group(1)), force).get(5, TimeUnit.SECONDS);
-            return AdminHttp.Response.json(found ? 200 : 404, found ? "{\"signal\":\"" + (force ? "KILL" : "TERM") + "\"}" : error("no such worker"));
+            return AdminResponse.json(found ? 200 : 404, found ? "{\"signal\":\"" + (force ? "KILL" : "TERM") + "\"}" : error("no such worker"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return AdminHttp.Response.json(503, error("forkd is stopping"));
+            return AdminResponse.json(503, error("forkd is stopping"));
         } catch (ExecutionException | TimeoutException | IOException | RuntimeException e) {
             LOG.error("admin request {} {} failed: {}", method, path, e.toString(), e);
-            return AdminHttp.Response.json(500, error(e.toString()));
+            return AdminResponse.json(500, error(e.toString()));
         }
     }
 
     /** ?delta=N, one of it, a whole number of at most six digits; the pool refuses what passes its bounds (409). */
-    private AdminHttp.Response scale(String query) throws InterruptedException, ExecutionException, TimeoutException {
+    private AdminResponse scale(String query) throws InterruptedException, ExecutionException, TimeoutException {
         String[] params = query.isEmpty() ? new String[0] : query.split("&");
         Matcher d = null;
         for (String p : params) {
             if (p.startsWith("delta=")) {
                 if (d != null) {
-                    return AdminHttp.Response.json(400, error("give ?delta=N once"));
+                    return AdminResponse.json(400, error("give ?delta=N once"));
                 }
                 d = DELTA.matcher(p);
                 if (!d.matches()) {
-                    return AdminHttp.Response.json(400, error("delta must be a whole number of at most six digits, e.g. delta=2 or delta=-1"));
+                    return AdminResponse.json(400, error("delta must be a whole number of at most six digits, e.g. delta=2 or delta=-1"));
                 }
             }
         }
         if (d == null) {
-            return AdminHttp.Response.json(400, error("give ?delta=N (negative to remove workers)"));
+            return AdminResponse.json(400, error("give ?delta=N (negative to remove workers)"));
         }
         String n = d.group(1);
         int delta = Integer.parseInt(n.startsWith("+") ? n.substring(1) : n);
         try {
             int target = pool.scale(delta).get(5, TimeUnit.SECONDS);
-            return AdminHttp.Response.json(200, "{\"workers\":" + target + "}");
+            return AdminResponse.json(200, "{\"workers\":" + target + "}");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof WorkerPool.ScaleRefused refused) {
                 LOG.warn("admin: scale by {} refused: {}", delta, refused.getMessage());
-                return AdminHttp.Response.json(409, error(refused.getMessage()));
+                return AdminResponse.json(409, error(refused.getMessage()));
             }
             throw e;
         }
@@ -242,7 +242,7 @@ final class AdminServer {
         return n.toString();
     }
 
-    private static AdminHttp.Response notAllowed(String path, String allowed) {
-        return AdminHttp.Response.json(405, error(path + " takes " + allowed)).with("Allow", allowed);
+    private static AdminResponse notAllowed(String path, String allowed) {
+        return AdminResponse.json(405, error(path + " takes " + allowed)).with("Allow", allowed);
     }
 }
