@@ -94,7 +94,8 @@ final class AdminHttpServer implements AutoCloseable {
     /** Netty's aggregator answers an oversized request itself, without our JSON; this hands it to {@link AdminExchange}. */
     private static final class Aggregator extends HttpObjectAggregator {
         Aggregator(int maxBody) {
-            super(maxBody);
+            // closeOnExpectationFailed: an Expect: 100-continue past the limit gets Netty's 413 and the connection ends
+            super(maxBody, true);
         }
 
         @Override

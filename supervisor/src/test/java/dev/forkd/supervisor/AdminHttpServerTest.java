@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -109,6 +113,11 @@ class AdminHttpServerTest {
         send(chunked, "POST /workers/reload HTTP/1.1\r\nHost: 127.0.0.1:9901\r\nTransfer-Encoding: chunked\r\n\r\n");
         send(chunked, "1001\r\n" + "x".repeat(AdminHttpServer.MAX_BODY + 1) + "\r\n");
         assertEquals(413, status(answer(chunked)));
+        // one that asks first (Expect: 100-continue) is told so, and closed
+        EmbeddedChannel expect = open();
+        send(expect, "POST /workers/reload HTTP/1.1\r\nHost: 127.0.0.1:9901\r\nExpect: 100-continue\r\nContent-Length: 99999\r\n\r\n");
+        assertEquals(413, status(answer(expect)));
+        assertFalse(expect.isActive());
         assertTrue(handled.isEmpty());
     }
 
@@ -167,6 +176,26 @@ class AdminHttpServerTest {
         ch.runPendingTasks();
         assertEquals(200, status(answer(ch)));
         assertFalse(ch.isActive());
+    }
+
+    @Test
+    void anAnswerNotReadIsClosedAtTheDeadline() {
+        EmbeddedChannel ch = open();
+        // a client that reads nothing: the write never completes
+        ch.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                ReferenceCountUtil.release(msg);
+            }
+        });
+        send(ch, "GET /status HTTP/1.1\r\nHost: 127.0.0.1:9901\r\n\r\n");
+        assertEquals(1, handled.size());
+        ch.advanceTimeBy(TIMEOUT_MILLIS - 1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isActive(), "open before the deadline");
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isActive(), "closed at the deadline");
     }
 
     @Test
