@@ -20,12 +20,21 @@ final class AdminClient {
     static final class AdminException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** The HTTP status the endpoint answered, or 0 if it never answered. */
+        final int status;
+
         AdminException(String message) {
+            this(message, 0);
+        }
+
+        AdminException(String message, int status) {
             super(message);
+            this.status = status;
         }
     }
 
     private final String base;
+    private final InetSocketAddress address;
     private String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -36,14 +45,29 @@ final class AdminClient {
         } catch (IllegalArgumentException e) {
             throw new AdminException("--admin: " + e.getMessage());
         }
+        this.address = a;
         this.base = "http://" + (a.getHostString().contains(":") ? "[" + a.getHostString() + "]" : a.getHostString()) + ":" + a.getPort();
     }
 
-    /** Sends the bearer token read from {@code file} with every request (for --admin-token-file). */
-    AdminClient withTokenFile(java.nio.file.Path file) throws AdminException {
-        if (file != null) {
+    /**
+     * The bearer token for POST requests: from {@code file} (--admin-token-file) if given, else the
+     * one a forkd run by this user wrote for this port, else the shipped unit's (if readable). The
+     * automatic lookup is for a loopback endpoint only: a remote one never gets a local token.
+     */
+    AdminClient withToken(java.nio.file.Path file) throws AdminException {
+        java.nio.file.Path source = file;
+        if (source == null && address.getAddress() != null && address.getAddress().isLoopbackAddress()) {
             try {
-                token = new String(AdminServer.readToken(file), java.nio.charset.StandardCharsets.UTF_8);
+                source = AdminTokens.find(address.getPort(), System.getenv(), System.getProperty("java.io.tmpdir"), AdminTokens.selfUid(),
+                        AdminTokens.UNIT_TOKEN);
+            } catch (IOException e) {
+                // without our uid there is no per-user path; the endpoint will say 401 if a token was needed
+                source = null;
+            }
+        }
+        if (source != null) {
+            try {
+                token = new String(AdminServer.readToken(source), java.nio.charset.StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new AdminException("cannot read the admin token: " + e.getMessage());
             }
@@ -52,15 +76,16 @@ final class AdminClient {
     }
 
     JsonNode get(String path) throws AdminException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), false);
     }
 
     JsonNode post(String path) throws AdminException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()));
+        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()), true);
     }
 
-    private JsonNode send(HttpRequest.Builder request) throws AdminException, InterruptedException {
-        if (token != null) {
+    /** Only a mutation carries the token: reading needs none, and the fewer copies sent the better. */
+    private JsonNode send(HttpRequest.Builder request, boolean mutation) throws AdminException, InterruptedException {
+        if (mutation && token != null) {
             request.header("Authorization", "Bearer " + token);
         }
         HttpResponse<String> r;
@@ -78,7 +103,9 @@ final class AdminClient {
             throw new AdminException("admin endpoint " + base + " answered " + r.statusCode() + " with something that is not JSON");
         }
         if (r.statusCode() >= 300) {
-            throw new AdminException("admin endpoint answered " + r.statusCode() + ": " + body.path("error").asText(body.toString()));
+            String hint = r.statusCode() == 401 ? " (no token found for this port: run as forkd's user, or give --admin-token-file)" : "";
+            throw new AdminException("admin endpoint answered " + r.statusCode() + ": " + body.path("error").asText(body.toString()) + hint,
+                    r.statusCode());
         }
         return body;
     }

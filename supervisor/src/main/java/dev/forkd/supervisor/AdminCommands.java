@@ -15,23 +15,25 @@ final class AdminCommands {
     private AdminCommands() {
     }
 
-    /** Runs {@code body}; an admin failure is one line on stderr and exit 1. */
     /** Where the running forkd's admin endpoint is, and its token: the same for every admin command. */
     static final class AdminOptions {
         @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
                 description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
         String admin;
 
-        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The bearer token the admin endpoint wants, if any.")
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The file holding the admin endpoint's bearer token. Default: the token the forkd on this port wrote for its user "
+                        + "($XDG_RUNTIME_DIR/forkd/admin-PORT.token, else $TMPDIR/forkd-admin-UID/admin-PORT.token), else /run/forkd/admin.token.")
         java.nio.file.Path tokenFile;
     }
 
+    /** Runs {@code body}; an admin failure is one line on stderr and exit 1 (2 for a refused request). */
     private static int run(CommandSpec spec, AdminOptions target, AdminAction body) {
         try {
-            return body.run(new AdminClient(target.admin).withTokenFile(target.tokenFile), spec.commandLine().getOut());
+            return body.run(new AdminClient(target.admin).withToken(target.tokenFile), spec.commandLine().getOut());
         } catch (AdminClient.AdminException e) {
             spec.commandLine().getErr().println("forkd " + spec.name() + ": " + e.getMessage());
-            return 1;
+            // 409: the request itself cannot be done (e.g. past --max-workers), like a bad argument
+            return e.status == 409 ? 2 : 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;

@@ -3,127 +3,175 @@ package dev.forkd.supervisor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The admin endpoint (off unless --admin): GET /status and /metrics, and POST /workers/reload,
- * /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM. One thread: it is for operators
- * and scrapers, not for traffic.
+ * The admin endpoint (off unless --admin): GET /status and /metrics, open to anyone who can
+ * connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
+ * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
+ * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
+ * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttpServer}.
  */
 final class AdminServer {
     private static final Logger LOG = LogManager.getLogger(AdminServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern KILL = Pattern.compile("/workers/(\\d+)/kill");
-    private static final Pattern DELTA = Pattern.compile("(?:^|&)delta=(-?\\d{1,6})(?:&|$)");
+    private static final Pattern DELTA = Pattern.compile("delta=([+-]?\\d{1,6})");
     private static final Pattern SIGNAL = Pattern.compile("(?:^|&)signal=(KILL|TERM)(?:&|$)");
+    /** How long a client may take to send its request, or to read the answer. */
+    static final long REQUEST_TIMEOUT_MILLIS = 5000;
+    static final int THREADS = 4;
 
-    private final HttpServer server;
+    private final AdminHttpServer server;
     private final WorkerPool pool;
     private final Dispatcher dispatcher;
     private final DispatchStats stats;
     private final Metrics metrics;
     private final ServeConfig config;
+    private final AdminGuard guard;
+    private final Path runtimeDir;
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
     private volatile MemoryBudget budget;
     private final byte[] token;
+    private AdminTokenFiles tokenFiles;
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
 
-    AdminServer(InetSocketAddress address, ServeConfig config, WorkerPool pool, Dispatcher dispatcher, DispatchStats stats,
-            Metrics metrics) throws IOException {
-        this.server = HttpServer.create(address, 16);
+    AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher dispatcher,
+            DispatchStats stats, Metrics metrics) throws IOException {
         this.config = config;
+        this.runtimeDir = runtimeDir;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.stats = stats;
         this.metrics = metrics;
-        this.token = config.adminTokenFile() == null ? null : readToken(config.adminTokenFile());
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "admin");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/", this::handle);
+        this.token = config.adminTokenFile() == null ? AdminTokens.generate().getBytes(StandardCharsets.US_ASCII)
+                : readToken(config.adminTokenFile());
+        this.server = new AdminHttpServer(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
+        this.guard = new AdminGuard(server.address());
     }
 
+    /** Publishes the token (if forkd made it) and serves. */
     void start(String listenAddress) {
         this.listen = listenAddress;
+        if (config.adminTokenFile() == null) {
+            tokenFiles = AdminTokenFiles.publish(new String(token, StandardCharsets.US_ASCII), runtimeDir, server.address().getPort(),
+                    System.getenv(), System.getProperty("java.io.tmpdir"));
+        }
         server.start();
-        LOG.info("admin endpoint on http://{}/status", Addresses.format(server.getAddress()));
+        LOG.info("admin endpoint on http://{}/status", Addresses.format(server.address()));
     }
 
     InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
-    void stop() {
-        server.stop(0);
+    /** Stops serving and removes the token files forkd wrote; safe to call more than once. */
+    synchronized void stop() {
+        server.close();
+        if (tokenFiles != null) {
+            tokenFiles.close();
+        }
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
-            String method = ex.getRequestMethod();
-            Matcher kill = KILL.matcher(path);
+    private AdminResponse handle(AdminRequest r) {
+        String path = r.path();
+        String method = r.method();
+        String refusal = guard.refusal(r.header("host"), r.header("origin"));
+        if (refusal != null) {
+            refusals.log("admin: refused {} {} from {}: {}", method, path, r.remote(), refusal);
+            return AdminResponse.json(403, error(refusal));
+        }
+        try {
             if (path.equals("/status")) {
-                requireMethod(ex, method, "GET");
-                send(ex, 200, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(status()));
-            } else if (path.equals("/metrics")) {
-                requireMethod(ex, method, "GET");
+                return method.equals("GET") ? AdminResponse.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
+                        : notAllowed(path, "GET");
+            }
+            if (path.equals("/metrics")) {
+                if (!method.equals("GET")) {
+                    return notAllowed(path, "GET");
+                }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 metrics.write(out);
-                send(ex, 200, Metrics.CONTENT_TYPE, out.toByteArray());
-            } else if (path.startsWith("/workers/") && !authorised(ex)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"forkd\"");
-                sendJson(ex, 401, error("this endpoint needs Authorization: Bearer <token from --admin-token-file>"));
-                LOG.warn("admin: refused {} {} from {}: missing or wrong bearer token", method, path, ex.getRemoteAddress());
-            } else if (path.equals("/workers/reload")) {
-                requireMethod(ex, method, "POST");
-                pool.reload();
-                sendJson(ex, 202, "{\"status\":\"reloading\"}");
-            } else if (path.equals("/workers/scale")) {
-                requireMethod(ex, method, "POST");
-                Matcher d = DELTA.matcher(query);
-                if (!d.find()) {
-                    sendJson(ex, 400, error("give ?delta=N (negative to remove workers)"));
-                    return;
-                }
-                int target = pool.scale(Integer.parseInt(d.group(1))).get(5, TimeUnit.SECONDS);
-                sendJson(ex, 200, "{\"workers\":" + target + "}");
-            } else if (kill.matches()) {
-                requireMethod(ex, method, "POST");
-                Matcher sig = SIGNAL.matcher(query);
-                boolean force = !sig.find() || sig.group(1).equals("KILL");
-                boolean found = pool.kill(Integer.parseInt(kill.group(1)), force).get(5, TimeUnit.SECONDS);
-                sendJson(ex, found ? 200 : 404, found ? "{\"signal\":\"" + (force ? "KILL" : "TERM") + "\"}" : error("no such worker"));
-            } else {
-                sendJson(ex, 404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+                return new AdminResponse(200, Metrics.CONTENT_TYPE, out.toByteArray(), java.util.Map.of());
             }
-        } catch (MethodNotAllowed e) {
-            // already answered 405
-            LOG.debug("admin: {}", e.getMessage());
+            Matcher kill = KILL.matcher(path);
+            boolean known = path.equals("/workers/reload") || path.equals("/workers/scale") || kill.matches();
+            if (!known) {
+                return AdminResponse.json(404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+            }
+            if (!method.equals("POST")) {
+                return notAllowed(path, "POST");
+            }
+            if (!authorised(r.header("authorization"))) {
+                refusals.log("admin: refused {} {} from {}: missing or wrong bearer token", method, path, r.remote());
+                return AdminResponse.json(401, error("this endpoint needs Authorization: Bearer <token>; `forkd reload|scale` "
+                        + "run as forkd's user find it, or give --admin-token-file")).with("WWW-Authenticate", "Bearer realm=\"forkd\"");
+            }
+            if (path.equals("/workers/reload")) {
+                pool.reload();
+                return AdminResponse.json(202, "{\"status\":\"reloading\"}");
+            }
+            if (path.equals("/workers/scale")) {
+                return scale(r.rawQuery());
+            }
+            Matcher sig = SIGNAL.matcher(r.rawQuery());
+            boolean force = !sig.find() || sig.group(1).equals("KILL");
+            boolean found = pool.kill(Integer.parseInt(kill.group(1)), force).get(5, TimeUnit.SECONDS);
+            return AdminResponse.json(found ? 200 : 404, found ? "{\"signal\":\"" + (force ? "KILL" : "TERM") + "\"}" : error("no such worker"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.error("admin request {} failed: {}", ex.getRequestURI(), e.toString(), e);
-            sendJson(ex, 500, error(e.toString()));
+            return AdminResponse.json(503, error("forkd is stopping"));
+        } catch (ExecutionException | TimeoutException | IOException | RuntimeException e) {
+            LOG.error("admin request {} {} failed: {}", method, path, e.toString(), e);
+            return AdminResponse.json(500, error(e.toString()));
+        }
+    }
+
+    /** ?delta=N, one of it, a whole number of at most six digits; the pool refuses what passes its bounds (409). */
+    private AdminResponse scale(String query) throws InterruptedException, ExecutionException, TimeoutException {
+        String[] params = query.isEmpty() ? new String[0] : query.split("&");
+        Matcher d = null;
+        for (String p : params) {
+            if (p.startsWith("delta=")) {
+                if (d != null) {
+                    return AdminResponse.json(400, error("give ?delta=N once"));
+                }
+                d = DELTA.matcher(p);
+                if (!d.matches()) {
+                    return AdminResponse.json(400, error("delta must be a whole number of at most six digits, e.g. delta=2 or delta=-1"));
+                }
+            }
+        }
+        if (d == null) {
+            return AdminResponse.json(400, error("give ?delta=N (negative to remove workers)"));
+        }
+        String n = d.group(1);
+        int delta = Integer.parseInt(n.startsWith("+") ? n.substring(1) : n);
+        try {
+            int target = pool.scale(delta).get(5, TimeUnit.SECONDS);
+            return AdminResponse.json(200, "{\"workers\":" + target + "}");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WorkerPool.ScaleRefused refused) {
+                LOG.warn("admin: scale by {} refused: {}", delta, refused.getMessage());
+                return AdminResponse.json(409, error(refused.getMessage()));
+            }
+            throw e;
         }
     }
 
@@ -136,16 +184,18 @@ final class AdminServer {
         return t.getBytes(StandardCharsets.UTF_8);
     }
 
-    private boolean authorised(HttpExchange ex) {
-        if (token == null) {
-            return true;
+    /** The scheme is case-insensitive (RFC 7235); the comparison is constant-time. */
+    private boolean authorised(String header) {
+        if (header == null) {
+            return false;
         }
-        String h = ex.getRequestHeaders().getFirst("Authorization");
-        if (h == null || !h.startsWith("Bearer ")) {
+        String h = header.trim();
+        int space = h.indexOf(' ');
+        if (space < 0 || !h.substring(0, space).equalsIgnoreCase("Bearer")) {
             return false;
         }
         // constant time, so that the comparison does not tell how much of a guess was right
-        return java.security.MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+        return java.security.MessageDigest.isEqual(token, h.substring(space + 1).trim().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Before start: /status shows this budget. */
@@ -204,31 +254,7 @@ final class AdminServer {
         return n.toString();
     }
 
-    private static final class MethodNotAllowed extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        MethodNotAllowed(String m) {
-            super(m);
-        }
-    }
-
-    private static void requireMethod(HttpExchange ex, String method, String allowed) throws IOException, MethodNotAllowed {
-        if (!method.equals(allowed)) {
-            ex.getResponseHeaders().set("Allow", allowed);
-            sendJson(ex, 405, error(ex.getRequestURI().getPath() + " takes " + allowed));
-            throw new MethodNotAllowed(method + " " + ex.getRequestURI().getPath());
-        }
-    }
-
-    private static void sendJson(HttpExchange ex, int code, String body) throws IOException {
-        send(ex, code, "application/json", body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void send(HttpExchange ex, int code, String type, byte[] body) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(code, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+    private static AdminResponse notAllowed(String path, String allowed) {
+        return AdminResponse.json(405, error(path + " takes " + allowed)).with("Allow", allowed);
     }
 }

@@ -139,7 +139,8 @@ final class ServeCommand implements Callable<Integer> {
     int maxPerIp;
 
     @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "The admin endpoint's POST requests need `Authorization: Bearer <token>`, the token read from this file.")
+            description = "The admin endpoint's POST requests need `Authorization: Bearer <token>`, the token read from this file. "
+                    + "Without it forkd makes a random token and writes it where `forkd reload|scale` run by the same user find it (see the README).")
     Path adminTokenFile;
 
     @Option(names = "--accept-proxy",
@@ -287,7 +288,8 @@ final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
             }
         }
-        int cap = maxWorkers != null ? maxWorkers : 4 * Math.max(w, spareCount);
+        int cap = maxWorkers != null ? maxWorkers
+                : WorkerCap.defaultCap(Math.max(w, spareCount), WorkerCap.totalMemory(), WorkerCap.workerHeap(workerJvmOptions));
         require(cap >= Math.max(w, spareCount), "--max-workers must be at least the worker count (" + Math.max(w, spareCount) + "), not " + cap);
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);

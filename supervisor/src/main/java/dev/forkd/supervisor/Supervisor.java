@@ -37,6 +37,8 @@ final class Supervisor {
     private Dispatcher dispatcher;
     private WorkerPool pool;
     private WorkerLauncher launcher;
+    /** Stopped in {@link #run()}'s finally too, so that no exit path leaves its token files behind. */
+    private AdminServer admin;
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
     Supervisor(ServeConfig config) {
@@ -65,6 +67,9 @@ final class Supervisor {
             Thread.currentThread().interrupt();
             return ExitCodes.INTERNAL;
         } finally {
+            if (admin != null) {
+                admin.stop();
+            }
             dir.cleanUp();
         }
     }
@@ -201,8 +206,9 @@ final class Supervisor {
         AdminServer admin = null;
         if (config.admin() != null) {
             try {
-                admin = new AdminServer(config.admin(), config, pool, dispatcher, stats, metricsRef[0]);
+                admin = new AdminServer(config.admin(), config, dir.path(), pool, dispatcher, stats, metricsRef[0]);
                 admin.showBudget(budget);
+                this.admin = admin;
             } catch (IOException e) {
                 LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
                         e instanceof BindException ? "address already in use" : e.getMessage());
@@ -361,7 +367,11 @@ final class Supervisor {
             case "TTOU":
                 if (servingPool() != null) {
                     LOG.info("received SIG{}: one worker {}", name, name.equals("TTIN") ? "more" : "fewer");
-                    servingPool().scale(name.equals("TTIN") ? 1 : -1);
+                    servingPool().scale(name.equals("TTIN") ? 1 : -1).whenComplete((n, e) -> {
+                        if (e != null) {
+                            LOG.warn("SIG{} ignored: {}", name, e.getMessage());
+                        }
+                    });
                 }
                 return;
             default:

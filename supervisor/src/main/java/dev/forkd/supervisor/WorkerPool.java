@@ -345,12 +345,35 @@ final class WorkerPool implements ControlServer.Listener {
         events.reloadComplete();
     }
 
-    /** TTIN / TTOU and the admin endpoint: change the pool size by {@code delta} (at least one worker stays). */
+    /** Why a scale request was refused: past --max-workers, or below one worker. */
+    static final class ScaleRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ScaleRefused(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * TTIN / TTOU and the admin endpoint: change the pool size by {@code delta}. Completes with the
+     * new target, or exceptionally with {@link ScaleRefused} when the result would be past
+     * --max-workers or below one worker (nothing changes then).
+     */
     CompletableFuture<Integer> scale(int delta) {
         CompletableFuture<Integer> done = new CompletableFuture<>();
         post(() -> {
             int before = target;
-            target = Math.max(1, target + delta);
+            long wanted = (long) before + delta;
+            if (wanted > config.maxWorkers()) {
+                done.completeExceptionally(new ScaleRefused("cannot scale from " + before + " to " + wanted
+                        + " worker(s): the limit is --max-workers " + config.maxWorkers()));
+                return;
+            }
+            if (wanted < 1) {
+                done.completeExceptionally(new ScaleRefused("cannot scale from " + before + " to " + wanted + " worker(s): at least 1 stays"));
+                return;
+            }
+            target = (int) wanted;
             LOG.info("scaling from {} to {} worker(s)", before, target);
             reconcile();
             done.complete(target);

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,11 +16,16 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A client for forkd's admin endpoint, found from its log line. */
+/**
+ * A client for forkd's admin endpoint, found from its log line. POSTs carry the token a user's
+ * `forkd reload` would find: the file forkd wrote for its port in the per-user directory (forkd
+ * runs here without XDG_RUNTIME_DIR, see ForkdProcess), or one given with {@link #withToken}.
+ */
 final class Admin {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     final String base;
+    private String token;
 
     Admin(ForkdProcess forkd) throws InterruptedException {
         this("http://" + forkd.awaitLine("admin endpoint on http://(\\S+)/status", ForkdProcess.START_TIMEOUT).group(1));
@@ -33,9 +41,42 @@ final class Admin {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A POST with the token (if one is known or found). */
     HttpResponse<String> post(String path) throws IOException, InterruptedException {
+        String t = token != null ? token : findToken();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (t != null) {
+            b.header("Authorization", "Bearer " + t);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST with no credentials, as another local user or a web page would send it. */
+    HttpResponse<String> postWithoutToken(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Uses {@code t} for POSTs, e.g. read from a container where forkd wrote it. */
+    Admin withToken(String t) {
+        this.token = t;
+        return this;
+    }
+
+    int port() {
+        return Integer.parseInt(base.substring(base.lastIndexOf(':') + 1));
+    }
+
+    /** Where forkd (started by ForkdProcess, so without XDG_RUNTIME_DIR) writes its token for this port. */
+    Path tokenFile() throws IOException {
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        return Path.of(System.getProperty("java.io.tmpdir"), "forkd-admin-" + uid, "admin-" + port() + ".token");
+    }
+
+    private String findToken() throws IOException {
+        Path f = tokenFile();
+        return Files.isReadable(f) ? Files.readString(f, StandardCharsets.US_ASCII).trim() : null;
     }
 
     JsonNode status() throws IOException, InterruptedException {

@@ -41,7 +41,10 @@ final class CommandProcess implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(ForkdProcess.jar().toString());
         cmd.addAll(List.of(args));
-        return new CommandProcess(name, new ProcessBuilder(ForkdProcess.withDefaultSignals(cmd)).start());
+        ProcessBuilder pb = new ProcessBuilder(ForkdProcess.withDefaultSignals(cmd));
+        // as ForkdProcess does for forkd: the same per-user paths (the admin token's) on both sides
+        pb.environment().remove("XDG_RUNTIME_DIR");
+        return new CommandProcess(name, pb.start());
     }
 
     private Thread pump(InputStream in, ByteArrayOutputStream sink, String threadName) {

@@ -297,6 +297,9 @@ class ForkdDockerIT {
             forkd.start();
             String id = forkd.getContainerId();
             Admin admin = admin(log, adminPort);
+            // the kills need the token forkd wrote for its user inside the container, as `docker exec ... forkd reload` finds it
+            admin.withToken(forkd.execInContainer("sh", "-c", "cat \"${TMPDIR:-/tmp}/forkd-admin-$(id -u)/admin-" + adminPort + ".token\"")
+                    .getStdout().trim());
             long deadline = System.nanoTime() + EVENT_TIMEOUT.toNanos();
             int kills = 0;
             while (state(id).getRunning()) {
