@@ -13,7 +13,8 @@ public final class Durations {
 
     /**
      * @throws IllegalArgumentException with a message fit for a user when the text is not a duration.
-     *     A bare number means seconds, as in systemd.
+     *     A number needs its unit ({@code 5} could be seconds or milliseconds, and was silently seconds
+     *     once); only {@code 0}, the same in every unit, may go without one.
      */
     public static Duration parse(String text) {
         if (text == null) {
@@ -24,6 +25,10 @@ public final class Durations {
             throw new IllegalArgumentException("'" + text + "' is not a duration (use e.g. 500ms, 10s, 2m, 1h)");
         }
         long n = Long.parseLong(m.group(1));
+        if (m.group(2) == null && n != 0) {
+            throw new IllegalArgumentException("'" + text.trim() + "' has no unit: write " + n + "s for seconds (or "
+                    + n + "ms, " + n + "m, " + n + "h, " + n + "d)");
+        }
         String unit = m.group(2) == null ? "s" : m.group(2);
         Duration d;
         switch (unit) {

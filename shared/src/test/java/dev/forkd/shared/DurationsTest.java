@@ -21,9 +21,17 @@ class DurationsTest {
     }
 
     @Test
-    void bareNumberIsSecondsAsInSystemd() {
-        assertEquals(Duration.ofSeconds(30), Durations.parse("30"));
-        assertEquals(Duration.ofSeconds(5), Durations.parse(" 5 "));
+    void aNumberWithoutItsUnitIsRefusedButZero() {
+        // `--idle-timeout 5` was silently 5 seconds; whoever meant 5ms or 5m now hears about it
+        for (String bare : new String[] {"5", " 5 ", "30", "100"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(bare), bare);
+            String n = bare.trim();
+            assertEquals("'" + n + "' has no unit: write " + n + "s for seconds (or " + n + "ms, " + n + "m, " + n + "h, " + n + "d)",
+                    e.getMessage());
+        }
+        // 0 is 0 in every unit: "0 = off" options keep reading it
+        assertEquals(Duration.ZERO, Durations.parse("0"));
+        assertEquals(Duration.ZERO, Durations.parse("00"));
     }
 
     @Test

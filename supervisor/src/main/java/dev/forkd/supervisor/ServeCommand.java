@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
-            "Durations: 500ms, 10s, 2m, 1h.  Sizes: 512, 64KiB, 1MiB.",
+            "Durations need their unit: 500ms, 10s, 2m, 1h (a bare 0 is 0).  Sizes: 512, 64KiB, 1MiB.",
             "Exit codes: 0 stopped, 2 bad command line, 3 workers cannot boot,",
             "4 bad configuration (e.g. port in use), 70 internal error or restart intensity exceeded."
         })
@@ -44,11 +44,16 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (IPv4 or IPv6). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "${env:FORKD_HOST:-127.0.0.1}",
+            description = "Address to listen on (IPv4 or IPv6). Default: $FORKD_HOST, else 127.0.0.1 (here: ${DEFAULT-VALUE}).")
     String host;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8888", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     int port;
+
+    @Option(names = {"-b", "--bind"}, paramLabel = "HOST:PORT",
+            description = "Host and port together, as gunicorn's -b: 0.0.0.0:8000, [::1]:8000, or :8000 for the default host. Not with --host or --port.")
+    String bind;
 
     @Option(names = "--backlog", paramLabel = "N", defaultValue = "128", description = "Kernel accept backlog. Default: ${DEFAULT-VALUE}.")
     int backlog;
@@ -57,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Server model: iterative, prefork, threaded, fork-per-connection. Default: ${DEFAULT-VALUE}.")
     Model model;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Worker processes. Default: 2 x processors (1 for iterative).")
+    @Option(names = {"-w", "--workers"}, paramLabel = "N", description = "Worker processes. Default: 2 x processors (1 for iterative).")
     Integer workers;
 
     @Option(names = "--connections-per-worker", paramLabel = "C",
@@ -226,7 +231,19 @@ final class ServeCommand implements Callable<Integer> {
         int processors = Runtime.getRuntime().availableProcessors();
         int w = workers != null ? workers : model.defaultWorkers(processors);
         int c = connectionsPerWorker != null ? connectionsPerWorker : model.defaultConnectionsPerWorker();
-        require(port >= 0 && port <= 65535, "--port must be between 0 and 65535, not " + port);
+        String h = host;
+        int p = port;
+        if (bind != null) {
+            require(!given("--host") && !given("--port"), "-b/--bind sets the host and the port together: leave out --host and --port");
+            try {
+                InetSocketAddress a = HostPort.parse(bind, host);
+                h = a.getHostString();
+                p = a.getPort();
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "-b/--bind: " + e.getMessage());
+            }
+        }
+        require(p >= 0 && p <= 65535, "--port must be between 0 and 65535, not " + p);
         require(backlog >= 1, "--backlog must be at least 1, not " + backlog);
         require(w >= 1, "--workers must be at least 1, not " + w);
         require(c >= 1, "--connections-per-worker must be at least 1, not " + c);
@@ -293,7 +310,7 @@ final class ServeCommand implements Callable<Integer> {
         require(cap >= Math.max(w, spareCount), "--max-workers must be at least the worker count (" + Math.max(w, spareCount) + "), not " + cap);
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
-        return new ServeConfig(host, port, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
+        return new ServeConfig(h, p, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
                 gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
                 f, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new ServeConfig.KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : ServeConfig.KeepAlive.off(),

@@ -197,7 +197,10 @@ final class Supervisor {
                 notifier.ready(systemdStatus());
             }
         };
-        WorkerLauncher launcher = new WorkerLauncher(config, controlSocket, WorkerLauncher.archiveFor(config));
+        WorkerClassArchive archive = WorkerLauncher.archiveFor(config);
+        // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
+        archive.announce();
+        WorkerLauncher launcher = new WorkerLauncher(config, controlSocket, archive);
         this.launcher = launcher;
         WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;

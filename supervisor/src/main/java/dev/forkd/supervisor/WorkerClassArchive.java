@@ -26,7 +26,9 @@ import org.apache.logging.log4j.Logger;
  * as before: the archive is an optimisation, never a requirement.
  *
  * <p>The cache directory is {@code $FORKD_CACHE_DIR}, else {@code $XDG_CACHE_HOME/forkd}, else
- * {@code ~/.cache/forkd}; {@code FORKD_CACHE_DIR=off} turns the archive off.
+ * {@code ~/.cache/forkd}; {@code FORKD_CACHE_DIR=off} turns the archive off. A worker maps the archive
+ * as code, so a directory that another user could write to is not used. Whether the archive is used,
+ * and why not, is logged once at INFO when the supervisor starts ({@link #describe}).
  */
 final class WorkerClassArchive {
     private static final Logger LOG = LogManager.getLogger(WorkerClassArchive.class);
@@ -35,26 +37,51 @@ final class WorkerClassArchive {
     /** Archives of other builds untouched this long are removed when a new one is made. */
     private static final long STALE_DAYS = 7;
 
+    /** Where the archive stands; the start line and the ITs read it. */
+    enum State {
+        /** No cache directory to keep it in ({@link #reason} says why): workers start without one. */
+        OFF,
+        /** Not made yet: made in the background once the first workers are up. */
+        MISSING,
+        /** A training run is making it. */
+        MAKING,
+        /** Made or found: every worker launched from now on maps it. */
+        IN_USE,
+        /** Making it failed ({@link #reason}): workers start without one. */
+        FAILED
+    }
+
     private final Path file;
-    private volatile boolean usable;
+    private final String reason;
+    private volatile State state;
     private volatile Process training;
 
-    private WorkerClassArchive(Path file) {
+    private WorkerClassArchive(Path file, String reason) {
         this.file = file;
-        this.usable = file != null && isArchive(file);
+        this.reason = reason;
+        this.state = file == null ? State.OFF : isArchive(file) ? State.IN_USE : State.MISSING;
     }
 
     static WorkerClassArchive disabled() {
-        return new WorkerClassArchive(null);
+        return new WorkerClassArchive(null, "not asked for");
     }
 
     /** @param key what the archive depends on besides the class path: the JVM and the workers' JVM options */
     static WorkerClassArchive locate(Map<String, String> env, String classPath, List<String> key) {
+        String explicit = env.get("FORKD_CACHE_DIR");
+        if (explicit != null && explicit.trim().equals("off")) {
+            return new WorkerClassArchive(null, "FORKD_CACHE_DIR=off");
+        }
         Path dir = cacheDir(env);
         if (dir == null) {
-            return disabled();
+            return new WorkerClassArchive(null, "no cache directory (no FORKD_CACHE_DIR, XDG_CACHE_HOME or home directory);"
+                    + " set FORKD_CACHE_DIR to a directory of forkd's user");
         }
-        return new WorkerClassArchive(dir.resolve("worker-" + fingerprint(classPath, key) + ".jsa"));
+        String unusable = unusable(dir);
+        if (unusable != null) {
+            return new WorkerClassArchive(null, unusable + "; set FORKD_CACHE_DIR to a directory only forkd's user can write");
+        }
+        return new WorkerClassArchive(dir.resolve("worker-" + fingerprint(classPath, key) + ".jsa"), null);
     }
 
     static Path cacheDir(Map<String, String> env) {
@@ -68,6 +95,42 @@ final class WorkerClassArchive {
         }
         String home = System.getProperty("user.home");
         return home == null || home.isBlank() || home.equals("?") ? null : Path.of(home, ".cache", "forkd");
+    }
+
+    /**
+     * Why {@code dir} cannot hold the archive, or null when it can: it is made (0700) if missing, and must
+     * be a directory this user owns and can write that no other user can write to (a worker maps the
+     * archive as code). A link to such a directory is followed: systemd's CacheDirectory= with
+     * DynamicUser= is one.
+     */
+    static String unusable(Path dir) {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+            int owner = (Integer) Files.getAttribute(dir, "unix:uid");
+            if (owner != dev.forkd.shared.RuntimeDirs.selfUid()) {
+                return "the cache directory " + dir + " belongs to uid " + owner + ", not to forkd's user";
+            }
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+            if (perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                    || perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) {
+                return "the cache directory " + dir + " is writable by other users ("
+                        + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")";
+            }
+            if (!Files.isWritable(dir)) {
+                return "the cache directory " + dir + " is not writable"
+                        + (Files.getFileStore(dir).isReadOnly() ? " (a read-only file system)" : "");
+            }
+            return null;
+        } catch (java.nio.file.AccessDeniedException e) {
+            return "cannot make the cache directory " + dir + " (permission denied: " + e.getFile() + ")";
+        } catch (java.nio.file.FileSystemException e) {
+            return "cannot use the cache directory " + dir + " (" + (e.getReason() != null ? e.getReason() : e.toString()) + ")";
+        } catch (IOException | UnsupportedOperationException | ClassCastException e) {
+            return "cannot use the cache directory " + dir + " (" + e + ")";
+        }
     }
 
     /** A digest of the JVM, every class-path entry's name, size and time, and the options: a new build gets a new archive. */
@@ -108,12 +171,33 @@ final class WorkerClassArchive {
     }
 
     boolean usable() {
-        return usable;
+        return state == State.IN_USE;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The one INFO line at start: whether workers use the archive, and why not. */
+    String describe() {
+        switch (state) {
+            case OFF:
+                return "class-data archive for workers: off, " + reason + "; workers start without one (slower)";
+            case IN_USE:
+                return "class-data archive for workers: in use, " + file;
+            default:
+                return "class-data archive for workers: none yet; it is made in the background once the workers are up, as " + file;
+        }
+    }
+
+    /** Logs {@link #describe} at INFO. */
+    void announce() {
+        LOG.info(describe());
     }
 
     /** The options that make a worker map the archive, when there is one; none otherwise. */
     List<String> jvmOptions() {
-        if (!usable) {
+        if (state != State.IN_USE) {
             return List.of();
         }
         // an archive that cannot be mapped (a JDK update, a damaged file) is skipped without a word
@@ -126,14 +210,16 @@ final class WorkerClassArchive {
      * @param trainingCommand the training worker's command line, given where to write the archive
      */
     void prepare(Function<Path, List<String>> trainingCommand) {
-        if (file == null || usable) {
+        if (state != State.MISSING) {
             return;
         }
+        state = State.MAKING;
         Thread t = new Thread(() -> {
             try {
                 train(trainingCommand);
             } catch (IOException | RuntimeException e) {
-                LOG.info("no class-data archive for workers ({}); they start without one", e.toString());
+                state = State.FAILED;
+                LOG.info("class-data archive for workers not made ({}); workers start without one", e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -151,7 +237,8 @@ final class WorkerClassArchive {
         } catch (java.nio.file.FileAlreadyExistsException e) {
             FileTime t = Files.getLastModifiedTime(lock);
             if (t.toInstant().isAfter(Instant.now().minusSeconds(TRAIN_TIMEOUT_SECONDS))) {
-                LOG.debug("another forkd is making the class-data archive {}", file);
+                state = State.MISSING;
+                LOG.info("class-data archive for workers: another forkd is making {}; workers start without it until a restart of forkd", file);
                 return;
             }
             Files.setLastModifiedTime(lock, FileTime.from(Instant.now())); // a stale lock: ours now
@@ -170,7 +257,7 @@ final class WorkerClassArchive {
                 throw new IOException("the training run exited " + p.exitValue() + (isArchive(tmp) ? "" : " without an archive"));
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            usable = true;
+            state = State.IN_USE;
             removeStale(dir);
             LOG.info("class-data archive for workers made in {} ms: {}; workers start with it from now on",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), file);

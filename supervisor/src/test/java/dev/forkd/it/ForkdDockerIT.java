@@ -179,8 +179,10 @@ class ForkdDockerIT {
             assertEquals("10001", id.getStdout().trim(), "runs as the image's unprivileged user: " + id);
             // out of memory, the JVM exits (and Docker's restart policy sees it); its heap is bounded
             String cmdline = forkd.execInContainer("cat", "/proc/1/cmdline").getStdout().replace('\0', ' ');
-            assertTrue(cmdline.startsWith("java -XX:+ExitOnOutOfMemoryError -Xmx256m -jar /opt/forkd/forkd.jar serve --host 0.0.0.0 --port "),
+            assertTrue(cmdline.startsWith("java -XX:+ExitOnOutOfMemoryError -Xmx256m -jar /opt/forkd/forkd.jar serve --port "),
                     cmdline);
+            // reachable from outside the container: the image's FORKD_HOST is --host's default there
+            log.awaitLine("listening on (0\\.0\\.0\\.0|\\[::\\]):" + port + " ", EVENT_TIMEOUT);
 
             HealthState health = awaitHealth(forkd.getContainerId(), "healthy");
             // the check is `forkd status` itself, which printed the table of this forkd
@@ -341,6 +343,82 @@ class ForkdDockerIT {
             assertEquals(2, kills, "--max-restarts 1: the second crash within the window is one too many");
             log.awaitLine("more than 1 worker restarts within 1m: giving up \\(exit 70\\)", EVENT_TIMEOUT);
         }
+    }
+
+    /**
+     * The class-data archive is what makes a replacement worker boot fast; the image keeps it in
+     * /var/cache/forkd (the forkd user's home, /nonexistent, has no ~/.cache: it used to be off without
+     * a word). Once it is made, a replacement maps it: its command line names it and its memory map
+     * holds it. The figures printed compare with the read-only container's below.
+     */
+    @Test
+    void aReplacementWorkerBootsFromTheClassDataArchiveOnceItIsMade(TestInfo info) throws Exception {
+        int port = freePort();
+        int adminPort = freePort();
+        try (ContainerLog log = new ContainerLog(info);
+                GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
+                        "--workers", "2")) {
+            forkd.start();
+            log.awaitLine("class-data archive for workers: none yet; .* as /var/cache/forkd/worker-[0-9a-f]+\\.jsa$", EVENT_TIMEOUT);
+            log.awaitLine("class-data archive for workers made in \\d+ ms: /var/cache/forkd/worker-[0-9a-f]+\\.jsa", EVENT_TIMEOUT);
+            Admin admin = admin(log, adminPort);
+            List<Long> readyMs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                long pid = replaceOneWorker(forkd, log, admin, readyMs);
+                String cmdline = forkd.execInContainer("sh", "-c", "tr '\\0' ' ' </proc/" + pid + "/cmdline").getStdout();
+                assertTrue(cmdline.contains(" -XX:SharedArchiveFile=/var/cache/forkd/worker-"), cmdline);
+                // the JVM skips an archive it cannot map without a word (-Xshare:auto): the map says it did map it
+                ExecResult maps = forkd.execInContainer("grep", "-c", "/var/cache/forkd/worker-.*\\.jsa", "/proc/" + pid + "/maps");
+                assertTrue(Integer.parseInt(maps.getStdout().trim()) > 0, "worker " + pid + " maps the archive: " + maps);
+            }
+            System.err.printf("[ForkdDockerIT] spawn-to-ready of a replacement worker WITH the class-data archive: %s ms%n", readyMs);
+        }
+    }
+
+    /**
+     * Where the cache directory cannot be written ({@code docker run --read-only}), forkd says so at
+     * start and workers start without the archive, as before.
+     */
+    @Test
+    void onAReadOnlyRootTheArchiveIsOffSaysWhyAndWorkersStillStart(TestInfo info) throws Exception {
+        int port = freePort();
+        int adminPort = freePort();
+        try (ContainerLog log = new ContainerLog(info);
+                GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
+                        "--workers", "2")
+                        .withTmpFs(java.util.Map.of("/tmp", "rw"))
+                        .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withReadonlyRootfs(true))) {
+            forkd.start();
+            log.awaitLine("class-data archive for workers: off, the cache directory /var/cache/forkd is not writable"
+                    + " \\(a read-only file system\\); set FORKD_CACHE_DIR .*; workers start without one", EVENT_TIMEOUT);
+            Admin admin = admin(log, adminPort);
+            List<Long> readyMs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                long pid = replaceOneWorker(forkd, log, admin, readyMs);
+                String cmdline = forkd.execInContainer("sh", "-c", "tr '\\0' ' ' </proc/" + pid + "/cmdline").getStdout();
+                assertFalse(cmdline.contains("SharedArchiveFile"), cmdline);
+            }
+            assertEquals(0, log.lines.countLines("class-data archive for workers made"), log.text());
+            System.err.printf("[ForkdDockerIT] spawn-to-ready of a replacement worker WITHOUT the class-data archive: %s ms%n", readyMs);
+        }
+    }
+
+    /** Kills the first worker in the container, waits for its replacement; adds its spawn-to-ready time to {@code readyMs}; returns its pid. */
+    private static long replaceOneWorker(GenericContainer<?> forkd, ContainerLog log, Admin admin, List<Long> readyMs) throws Exception {
+        JsonNode before = admin.awaitStatus(s -> Admin.countReady(s) == 2 && s.get("workers").size() == 2, EVENT_TIMEOUT);
+        Set<Long> oldPids = pids(before);
+        long victim = before.get("workers").get(0).get("pid").asLong();
+        ExecResult kill = forkd.execInContainer("sh", "-c", "kill -9 " + victim);
+        assertEquals(0, kill.getExitCode(), kill.toString());
+        JsonNode after = admin.awaitStatus(s -> Admin.countReady(s) == 2 && s.get("workers").size() == 2 && !pids(s).contains(victim),
+                EVENT_TIMEOUT);
+        Set<Long> fresh = pids(after);
+        fresh.removeAll(oldPids);
+        assertEquals(1, fresh.size(), after.toPrettyString());
+        long pid = fresh.iterator().next();
+        Matcher m = log.awaitLine("worker \\d+ \\(pid " + pid + "\\) ready in (\\d+) ms", EVENT_TIMEOUT);
+        readyMs.add(Long.parseLong(m.group(1)));
+        return pid;
     }
 
     // ---- helpers -------------------------------------------------------------------------------

@@ -394,6 +394,51 @@ class SystemdDockerIT {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "stopped within 30s, before TimeoutStopSec=45s");
     }
 
+    /**
+     * The unit passes its CacheDirectory= to forkd as FORKD_CACHE_DIR (before, forkd looked in the
+     * dynamic user's home, which has none, and the archive was off without a word): forkd makes the
+     * workers' class-data archive there, and a replacement worker boots from it.
+     */
+    @Test
+    void aReplacementWorkerBootsFromTheClassDataArchiveInTheCacheDirectory() throws Exception {
+        // the cache directory outlives the service: start without an archive made by an earlier test
+        run("sh", "-c", "rm -f /var/cache/private/forkd/worker-*.jsa /var/cache/forkd/worker-*.jsa");
+        startForkd();
+        awaitJournal("class-data archive for workers: none yet; .* as /var/cache/forkd/worker-[0-9a-f]+\\.jsa");
+        awaitJournal("class-data archive for workers made in \\d+ ms: /var/cache/forkd/worker-[0-9a-f]+\\.jsa");
+        Admin admin = admin();
+        List<Long> readyMs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JsonNode before = admin.awaitStatus(s -> Admin.countReady(s) == 2 && s.get("workers").size() == 2, EVENT_TIMEOUT);
+            Map<Integer, Long> old = workers(before);
+            long victim = before.get("workers").get(0).get("pid").asLong();
+            run("sh", "-c", "kill -9 " + victim); // the shell's kill: the image has no /bin/kill
+            JsonNode after = admin.awaitStatus(s -> Admin.countReady(s) == 2 && s.get("workers").size() == 2
+                    && !workers(s).containsValue(victim), EVENT_TIMEOUT);
+            Set<Long> fresh = new HashSet<>(workers(after).values());
+            fresh.removeAll(old.values());
+            assertEquals(1, fresh.size(), after.toPrettyString());
+            long pid = fresh.iterator().next();
+            Matcher m = Pattern.compile("worker \\d+ \\(pid " + pid + "\\) ready in (\\d+) ms")
+                    .matcher(awaitJournal("worker \\d+ \\(pid " + pid + "\\) ready in \\d+ ms"));
+            assertTrue(m.find());
+            readyMs.add(Long.parseLong(m.group(1)));
+            String cmdline = run("sh", "-c", "tr '\\0' ' ' </proc/" + pid + "/cmdline");
+            assertTrue(cmdline.contains(" -XX:SharedArchiveFile=/var/cache/forkd/worker-"), cmdline);
+            // -Xshare:auto skips an archive it cannot map without a word: the memory map shows it was mapped
+            assertTrue(run("cat", "/proc/" + pid + "/maps").matches("(?s).*/var/cache/(private/)?forkd/worker-[0-9a-f]+\\.jsa.*"),
+                    "worker " + pid + " maps the archive");
+        }
+        String journal = journal();
+        Matcher first = Pattern.compile("worker [12] \\(pid \\d+\\) ready in (\\d+) ms").matcher(journal);
+        List<Long> firstMs = new ArrayList<>();
+        while (first.find()) {
+            firstMs.add(Long.parseLong(first.group(1)));
+        }
+        System.err.printf(TAG + "spawn-to-ready: the first 2 workers (no archive, booting together) %s ms; replacements with the archive %s ms%n",
+                firstMs, readyMs);
+    }
+
     @Test
     void stopDrainsTheLiveConversationAndEndsInactiveNotFailed() throws Exception {
         startForkd();

@@ -269,6 +269,47 @@ class ServeCommandTest {
     }
 
     @Test
+    void gunicornsShortFlagsWAndB() throws Exception {
+        assertEquals(3, resolve("-w", "3").workers());
+        ServeConfig c = resolve("-b", "0.0.0.0:8000");
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(8000, c.port());
+        ServeConfig v6 = resolve("--bind", "[::1]:9000");
+        assertEquals(java.net.InetAddress.getByName("::1"), java.net.InetAddress.getByName(v6.host()));
+        assertEquals(9000, v6.port());
+        ServeConfig portOnly = resolve("-b", ":7000");
+        assertEquals("127.0.0.1", portOnly.host(), "the default host");
+        assertEquals(7000, portOnly.port());
+        String help = new CommandLine(new ServeCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertTrue(help.contains("-w, --workers=N"), help);
+        assertTrue(help.contains("-b, --bind=HOST:PORT"), help);
+    }
+
+    @Test
+    void bindWithHostOrPortOrWithoutAPortIsRefused() {
+        for (String[] args : new String[][] {{"-b", "0.0.0.0:8000", "--port", "8000"}, {"--host", "::1", "-b", "127.0.0.1:8000"}}) {
+            ParameterException e = assertThrows(ParameterException.class, () -> resolve(args), String.join(" ", args));
+            assertEquals("-b/--bind sets the host and the port together: leave out --host and --port", e.getMessage());
+        }
+        assertEquals("-b/--bind: '0.0.0.0' is not HOST:PORT (write IPv6 as [::1]:PORT)",
+                assertThrows(ParameterException.class, () -> resolve("-b", "0.0.0.0")).getMessage());
+        assertEquals("-b/--bind: port 70000 is out of range",
+                assertThrows(ParameterException.class, () -> resolve("-b", "127.0.0.1:70000")).getMessage());
+    }
+
+    @Test
+    void aDurationWithoutItsUnitIsABadCommandLine() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = ForkdCommand.commandLine();
+        cl.setErr(new PrintWriter(err));
+        // `--idle-timeout 5` was 5 seconds without a word
+        assertEquals(2, cl.execute("serve", "--idle-timeout", "5"));
+        assertTrue(err.toString().contains("'5' has no unit: write 5s for seconds (or 5ms, 5m, 5h, 5d)"), err.toString());
+        assertEquals(Duration.ofSeconds(5), resolve("--idle-timeout", "5s").idleTimeout());
+        assertEquals(Duration.ZERO, resolve("--idle-timeout", "0").idleTimeout(), "a bare 0 still turns it off");
+    }
+
+    @Test
     void version() {
         StringWriter out = new StringWriter();
         CommandLine cl = ForkdCommand.commandLine();

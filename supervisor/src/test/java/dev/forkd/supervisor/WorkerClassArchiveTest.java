@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -69,5 +71,59 @@ class WorkerClassArchiveTest {
         assertFalse(training.stream().anyMatch(s -> s.startsWith("-XX:SharedArchiveFile")), training.toString());
         assertFalse(training.contains(WorkerContract.OPT_SOCKET), "the training run makes its own sockets: " + training);
         assertEquals("echo", training.get(training.indexOf(WorkerContract.OPT_HANDLER) + 1));
+    }
+
+    @Test
+    void theStartLineSaysWhetherTheArchiveIsUsedAndWhyNot(@TempDir Path tmp) throws Exception {
+        assertEquals("class-data archive for workers: off, FORKD_CACHE_DIR=off; workers start without one (slower)",
+                WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", "off"), "x.jar", List.of()).describe());
+
+        Path dir = tmp.resolve("cache");
+        WorkerClassArchive missing = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", dir.toString()), "x.jar", List.of());
+        assertEquals(WorkerClassArchive.State.MISSING, missing.state());
+        assertEquals("class-data archive for workers: none yet; it is made in the background once the workers are up, as "
+                + missing.file(), missing.describe());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), "made for forkd's user only");
+
+        Files.writeString(missing.file(), "an archive");
+        WorkerClassArchive found = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", dir.toString()), "x.jar", List.of());
+        assertEquals(WorkerClassArchive.State.IN_USE, found.state());
+        assertEquals("class-data archive for workers: in use, " + found.file(), found.describe());
+    }
+
+    /** The Docker user's home was /nonexistent: forkd could not make ~/.cache/forkd, and said nothing. */
+    @Test
+    void aCacheDirectoryThatCannotBeMadeTurnsTheArchiveOffWithTheReason(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        WorkerClassArchive a = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", file.resolve("forkd").toString()), "x.jar", List.of());
+        assertEquals(WorkerClassArchive.State.OFF, a.state());
+        assertEquals(List.of(), a.jvmOptions());
+        assertTrue(a.describe().startsWith("class-data archive for workers: off, cannot "), a.describe());
+        assertTrue(a.describe().contains(file.resolve("forkd").toString()), a.describe());
+        assertTrue(a.describe().endsWith("; set FORKD_CACHE_DIR to a directory only forkd's user can write; workers start without one (slower)"),
+                a.describe());
+    }
+
+    /** A worker maps the archive as code: a directory that others can write to would let them run code in every worker. */
+    @Test
+    void aCacheDirectoryOthersCanWriteToIsNotUsed(@TempDir Path tmp) throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(shared.resolve(WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", tmp.toString()), "x.jar", List.of())
+                .file().getFileName().toString()), "planted");
+        WorkerClassArchive a = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", shared.toString()), "x.jar", List.of());
+        assertEquals(WorkerClassArchive.State.OFF, a.state());
+        assertEquals(List.of(), a.jvmOptions(), "the planted archive is not mapped");
+        assertTrue(a.describe().contains("the cache directory " + shared + " is writable by other users (rwxrwxrwx)"), a.describe());
+    }
+
+    @Test
+    void aCacheDirectoryOfAnotherUserIsNotUsed(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(dev.forkd.shared.RuntimeDirs.selfUid() == 0, "chown needs root (as in CI)");
+        Path theirs = Files.createDirectory(tmp.resolve("theirs"));
+        Files.setAttribute(theirs, "unix:uid", 65534);
+        WorkerClassArchive a = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", theirs.toString()), "x.jar", List.of());
+        assertEquals(WorkerClassArchive.State.OFF, a.state());
+        assertTrue(a.describe().contains("the cache directory " + theirs + " belongs to uid 65534, not to forkd's user"), a.describe());
     }
 }
