@@ -46,7 +46,7 @@ final class BenchReport {
         }
         BenchCapacity c = r.capacity();
         row(sb, "first reply", c.measured() == 0 ? "none"
-                : "p50 " + ms(c.firstReplyP50()) + "  max " + ms(c.firstReplyMax()) + " ms (" + c.measured() + " connections)");
+                : "p50 " + ms(c.firstReplyP50()) + "  max " + ms(c.firstReplyMax()) + " ms (" + c.measured() + (c.measured() == 1 ? " connection)" : " connections)"));
         if (p.openLoop()) {
             sb.append("* from each message's intended send time (corrected for coordinated omission)").append(System.lineSeparator());
         }
