@@ -17,16 +17,21 @@ import java.util.concurrent.TimeUnit;
  * @param unanswered connections that got no first reply within --timeout, or were still waiting
  *     longer than {@code threshold} for one when the run ended
  * @param firstReplyTimeouts how many times a connection got no first reply within --timeout (each time it was made again)
- * @param threshold a first reply later than this was a wait for the server: {@link #WAIT_FACTOR} times
- *     the median round trip, and at least {@link #WAIT_FLOOR_NANOS}
+ * @param threshold a first reply later than this was a wait for the server: the longest of {@link #WAIT_FLOOR_NANOS},
+ *     {@link #WAIT_FACTOR} median round trips, and {@link #FIRST_REPLY_FACTOR} times the fastest first reply
  */
 record BenchCapacity(int measured, long firstReplyP50, long firstReplyMax, int waited, int unanswered, long firstReplyTimeouts,
         long threshold) {
 
     /** A first reply faster than this is no wait, whatever the round trips: a fresh worker's first message runs cold code. */
-    static final long WAIT_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long WAIT_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** A first reply this many times slower than the median round trip was kept waiting. */
     static final int WAIT_FACTOR = 10;
+    /**
+     * ... and this many times slower than the fastest first reply, which shows what a first reply costs
+     * without a queue (a loaded machine makes every cold first reply slow, not just some).
+     */
+    static final int FIRST_REPLY_FACTOR = 5;
 
     /**
      * One connection's waits for first replies, as {@link BenchConnection} saw them.
@@ -39,8 +44,9 @@ record BenchCapacity(int measured, long firstReplyP50, long firstReplyMax, int w
     }
 
     static BenchCapacity of(List<Waits> connections, BenchResult.Latency latency) {
-        long threshold = Math.max(WAIT_FLOOR_NANOS, latency == null ? 0 : WAIT_FACTOR * latency.p50());
         long[] firsts = connections.stream().mapToLong(Waits::longestFirstReply).filter(w -> w >= 0).sorted().toArray();
+        long threshold = Math.max(WAIT_FLOOR_NANOS, Math.max(latency == null ? 0 : WAIT_FACTOR * latency.p50(),
+                firsts.length == 0 ? 0 : FIRST_REPLY_FACTOR * firsts[0]));
         int waited = 0;
         int unanswered = 0;
         long timeouts = 0;

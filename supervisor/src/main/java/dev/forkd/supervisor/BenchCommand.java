@@ -35,9 +35,10 @@ import picocli.CommandLine.Spec;
             "",
             "Durations: 500ms, 10s, 2m.  Sizes: 512, 64KiB, 1MiB.  IPv6: [::1]:8888.",
             "Capacity: a prefork `forkd serve` serves --workers connections at a time and keeps the rest",
-            "waiting in its queue. A connection that waits for its first reply (longer than 10 round trips and",
-            "100ms), or gets none within --timeout, is reported under `capacity:`, not as an error: the",
-            "server's capacity, not the network, limited the run. Lower --connections or raise --workers.",
+            "waiting in its queue. A connection that waits for its first reply (longer than 250ms, 10 round",
+            "trips and 5 x the fastest first reply), or gets none within --timeout, is reported under",
+            "`capacity:`, not as an error: the server's capacity, not the network, limited the run.",
+            "Lower --connections or raise the server's --workers.",
             "Exit codes: 0 the run took place (errors are in the report), 1 no connection could be made,",
             "2 bad command line."
         })

@@ -141,6 +141,11 @@ final class BenchConnection implements Runnable {
         }
         if (w != null) {
             loop(w);
+            // keep the socket until every connection has stopped recording: closing it now would free a
+            // server slot for a queued connection, whose reply would then count as an answer
+            while (!stopped) {
+                LockSupport.park(this);
+            }
         }
         closeSocket();
     }

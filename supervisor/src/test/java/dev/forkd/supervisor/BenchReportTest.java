@@ -164,21 +164,25 @@ class BenchReportTest {
         BenchPlan p = new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 5, Duration.ofSeconds(10), Duration.ZERO, 64,
                 Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER);
         String t = BenchReport.text(new BenchResult(p, 5, 5, 10_000_000_000L, 1000, errors(0, 0), FAST, c));
-        assertTrue(t.contains("capacity: 3 of 5 connections waited over 100.000 ms for their first reply (up to 3600.000 ms),"
+        assertTrue(t.contains("capacity: 3 of 5 connections waited over 250.000 ms for their first reply (up to 3600.000 ms),"
                 + " while a round trip took 0.103 ms (p50)."), t);
         assertFalse(t.contains("got no first reply"), t);
     }
 
     @Test
-    void aWaitIsJudgedAgainstTheRoundTrip() {
-        // round trips of 50 ms (a distant server): a first reply in 300 ms is no wait; 600 ms is
+    void aWaitIsJudgedAgainstTheRoundTripAndTheFastestFirstReply() {
+        // round trips of 50 ms (a distant server): a first reply in 300 ms is no wait; 700 ms is
         BenchResult.Latency slow = new BenchResult.Latency(50_000_000, 60_000_000, 70_000_000, 80_000_000, 90_000_000, 55_000_000);
-        BenchCapacity c = served(slow, 300_000_000, 600_000_000);
+        BenchCapacity c = served(slow, 60_000_000, 300_000_000, 700_000_000);
         assertEquals(500_000_000, c.threshold());
         assertEquals(1, c.waited());
-        // fast round trips: the floor, so that a fresh worker's cold first message is no wait
-        assertEquals(BenchCapacity.WAIT_FLOOR_NANOS, served(FAST, 90_000_000).threshold());
-        assertFalse(served(FAST, 90_000_000).limited());
+        // a loaded machine: every cold first reply takes 100 ms or more; 5 times the fastest is a wait
+        BenchCapacity loaded = served(FAST, 100_000_000, 400_000_000, 600_000_000);
+        assertEquals(500_000_000, loaded.threshold());
+        assertEquals(1, loaded.waited());
+        // fast round trips and first replies: the floor, so that a fresh worker's cold first message is no wait
+        assertEquals(BenchCapacity.WAIT_FLOOR_NANOS, served(FAST, 10_000_000, 240_000_000).threshold());
+        assertFalse(served(FAST, 10_000_000, 240_000_000).limited());
     }
 
     @Test
