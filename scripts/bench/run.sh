@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The benchmark suite of issue 7: forkd against HAProxy, tcpserver and gunicorn, on loopback.
 #
-#   scripts/bench/run.sh [--quick] [--rounds N] [--only 1,2,...] [--out FILE | --no-write]
+#   scripts/bench/run.sh [--quick] [--rounds N] [--only 1,2,...] [--write-docs | --out FILE | --no-write]
 #
 # Every comparison runs its contenders alternately in the same run, --rounds rounds (5; --quick:
-# 1 round of very short runs, a smoke test), and reports medians with min–max and the ratio
-# forkd / peer. Prints a table and writes its generated part into docs/benchmarks.md (or --out
-# FILE; --no-write writes nothing). Installs missing peers (haproxy, wrk, ucspi-tcp, gunicorn)
-# with apt-get; exits 75 when one cannot be installed. Needs python3.
+# 1 round of very short runs, a smoke test whose ratios are labelled not comparable, not judged),
+# and reports medians with min–max and the ratio forkd / peer. Prints a table and writes it to a
+# new file, target/bench/benchmarks-DATE.md; --write-docs writes its generated part into the
+# tracked docs/benchmarks.md instead (not with --quick), --out FILE into FILE, and --no-write
+# nowhere. Installs missing peers (haproxy, wrk, ucspi-tcp, gunicorn) with apt-get; exits 75
+# when one cannot be installed. Needs python3.
 #
 # Environment: FORKD_JAR (default supervisor/target/forkd.jar, built when missing), JAVA (java),
 # BENCH_WORKERS (W, default 4 = 2 × CPUs here; --quick: 1), BENCH_DURATION (seconds per run,
@@ -20,20 +22,26 @@ lib="$root/scripts/bench/lib"
 quick=0
 rounds=""
 only="1,2,3,4,5,6"
-out="$root/docs/benchmarks.md"
+out="$root/target/bench/benchmarks-$(date -u +%Y%m%dT%H%M%SZ).md"
 write=1
+docs=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --rounds) rounds="$2"; shift ;;
     --only) only="$2"; shift ;;
     --out) out="$2"; shift ;;
+    --write-docs) docs=1; out="$root/docs/benchmarks.md" ;;
     --no-write) write=0 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+if [ "$quick" = 1 ] && [ "$docs" = 1 ]; then
+  echo "run.sh: --quick results are a smoke test, not comparable with full runs: not written into docs/benchmarks.md" >&2
+  exit 2
+fi
 if [ "$quick" = 1 ]; then
   rounds="${rounds:-1}"; W="${BENCH_WORKERS:-1}"; dur="${BENCH_DURATION:-1}"; warm=0
   bulk="${BENCH_BULK_BYTES:-$((32 << 20))}"; idle_n="${BENCH_IDLE:-300}"; spawns="${BENCH_SPAWNS:-3}"
@@ -435,10 +443,12 @@ if want 6; then
 fi
 
 rec M "load at end" "$(loadavg)"
+report_opts=()
+[ "$quick" = 1 ] && report_opts+=(--quick)
 if [ "$write" = 1 ]; then
   mkdir -p "$(dirname "$out")"
-  python3 "$lib/report.py" "$results" --markdown "$out"
-  say "wrote $out"
+  python3 "$lib/report.py" "$results" ${report_opts[@]+"${report_opts[@]}"} --markdown "$out"
+  if [ "$docs" = 1 ]; then say "wrote $out"; else say "wrote $out (docs/benchmarks.md untouched: --write-docs updates it)"; fi
 else
-  python3 "$lib/report.py" "$results"
+  python3 "$lib/report.py" "$results" ${report_opts[@]+"${report_opts[@]}"}
 fi

@@ -9,11 +9,15 @@ Records:  M key value                          machine facts
                                                 a comparison: ratio = median(forkd) / median(peer)
           S scenario metric contender label unit op target
                                                 a figure judged on its own (op '-' = no target)
-usage: report.py RESULTS [--markdown OUT]      (OUT's part between the markers is replaced)
+usage: report.py RESULTS [--quick] [--markdown OUT]   (OUT's part between the markers is replaced)
+
+--quick: the results come from run.sh --quick (1 round of 1-second runs, a smoke test): ratios and
+figures are printed, but labelled not comparable instead of judged against their targets.
 """
 import statistics, sys
 from collections import defaultdict
 
+NOT_COMPARABLE = "not comparable (--quick)"
 BEGIN, END = "<!-- bench:begin (written by scripts/bench/run.sh) -->", "<!-- bench:end -->"
 SCENARIOS = {
     "1": "relay, HTTP keep-alive",
@@ -41,6 +45,7 @@ def fmt(v):
 def main():
     path = sys.argv[1]
     out = sys.argv[sys.argv.index("--markdown") + 1] if "--markdown" in sys.argv else None
+    quick = "--quick" in sys.argv
     machine, load, values, rows = {}, defaultdict(dict), defaultdict(list), []
     for line in open(path):
         f = line.rstrip("\n").split("\t")
@@ -70,6 +75,8 @@ def main():
             mb, tb = summary(s, m, b)
             ratio = ma / mb if ma is not None and mb else None
             met = "–" if ratio is None or op == "-" else ("yes" if (ratio >= float(target) if op == ">=" else ratio <= float(target)) else "NO")
+            if quick and op != "-":
+                met = NOT_COMPARABLE
             table.append((s, f"{label} [{unit}]", f"{a}: {ta}", f"{b}: {tb}", f"{ratio:.2f}×" if ratio else "–",
                           "–" if op == "-" else f"{op} {target}×", met))
         else:
@@ -78,6 +85,8 @@ def main():
             met = "–"
             if op != "-" and med is not None:
                 met = "yes" if (med >= float(target) if op == ">=" else med <= float(target)) else "NO"
+            if quick and op != "-":
+                met = NOT_COMPARABLE
             table.append((s, f"{label} [{unit}]", f"{c}: {text}", "", "", "–" if op == "-" else f"{op} {target}", met))
 
     head = ("#", "what", "forkd: median (min–max)", "peer: median (min–max)", "ratio", "target", "met")
@@ -91,10 +100,14 @@ def main():
             lines.append(f"({r[0]}) {SCENARIOS.get(r[0], '')} — {loads[r[0]]}")
         last = r[0]
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
+    if quick:
+        lines.append("")
+        lines.append("--quick: 1 round of very short runs, a smoke test: the ratios and figures are not comparable with full runs,")
+        lines.append("and are not judged against their targets. Run without --quick for results.")
     print("\n".join(lines))
 
     if out:
-        md = [BEGIN, "", "## Latest run", ""]
+        md = [BEGIN, "", "## Latest run" + (" (--quick: a smoke test, not comparable)" if quick else ""), ""]
         md.append("| | |\n|---|---|")
         for k in ("date", "command", "cpus", "memory", "jdk", "haproxy", "wrk", "gunicorn", "rounds", "load at start", "load at end"):
             if k in machine:

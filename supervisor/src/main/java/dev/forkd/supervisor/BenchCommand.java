@@ -27,13 +27,18 @@ import picocli.CommandLine.Spec;
             "held up. Prints throughput, latency percentiles and errors (connect, closed, reset, timeout,",
             "wrong reply). A connection that fails is counted and made again. All connections are made",
             "before the clock starts.",
+            "The defaults suit a default `forkd serve` on the same machine: raw framing, the upper handler,",
+            "and as many connections as it has workers (2 x CPUs), each of which it serves at once.",
             ""
         },
         footer = {
             "",
             "Durations: 500ms, 10s, 2m.  Sizes: 512, 64KiB, 1MiB.  IPv6: [::1]:8888.",
-            "Against `forkd serve` in the prefork model a worker serves one connection at a time: connections",
-            "beyond the number of workers wait in its queue and are reported as connected but not answered.",
+            "Capacity: a prefork `forkd serve` serves --workers connections at a time and keeps the rest",
+            "waiting in its queue. A connection that waits for its first reply (longer than 250ms, 10 round",
+            "trips and 5 x the fastest first reply), or gets none within --timeout, is reported under",
+            "`capacity:`, not as an error: the server's capacity, not the network, limited the run.",
+            "Lower --connections or raise the server's --workers.",
             "Exit codes: 0 the run took place (errors are in the report), 1 no connection could be made,",
             "2 bad command line."
         })
@@ -50,8 +55,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "The server: HOST:PORT, [IPv6]:PORT, or :PORT for 127.0.0.1.")
     ServerAddress target;
 
-    @Option(names = "--connections", paramLabel = "N", defaultValue = "50", description = "Concurrent connections. Default: ${DEFAULT-VALUE}.")
-    int connections;
+    @Option(names = "--connections", paramLabel = "N",
+            description = "Concurrent connections. Default: 2 x this machine's CPUs, the workers of a default `forkd serve` here"
+                    + " (each serves one connection at a time).")
+    Integer connections;
 
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s", converter = Converters.DurationConverter.class,
             description = "How long to measure. Default: ${DEFAULT-VALUE}.")
@@ -61,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Message size in bytes, before framing (in fixed framing: the record size). Default: ${DEFAULT-VALUE}.")
     int size;
 
-    @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "length", converter = Converters.FramingConverter.class,
+    @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
             description = "raw, line, length or fixed; must match the server's --framing. Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
@@ -105,6 +112,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Rejects what cannot work (exit 2), as `forkd serve` does. */
     BenchPlan plan() {
+        int connections = this.connections != null ? this.connections : defaultConnections(Runtime.getRuntime().availableProcessors());
         require(connections >= 1 && connections <= MAX_CONNECTIONS,
                 "--connections must be between 1 and " + MAX_CONNECTIONS + " (a thread each), not " + connections);
         require(!duration.isZero(), "--duration must be more than 0");
@@ -114,6 +122,11 @@ final class BenchCommand implements Callable<Integer> {
         require(rate == null || rate >= 1, "--rate must be at least 1 message per second");
         require(!timeout.isZero(), "--timeout must be more than 0");
         return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect);
+    }
+
+    /** What a default `forkd serve` on a machine with this many CPUs serves at once: its prefork workers. */
+    static int defaultConnections(int processors) {
+        return Model.PREFORK.defaultWorkers(processors);
     }
 
     private void require(boolean ok, String message) {

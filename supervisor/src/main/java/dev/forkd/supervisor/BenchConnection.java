@@ -55,6 +55,15 @@ final class BenchConnection implements Runnable {
     private int bufLim;
     private int framesReady;
     private int wrongFrames;
+    /** This socket has had a reply: a timeout from now on is an error, not a wait for the server to take it. */
+    private boolean socketAnswered;
+
+    /** When the first message went out on the current socket while it still has no reply, else 0; read by BenchRun at the end. */
+    private volatile long awaitingFirstReplySince;
+    /** The longest wait for a first reply that came, over this connection's sockets; -1 before any. */
+    private volatile long longestFirstReply = -1;
+    /** Sockets that got no first reply within --timeout (the server did not take them), made again each time. */
+    private volatile int firstReplyTimeouts;
 
     private Socket socket;
     private volatile boolean stopped;
@@ -104,6 +113,12 @@ final class BenchConnection implements Runnable {
         return everAnswered;
     }
 
+    /** How long this connection waited for first replies; call after the run has stopped. */
+    BenchCapacity.Waits waits(long stoppedAt) {
+        long since = awaitingFirstReplySince;
+        return new BenchCapacity.Waits(longestFirstReply, firstReplyTimeouts, since == 0 ? -1 : stoppedAt - since);
+    }
+
     @Override
     public void run() {
         thread = Thread.currentThread();
@@ -126,6 +141,11 @@ final class BenchConnection implements Runnable {
         }
         if (w != null) {
             loop(w);
+            // keep the socket until every connection has stopped recording: closing it now would free a
+            // server slot for a queued connection, whose reply would then count as an answer
+            while (!stopped) {
+                LockSupport.park(this);
+            }
         }
         closeSocket();
     }
@@ -164,20 +184,37 @@ final class BenchConnection implements Runnable {
             return;
         }
         try {
+            if (!socketAnswered && awaitingFirstReplySince == 0) {
+                awaitingFirstReplySince = System.nanoTime();
+            }
             s.getOutputStream().write(message);
             long deadline = System.nanoTime() + timeoutNanos;
             boolean right = plan.framing() == Framing.RAW ? awaitBytes(s, deadline) : awaitFrame(s, deadline);
             long done = System.nanoTime();
+            if (stopped) {
+                // a reply after the end: closing the others' sockets may have freed a slot the server gave to this one
+                return;
+            }
             everAnswered = true;
+            if (!socketAnswered) {
+                socketAnswered = true;
+                longestFirstReply = Math.max(longestFirstReply, done - awaitingFirstReplySince);
+                awaitingFirstReplySince = 0;
+            }
             if (!right) {
                 fail(BenchError.WRONG_REPLY, "the reply is not the " + plan.expect() + " of the message (see --expect)", false);
             } else if (intended - w.measureStart() >= 0) {
                 stats.latency(done - intended);
             }
         } catch (SocketTimeoutException e) {
-            fail(BenchError.TIMEOUT, "no complete reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", true);
+            if (socketAnswered) {
+                fail(BenchError.TIMEOUT, "no complete reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", true);
+            } else {
+                unanswered();
+            }
         } catch (EOFException e) {
-            fail(BenchError.CLOSED, "the server closed the connection", true);
+            fail(BenchError.CLOSED, socketAnswered ? "the server closed the connection"
+                    : "the server closed the connection before its first reply (a full queue, or its queue timeout?)", true);
         } catch (FramingException e) {
             fail(BenchError.WRONG_REPLY, "the reply cannot be framed: " + e.getMessage(), true);
         } catch (IOException e) {
@@ -235,6 +272,23 @@ final class BenchConnection implements Runnable {
         bufLim = n;
     }
 
+    /**
+     * No first reply within --timeout on a connection that was made: the server has not taken it
+     * (a prefork forkd queues connections beyond its workers). Not an error of the network or the
+     * server; counted apart and reported as the server's capacity. The socket is made again, as
+     * after an error, so that a server that frees a slot later can still be measured.
+     */
+    private void unanswered() {
+        if (stopped) {
+            return;
+        }
+        firstReplyTimeouts++;
+        awaitingFirstReplySince = 0;
+        stats.unanswered(id, TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        closeSocket();
+        pauseUntil(System.nanoTime() + RETRY_PAUSE_NANOS);
+    }
+
     /** Counts an error (unless the run is stopping: then it is our own close); drops the connection if it is unusable. */
     private void fail(BenchError kind, String detail, boolean dropConnection) {
         if (stopped) {
@@ -242,6 +296,8 @@ final class BenchConnection implements Runnable {
         }
         stats.error(kind, id, detail);
         if (dropConnection) {
+            // an error, not a wait: the dropped socket's first reply is no longer awaited
+            awaitingFirstReplySince = 0;
             closeSocket();
             pauseUntil(System.nanoTime() + RETRY_PAUSE_NANOS);
         }
@@ -271,6 +327,8 @@ final class BenchConnection implements Runnable {
         bufLim = 0;
         framesReady = 0;
         wrongFrames = 0;
+        socketAnswered = false;
+        awaitingFirstReplySince = 0;
         return true;
     }
 
@@ -283,6 +341,11 @@ final class BenchConnection implements Runnable {
         while (!stopped && (left = deadline - System.nanoTime()) > 0) {
             LockSupport.parkNanos(this, left);
         }
+    }
+
+    /** The run is ending: from now on nothing this connection sees is recorded. Before any socket is closed (see BenchRun). */
+    void stopping() {
+        stopped = true;
     }
 
     /** Ends the run for this connection: closing the socket also ends a read or write in progress. */

@@ -8,7 +8,10 @@ enum BenchError {
     CLOSED("closed", "closed"),
     /** Any other I/O failure on an open connection: reset by the peer, broken pipe. */
     RESET("reset", "reset"),
-    /** No complete reply within --timeout. */
+    /**
+     * No complete reply within --timeout on a connection that has had a reply before. A connection
+     * that never had one was not taken by the server: that is {@link BenchCapacity}'s, not an error.
+     */
     TIMEOUT("timeout", "timeout"),
     /** A reply that is not what --expect says, or an error frame, or one that cannot be framed. */
     WRONG_REPLY("wrongReply", "wrong reply");

@@ -44,10 +44,37 @@ final class BenchReport {
             row(sb, unit, "p50 " + ms(l.p50()) + "  p90 " + ms(l.p90()) + "  p99 " + ms(l.p99())
                     + "  p99.9 " + ms(l.p999()) + "  max " + ms(l.max()));
         }
+        BenchCapacity c = r.capacity();
+        row(sb, "first reply", c.measured() == 0 ? "none"
+                : "p50 " + ms(c.firstReplyP50()) + "  max " + ms(c.firstReplyMax()) + " ms (" + c.measured() + (c.measured() == 1 ? " connection)" : " connections)"));
         if (p.openLoop()) {
             sb.append("* from each message's intended send time (corrected for coordinated omission)").append(System.lineSeparator());
         }
+        capacity(sb, r);
         return sb.toString();
+    }
+
+    /** When connections waited for the server to take them, says so, and what to change: a queue is not a network error. */
+    private static void capacity(StringBuilder sb, BenchResult r) {
+        BenchCapacity c = r.capacity();
+        if (!c.limited()) {
+            return;
+        }
+        String n = System.lineSeparator();
+        int all = r.plan().connections();
+        if (c.unanswered() > 0) {
+            sb.append(String.format(Locale.ROOT, "capacity: %d of %d connections got no first reply: each waited --timeout %s (%d times in all,"
+                    + " made again each time) or until the run ended.%n", c.unanswered(), all, Durations.format(r.plan().timeout()),
+                    c.firstReplyTimeouts()));
+        }
+        if (c.waited() > 0) {
+            sb.append(String.format(Locale.ROOT, "capacity: %d of %d connections waited over %s ms for their first reply (up to %s ms)%s.%n",
+                    c.waited(), all, ms(c.threshold()), ms(c.firstReplyMax()),
+                    r.latency() == null ? "" : ", while a round trip took " + ms(r.latency().p50()) + " ms (p50)"));
+        }
+        sb.append("  The server serves fewer connections at once than --connections and keeps the rest waiting: its capacity,").append(n)
+                .append("  not the network, limited this run, and the waits are not counted as errors. A prefork `forkd serve`").append(n)
+                .append("  serves --workers connections at a time (default: 2 x its CPUs): lower --connections or raise --workers.").append(n);
     }
 
     private static void row(StringBuilder sb, String name, String value) {
@@ -85,6 +112,15 @@ final class BenchReport {
         put(lat, "p999", l == null ? null : ms(l.p999()));
         put(lat, "max", l == null ? null : ms(l.max()));
         put(lat, "mean", l == null ? null : round(l.mean() / 1e6, 3));
+        BenchCapacity c = r.capacity();
+        ObjectNode first = o.putObject("firstReplyMs");
+        put(first, "p50", c.measured() == 0 ? null : ms(c.firstReplyP50()));
+        put(first, "max", c.measured() == 0 ? null : ms(c.firstReplyMax()));
+        o.put("firstReplyConnections", c.measured());
+        o.put("waited", c.waited());
+        o.put("unanswered", c.unanswered());
+        o.put("firstReplyTimeouts", c.firstReplyTimeouts());
+        o.put("capacityLimited", c.limited());
         try {
             return JSON.writeValueAsString(o);
         } catch (JsonProcessingException e) {

@@ -11,9 +11,10 @@ import org.HdrHistogram.Histogram;
  *     keeps some waiting, as a prefork forkd does with more clients than workers)
  * @param messages replies recorded in the measurement window
  * @param latency null when no reply was recorded
+ * @param capacity how long connections waited for their first reply: whether the server's capacity limited the run
  */
 record BenchResult(BenchPlan plan, int connected, int answered, long durationNanos, long messages,
-        Map<BenchError, Long> errors, Latency latency) {
+        Map<BenchError, Long> errors, Latency latency, BenchCapacity capacity) {
 
     /** Latency percentiles, from intended send times in an open loop. */
     record Latency(long p50, long p90, long p99, long p999, long max, double mean) {

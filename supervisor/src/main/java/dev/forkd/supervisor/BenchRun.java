@@ -81,14 +81,22 @@ final class BenchRun {
         } finally {
             // no-op after a normal start; when abandoning, releases the threads waiting for the window
             window.complete(null);
+            // every connection stops recording before any socket closes: a server that serves N at once
+            // gives a freed slot to a waiting connection, whose reply would otherwise count as an answer
+            connections.forEach(BenchConnection::stopping);
             connections.forEach(BenchConnection::stop);
             join(threads);
         }
         int connected = (int) connections.stream().filter(BenchConnection::everConnected).count();
         int answered = (int) connections.stream().filter(BenchConnection::everAnswered).count();
         Histogram h = stats.histogram();
+        BenchResult.Latency latency = BenchResult.Latency.of(h);
+        List<BenchCapacity.Waits> waits = new ArrayList<>(connections.size());
+        for (BenchConnection c : connections) {
+            waits.add(c.waits(stoppedAt));
+        }
         return new BenchResult(plan, connected, answered, stoppedAt - measureStart, h.getTotalCount(),
-                stats.errorCounts(), BenchResult.Latency.of(h));
+                stats.errorCounts(), latency, BenchCapacity.of(waits, latency));
     }
 
     private void join(List<Thread> threads) throws InterruptedException {

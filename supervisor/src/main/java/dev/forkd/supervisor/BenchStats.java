@@ -21,6 +21,7 @@ final class BenchStats {
     private final Recorder latencies = new Recorder(3);
     private final Map<BenchError, LongAdder> errors = new EnumMap<>(BenchError.class);
     private final Map<BenchError, AtomicBoolean> logged = new EnumMap<>(BenchError.class);
+    private final AtomicBoolean unansweredLogged = new AtomicBoolean();
     private volatile String firstConnectError;
     /** Before the clock starts, BenchRun sums up the failed connects itself, in one line. */
     private volatile boolean started;
@@ -47,6 +48,16 @@ final class BenchStats {
             LOG.warn("connection {}: {} ({}; further ones are counted, and logged at debug level)", connection, detail, kind.label);
         } else {
             LOG.debug("connection {}: {} ({})", connection, detail, kind.label);
+        }
+    }
+
+    /** A connection got no first reply within --timeout: not an error (see BenchCapacity); the first is logged as a warning. */
+    void unanswered(int connection, long timeoutMillis) {
+        if (unansweredLogged.compareAndSet(false, true)) {
+            LOG.warn("connection {}: no first reply within {} ms: the server has not taken this connection (it may be queued"
+                    + " behind busy workers); made again (further ones are counted, and logged at debug level)", connection, timeoutMillis);
+        } else {
+            LOG.debug("connection {}: no first reply within {} ms", connection, timeoutMillis);
         }
     }
 

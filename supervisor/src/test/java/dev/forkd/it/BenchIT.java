@@ -1,6 +1,7 @@
 package dev.forkd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,12 +41,50 @@ class BenchIT {
             assertEquals(0, j.get("errors").asLong(), j.toString());
             assertEquals(4, j.get("connections").asInt());
             assertEquals(4, j.get("connected").asInt());
-            // prefork: two workers serve two connections; the other two wait in forkd's queue
-            assertTrue(j.get("answered").asInt() >= 2, j.toString());
+            // prefork: two workers serve two connections; the other two wait in forkd's queue, and are reported so
+            assertEquals(2, j.get("answered").asInt(), j.toString());
+            assertEquals(2, j.get("unanswered").asInt(), j.toString());
+            assertTrue(j.get("capacityLimited").asBoolean(), j.toString());
             assertEquals("closed", j.get("loop").asText());
             assertEquals(2.0, j.get("durationSeconds").asDouble(), 0.5);
             assertTrue(j.get("throughput").asDouble() > 0, j.toString());
             assertLatencies(j);
+        }
+    }
+
+    @Test
+    void defaultsAgainstTheDefaultServerReportNoErrors() throws Exception {
+        // a fresh user: `forkd serve`, then `forkd bench HOST:PORT`; only the duration is shortened
+        int cpus = Runtime.getRuntime().availableProcessors();
+        try (ForkdProcess forkd = ForkdProcess.serve("bench-defaults-serve");
+                CommandProcess bench = CommandProcess.start("bench-defaults", "bench", "127.0.0.1:" + forkd.port(), "--duration", "2s")) {
+            assertEquals(0, bench.awaitExit(EXIT), bench.stderr());
+            String out = bench.stdout();
+            int n = 2 * cpus;
+            for (String row : List.of("raw framing", "connections  " + n + " (" + n + " connected, " + n + " answered)",
+                    "errors       0 (connect 0, closed 0, reset 0, timeout 0, wrong reply 0)", "latency ms   p50 ",
+                    "first reply  p50 ")) {
+                assertTrue(out.contains(row), row + " in\n" + out);
+            }
+            assertFalse(out.contains("capacity:"), "the default server serves every default connection at once:\n" + out);
+        }
+    }
+
+    @Test
+    void moreConnectionsThanWorkersIsTheServersCapacityNotTheNetwork() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("bench-capacity-serve", "--workers", "1");
+                CommandProcess bench = CommandProcess.start("bench-capacity", "bench", "127.0.0.1:" + forkd.port(),
+                        "--connections", "3", "--duration", "2s", "--timeout", "500ms")) {
+            assertEquals(0, bench.awaitExit(EXIT), bench.stderr());
+            String out = bench.stdout();
+            for (String row : List.of("connections  3 (3 connected, 1 answered)",
+                    "errors       0 (connect 0, closed 0, reset 0, timeout 0, wrong reply 0)",
+                    "capacity: 2 of 3 connections got no first reply: each waited --timeout 500ms",
+                    "not the network, limited this run", "lower --connections or raise --workers")) {
+                assertTrue(out.contains(row), row + " in\n" + out);
+            }
+            assertTrue(bench.stderr().contains("no first reply within 500 ms: the server has not taken this connection"), bench.stderr());
+            assertFalse(bench.stderr().contains("(timeout;"), "no timeout blamed: " + bench.stderr());
         }
     }
 

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * does), and counts the pings. A thread per connection.
  */
 public final class FramedServer implements AutoCloseable {
-    /** How the server answers a data frame. */
-    public enum Reply { UPPER, ECHO, ERROR, NONE }
+    /** How the server answers a data frame; UPPER_ONCE: the first frame of each connection upper-cased, then nothing (a server that hangs mid-connection). */
+    public enum Reply { UPPER, ECHO, ERROR, NONE, UPPER_ONCE }
 
     private static final int MAX_FRAME = 1 << 20;
 
@@ -37,6 +38,8 @@ public final class FramedServer implements AutoCloseable {
     private final Reply reply;
     /** After this many replies on a connection, close it in an orderly way; -1: never. */
     private final int closeAfter;
+    /** Connections served at once, like a prefork forkd's workers; the others are accepted and wait for a slot. */
+    private final Semaphore slots;
     private final Thread acceptor;
     private final List<Socket> sockets = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -44,23 +47,29 @@ public final class FramedServer implements AutoCloseable {
     private int frames;
     private volatile boolean closed;
 
-    private FramedServer(Framing framing, int fixedSize, Reply reply, int closeAfter) throws IOException {
+    private FramedServer(Framing framing, int fixedSize, Reply reply, int closeAfter, int servedAtOnce) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.framing = framing;
         this.fixedSize = fixedSize;
         this.reply = reply;
         this.closeAfter = closeAfter;
+        this.slots = new Semaphore(servedAtOnce);
         this.acceptor = new Thread(this::accept, "framed-server-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     public static FramedServer start(Framing framing) throws IOException {
-        return new FramedServer(framing, 0, Reply.UPPER, -1);
+        return new FramedServer(framing, 0, Reply.UPPER, -1, Integer.MAX_VALUE);
     }
 
     public static FramedServer start(Framing framing, int fixedSize, Reply reply, int closeAfter) throws IOException {
-        return new FramedServer(framing, fixedSize, reply, closeAfter);
+        return new FramedServer(framing, fixedSize, reply, closeAfter, Integer.MAX_VALUE);
+    }
+
+    /** Serves at most {@code servedAtOnce} connections at a time, in the order they get a slot; the rest wait, connected. */
+    public static FramedServer start(Framing framing, int fixedSize, Reply reply, int closeAfter, int servedAtOnce) throws IOException {
+        return new FramedServer(framing, fixedSize, reply, closeAfter, servedAtOnce);
     }
 
     public int port() {
@@ -107,6 +116,24 @@ public final class FramedServer implements AutoCloseable {
     }
 
     private void serve(Socket s) {
+        try {
+            while (!slots.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                if (closed || s.isClosed()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            serveInSlot(s);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private void serveInSlot(Socket s) {
         FrameDecoder decoder = Framings.decoder(framing, MAX_FRAME, fixedSize);
         FrameEncoder encoder = Framings.encoder(framing, fixedSize);
         int[] replies = {0};
@@ -120,7 +147,7 @@ public final class FramedServer implements AutoCloseable {
                     continue; // output already shut down: drain until the client closes
                 }
                 decoder.decode(ByteBuffer.wrap(buf, 0, n), frame -> {
-                    if (closeAfter >= 0 && replies[0] >= closeAfter) {
+                    if (closeAfter >= 0 && replies[0] >= closeAfter || reply == Reply.UPPER_ONCE && replies[0] >= 1) {
                         return;
                     }
                     ByteBuffer answer = answer(frame);
@@ -161,6 +188,7 @@ public final class FramedServer implements AutoCloseable {
         frame.get(bytes);
         switch (reply) {
             case UPPER:
+            case UPPER_ONCE:
                 // ASCII letters only, as forkd's upper handler: every other byte is left as it is
                 for (int i = 0; i < bytes.length; i++) {
                     if (bytes[i] >= 'a' && bytes[i] <= 'z') {

@@ -35,7 +35,32 @@ class BenchReportTest {
 
     private static BenchResult result(long rate) {
         BenchResult.Latency latency = new BenchResult.Latency(81_234, 120_000, 1_234_567, 4_500_000, 43_614_000, 95_500.4);
-        return new BenchResult(plan(rate), 4, 2, 2_000_000_000L, 1001, errors(1, 2), latency);
+        return new BenchResult(plan(rate), 4, 2, 2_000_000_000L, 1001, errors(1, 2), latency, served(latency, 900_000, 1_204_000));
+    }
+
+    /** Every connection answered at once: its first reply in these times. */
+    private static BenchCapacity served(BenchResult.Latency latency, long... firstReplies) {
+        List<BenchCapacity.Waits> waits = new ArrayList<>();
+        for (long f : firstReplies) {
+            waits.add(new BenchCapacity.Waits(f, 0, -1));
+        }
+        return BenchCapacity.of(waits, latency);
+    }
+
+    private static final BenchResult.Latency FAST = new BenchResult.Latency(103_000, 167_000, 268_000, 2_406_000, 61_637_000, 110_000);
+
+    /** 50 connections against 4 workers: 4 answered at once, 46 accepted and never answered (once past --timeout, once still waiting). */
+    private static BenchResult queued() {
+        List<BenchCapacity.Waits> waits = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            waits.add(new BenchCapacity.Waits(1_000_000 + i * 1_000, 0, -1));
+        }
+        for (int i = 0; i < 46; i++) {
+            waits.add(new BenchCapacity.Waits(-1, 1, 4_900_000_000L));
+        }
+        BenchPlan p = new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 50, Duration.ofSeconds(10), Duration.ZERO, 64,
+                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER);
+        return new BenchResult(p, 50, 4, 10_000_000_000L, 343_708, errors(0, 0), FAST, BenchCapacity.of(waits, FAST));
     }
 
     @Test
@@ -80,7 +105,7 @@ class BenchReportTest {
 
     @Test
     void withoutRepliesTheLatencyFieldsAreThereButNull() throws Exception {
-        BenchResult r = new BenchResult(plan(0), 4, 0, 2_000_000_000L, 0, errors(0, 4), null);
+        BenchResult r = new BenchResult(plan(0), 4, 0, 2_000_000_000L, 0, errors(0, 4), null, served(null));
         JsonNode j = JSON.readTree(BenchReport.json(r));
         assertEquals(0, j.get("messages").asLong());
         assertEquals(0.0, j.get("throughput").asDouble());
@@ -101,7 +126,76 @@ class BenchReportTest {
                 "  throughput   500.5 msg/s",
                 "  errors       3 (connect 1, closed 0, reset 0, timeout 2, wrong reply 0)",
                 "  latency ms   p50 0.081  p90 0.120  p99 1.235  p99.9 4.500  max 43.614",
+                "  first reply  p50 0.900  max 1.204 ms (2 connections)",
                 ""), t);
+        assertFalse(t.contains("capacity"), "no connection waited: " + t);
+    }
+
+    @Test
+    void connectionsTheServerDidNotTakeAreCapacityNotTimeouts() throws Exception {
+        BenchResult r = queued();
+        assertEquals(46, r.capacity().unanswered());
+        assertEquals(46, r.capacity().firstReplyTimeouts());
+        assertEquals(0, r.capacity().waited());
+        String t = BenchReport.text(r);
+        assertTrue(t.contains("  errors       0 (connect 0, closed 0, reset 0, timeout 0, wrong reply 0)"), t);
+        assertTrue(t.contains("  first reply  p50 1.001  max 1.003 ms (4 connections)"), t);
+        assertTrue(t.contains("capacity: 46 of 50 connections got no first reply: each waited --timeout 5s (46 times in all,"
+                + " made again each time) or until the run ended."), t);
+        assertTrue(t.contains("its capacity,") && t.contains("not the network, limited this run"), t);
+        assertTrue(t.contains("lower --connections or raise --workers"), t);
+        JsonNode j = JSON.readTree(BenchReport.json(r));
+        assertEquals(0, j.get("errors").asLong());
+        assertEquals(46, j.get("unanswered").asInt());
+        assertEquals(46, j.get("firstReplyTimeouts").asLong());
+        assertEquals(0, j.get("waited").asInt());
+        assertEquals(4, j.get("firstReplyConnections").asInt());
+        assertEquals(1.003, j.get("firstReplyMs").get("max").asDouble());
+        assertTrue(j.get("capacityLimited").asBoolean());
+    }
+
+    @Test
+    void connectionsThatWaitedForTheirFirstReplyAreNamed() {
+        // 2 answered at once, 3 after waiting their turn in the server's queue
+        BenchCapacity c = served(FAST, 900_000, 1_100_000, 1_200_000_000L, 2_400_000_000L, 3_600_000_000L);
+        assertEquals(3, c.waited());
+        assertEquals(0, c.unanswered());
+        assertEquals(1_200_000_000L, c.firstReplyP50());
+        BenchPlan p = new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 5, Duration.ofSeconds(10), Duration.ZERO, 64,
+                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER);
+        String t = BenchReport.text(new BenchResult(p, 5, 5, 10_000_000_000L, 1000, errors(0, 0), FAST, c));
+        assertTrue(t.contains("capacity: 3 of 5 connections waited over 250.000 ms for their first reply (up to 3600.000 ms),"
+                + " while a round trip took 0.103 ms (p50)."), t);
+        assertFalse(t.contains("got no first reply"), t);
+    }
+
+    @Test
+    void aWaitIsJudgedAgainstTheRoundTripAndTheFastestFirstReply() {
+        // round trips of 50 ms (a distant server): a first reply in 300 ms is no wait; 700 ms is
+        BenchResult.Latency slow = new BenchResult.Latency(50_000_000, 60_000_000, 70_000_000, 80_000_000, 90_000_000, 55_000_000);
+        BenchCapacity c = served(slow, 60_000_000, 300_000_000, 700_000_000);
+        assertEquals(500_000_000, c.threshold());
+        assertEquals(1, c.waited());
+        // a loaded machine: every cold first reply takes 100 ms or more; 5 times the fastest is a wait
+        BenchCapacity loaded = served(FAST, 100_000_000, 400_000_000, 600_000_000);
+        assertEquals(500_000_000, loaded.threshold());
+        assertEquals(1, loaded.waited());
+        // fast round trips and first replies: the floor, so that a fresh worker's cold first message is no wait
+        assertEquals(BenchCapacity.WAIT_FLOOR_NANOS, served(FAST, 10_000_000, 240_000_000).threshold());
+        assertFalse(served(FAST, 10_000_000, 240_000_000).limited());
+    }
+
+    @Test
+    void aConnectionStillWaitingAtTheEndIsUnansweredOnlyPastTheThreshold() {
+        BenchCapacity c = BenchCapacity.of(List.of(
+                new BenchCapacity.Waits(1_000_000, 0, -1),
+                new BenchCapacity.Waits(-1, 0, 2_000_000_000L),         // queued since the start of a 2 s run
+                new BenchCapacity.Waits(1_000_000, 0, 20_000_000)),     // made again 20 ms before the end
+                FAST);
+        assertEquals(1, c.unanswered());
+        assertEquals(0, c.firstReplyTimeouts());
+        assertEquals(2, c.measured());
+        assertTrue(c.limited());
     }
 
     @Test
