@@ -74,15 +74,22 @@ final class AdminCommands {
             JsonNode c = s.path("connections");
             out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.path("pid").asLong(), s.path("model").asText(),
                     s.path("handler").asText(), s.path("listen").asText(), WorkerPool.human(s.path("uptimeSeconds").asLong() * 1_000_000_000L));
-            out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %d; target workers: %d%n",
-                    c.path("active").asLong(), c.path("queued").asLong(), c.path("accepted").asLong(), s.path("restarts").asLong(),
+            out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
+                    c.path("active").asLong(), c.path("queued").asLong(), c.path("accepted").asLong(), restarts(s),
                     s.path("targetWorkers").asInt());
-            out.printf("%5s %5s %8s %-9s %7s %8s %9s %8s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "RESTARTS", "UPTIME");
+            // RESTARTS last: its width varies with the reasons
+            out.printf("%5s %5s %8s %-9s %7s %8s %8s  %s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "UPTIME", "RESTARTS");
             for (JsonNode w : s.path("workers")) {
-                out.printf("%5d %5d %8d %-9s %7d %8d %9d %8s%n", w.path("id").asInt(), w.path("slot").asInt(), w.path("pid").asLong(),
+                out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.path("id").asInt(), w.path("slot").asInt(), w.path("pid").asLong(),
                         w.path("state").asText(), w.path("activeConnections").asInt(), w.path("connectionsServed").asLong(),
-                        w.path("restarts").asInt(), WorkerPool.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L));
+                        WorkerPool.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L), restarts(w));
             }
+        }
+
+        /** "5 (reload 5)": the restarts of /status or of one worker row, by the same rule for both. */
+        static String restarts(JsonNode node) {
+            JsonNode byReason = node.path("restartsByReason");
+            return RestartReason.describe(r -> byReason.path(r.label()).asLong());
         }
     }
 

@@ -217,7 +217,13 @@ final class AdminServer {
         conns.put("accepted", stats.accepted.sum());
         conns.put("rejected", stats.rejected.sum());
         conns.put("queueTimeouts", stats.queueTimedOut.sum());
-        root.put("restarts", pool.restarts());
+        RestartCounts restarts = pool.restarts();
+        // "restarts" stays the one number (now every reason's); the object says which reasons
+        root.put("restarts", restarts.total());
+        ObjectNode byReason = root.putObject("restartsByReason");
+        for (RestartReason r : RestartReason.values()) {
+            byReason.put(r.label(), restarts.of(r));
+        }
         Runtime rt = Runtime.getRuntime();
         ObjectNode self = root.putObject("supervisor");
         self.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
@@ -241,7 +247,11 @@ final class AdminServer {
             n.put("state", w.state.name().toLowerCase(Locale.ROOT));
             n.put("activeConnections", dispatcher.active(w));
             n.put("connectionsServed", w.served);
-            n.put("restarts", pool.restartsOf(w.slot));
+            n.put("restarts", restarts.total(w.slot));
+            ObjectNode slotByReason = n.putObject("restartsByReason");
+            for (RestartReason r : RestartReason.values()) {
+                slotByReason.put(r.label(), restarts.of(w.slot, r));
+            }
             n.put("startedAt", w.launchedAt.toString());
             n.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos));
         }

@@ -1,6 +1,5 @@
 package dev.forkd.supervisor;
 
-import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -25,9 +24,9 @@ final class Metrics implements WorkerPool.PoolEvents {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram spawnToReady;
     private final Histogram queueWait;
-    private final Counter restarts;
 
-    Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers, Admission admission) {
+    Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers, RestartCounts restarts,
+            Admission admission) {
         CounterWithCallback.builder().name("forkd_connections_limited").help("Connections closed at once for a connection limit.")
                 .labelNames("limit").callback(cb -> {
                     cb.call(admission.refusedGlobal.sum(), "max_connections");
@@ -60,11 +59,14 @@ final class Metrics implements WorkerPool.PoolEvents {
                     }
                     counts.forEach((s, n) -> cb.call(n, s.name().toLowerCase(Locale.ROOT)));
                 }).register(registry);
-        restarts = Counter.builder().name("forkd_worker_restarts").help("Workers replaced, by reason.")
-                .labelNames("reason").register(registry);
-        for (String reason : new String[] {"crash", "timeout", "recycle", "boot_failure"}) {
-            restarts.labelValues(reason);
-        }
+        // read from the pool's one record, as /status and `forkd status` are: the three cannot disagree
+        CounterWithCallback.builder().name("forkd_worker_restarts")
+                .help("Workers that ended while forkd ran, by reason: crash, hang, recycle, reload, scale, socket, boot_failure.")
+                .labelNames("reason").callback(cb -> {
+                    for (RestartReason r : RestartReason.values()) {
+                        cb.call(restarts.of(r), r.label());
+                    }
+                }).register(registry);
         spawnToReady = Histogram.builder().name("forkd_worker_spawn_to_ready_seconds")
                 .help("Time from launching a worker JVM to its ready message.")
                 .classicOnly().classicUpperBounds(0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30).register(registry);
@@ -92,11 +94,6 @@ final class Metrics implements WorkerPool.PoolEvents {
     @Override
     public void spawnedToReady(long nanos) {
         spawnToReady.observe(nanos / NANOS);
-    }
-
-    @Override
-    public void restarted(String reason) {
-        restarts.labelValues(reason).inc();
     }
 
     void write(OutputStream out) throws IOException {

@@ -62,6 +62,11 @@ final class Relay implements Dispatcher.Connector {
         this.stats = stats;
         this.events = new RelayedConnection.Events() {
             @Override
+            public void onStarted(RelayedConnection c) {
+                events.onStarted(c);
+            }
+
+            @Override
             public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
                 events.onWorkerDone(c, workerEndedFirst);
             }
@@ -154,6 +159,7 @@ final class Relay implements Dispatcher.Connector {
         RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
                 upstream == null ? null : upstream.leftover(), stats, events);
         live.add(c);
+        events.onStarted(c);
         LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
         loop.execute(() -> c.register(loop));

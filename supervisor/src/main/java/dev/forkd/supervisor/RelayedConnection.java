@@ -20,6 +20,10 @@ final class RelayedConnection {
 
     /** Told once, when the connection is over. */
     interface Events {
+        /** The stream to the worker is open and the client is handed to a loop; before onWorkerDone. */
+        default void onStarted(RelayedConnection c) {
+        }
+
         /**
          * The worker is done with this connection (its side ended, or the connection closed): its
          * slot is free. Told once, possibly before the client side has finished.
@@ -59,6 +63,8 @@ final class RelayedConnection {
     private boolean abortAfterFlush;
     private boolean closed;
     private boolean workerEndedFirst;
+    /** The worker's end closed or broke (EOF, reset, a failed write or shutdown), rather than the supervisor closing it. */
+    private boolean workerSideEnded;
     private boolean workerDoneTold;
     /** A side not read for want of memory budget; see {@link RelayLoop#pause}. */
     private boolean upPaused;
@@ -205,6 +211,7 @@ final class RelayedConnection {
             }
             if (n < 0) {
                 workerEof = true;
+                workerSideEnded = true;
                 workerEndedFirst = !clientEof;
                 // the worker closed its end: it serves the next client now, even while ours finishes
                 tellWorkerDone();
@@ -278,6 +285,7 @@ final class RelayedConnection {
      * end, so that its last words still reach the client before the close.
      */
     private void workerWriteFailed() {
+        workerSideEnded = true;
         if (!abortAfterFlush) {
             workerEndedFirst = !clientEof || !workerOutShut;
         }
@@ -299,7 +307,13 @@ final class RelayedConnection {
         }
         try {
             if (clientEof && upPending == null && !workerOutShut && !abortAfterFlush) {
-                worker.shutdownOutput();
+                try {
+                    worker.shutdownOutput();
+                } catch (IOException e) {
+                    // the worker's end is gone (ENOTCONN): its side ended, not ours
+                    workerSideEnded = true;
+                    throw e;
+                }
                 workerOutShut = true;
             }
             if (workerEof && downPending == null) {
@@ -359,6 +373,11 @@ final class RelayedConnection {
 
     long bytesMoved() {
         return bytesMoved;
+    }
+
+    /** The worker's end closed or broke, as opposed to the supervisor closing a live stream; once the worker is done. */
+    boolean workerSideEnded() {
+        return workerSideEnded;
     }
 
     /** True until the worker is done with this connection (its slot is taken meanwhile). */

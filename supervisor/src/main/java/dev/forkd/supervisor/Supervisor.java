@@ -132,8 +132,14 @@ final class Supervisor {
             relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
                     budget, new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
                         @Override
+                        public void onStarted(RelayedConnection c) {
+                            poolRef[0].onRelayStarted((WorkerProcess) c.target);
+                        }
+
+                        @Override
                         public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                            poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, () -> dispatcher.release(c.target));
+                            poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, c.workerSideEnded(),
+                                    () -> dispatcher.release(c.target));
                         }
 
                         @Override
@@ -188,11 +194,6 @@ final class Supervisor {
             }
 
             @Override
-            public void restarted(String reason) {
-                metricsRef[0].restarted(reason);
-            }
-
-            @Override
             public void reloadComplete() {
                 notifier.ready(systemdStatus());
             }
@@ -204,7 +205,7 @@ final class Supervisor {
         this.launcher = launcher;
         WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
         poolRef[0] = pool;
-        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, admission);
+        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, pool.restarts(), admission);
         metricsRef[0].relay(budget, relay.tooSlow);
         AdminServer admin = null;
         if (config.admin() != null) {

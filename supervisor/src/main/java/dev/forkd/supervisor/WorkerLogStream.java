@@ -35,8 +35,7 @@ final class WorkerLogStream extends LogOutputStream {
                 text = line.substring(space + 1);
             }
         }
-        try (CloseableThreadContext.Instance ctx = CloseableThreadContext.put("worker.id", Integer.toString(worker.id))
-                .put("worker.pid", Long.toString(worker.pid))) {
+        try (CloseableThreadContext.Instance ctx = WorkerLogContext.of(worker)) {
             LOG.log(level, "[worker {} pid {}] {}", worker.id, worker.pid, text);
         }
     }

@@ -31,8 +31,6 @@ final class WorkerPool implements ControlServer.Listener {
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(60);
     /** After TERM, how long a worker has before KILL. */
     static final Duration KILL_GRACE = Duration.ofSeconds(3);
-    /** A worker's connections that ended this close before its exit was seen are counted as taken down with it. */
-    private static final long CRASH_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Told when the pool cannot go on. */
     interface Fatal {
@@ -61,9 +59,8 @@ final class WorkerPool implements ControlServer.Listener {
     private final RestartIntensity intensity;
     private final Map<Integer, WorkerProcess> workers = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> allReady = new CompletableFuture<>();
-    private final AtomicLong restarts = new AtomicLong();
+    private final RestartCounts restarts = new RestartCounts();
     private final PoolEvents events;
-    private final Map<Integer, Integer> slotRestarts = new ConcurrentHashMap<>();
     /** Slot releases waiting for their worker to prove it is alive; on the pool thread only. */
     private volatile int target;
     private int nextId = 1;
@@ -87,9 +84,6 @@ final class WorkerPool implements ControlServer.Listener {
     interface PoolEvents {
         void spawnedToReady(long nanos);
 
-        /** crash, timeout, recycle, boot_failure */
-        void restarted(String reason);
-
         /** A rolling restart has replaced every worker. */
         default void reloadComplete() {
         }
@@ -97,10 +91,6 @@ final class WorkerPool implements ControlServer.Listener {
         PoolEvents NONE = new PoolEvents() {
             @Override
             public void spawnedToReady(long nanos) {
-            }
-
-            @Override
-            public void restarted(String reason) {
             }
         };
     }
@@ -150,8 +140,9 @@ final class WorkerPool implements ControlServer.Listener {
         return new ArrayList<>(workers.values());
     }
 
-    long restarts() {
-        return restarts.get();
+    /** Every worker that ended while the pool ran, by reason: what /status, the status table and /metrics show. */
+    RestartCounts restarts() {
+        return restarts;
     }
 
     private void post(Runnable r) {
@@ -217,12 +208,15 @@ final class WorkerPool implements ControlServer.Listener {
                 .thenComparing(w -> -w.id));
         for (int i = 0; i < n && i < live.size(); i++) {
             WorkerProcess w = live.get(i);
-            if (w.state == WorkerState.STARTING) {
-                LOG.info("{}: not needed any more; stopping it", w.label());
-                w.exitReason = "scale";
-                terminate(w, System.nanoTime());
-            } else {
-                drain(w, "scale");
+            try (var ctx = WorkerLogContext.of(w)) {
+                if (w.state == WorkerState.STARTING) {
+                    LOG.info("{}: not needed any more; stopping it", w.label());
+                    w.exitReason = RestartReason.SCALE;
+                    w.exitDetail = RestartReason.SCALE.label();
+                    terminate(w, System.nanoTime());
+                } else {
+                    drain(w, RestartReason.SCALE);
+                }
             }
         }
     }
@@ -232,8 +226,10 @@ final class WorkerPool implements ControlServer.Listener {
         if (w.state != WorkerState.READY || stopping) {
             return;
         }
-        LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
-        w.replaceReason = "recycle";
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
+        }
+        w.replaceReason = RestartReason.RECYCLE;
         reconcile();
         pairReplacement(false);
     }
@@ -256,7 +252,7 @@ final class WorkerPool implements ControlServer.Listener {
 
     /** One at a time: the next worker is rolled once the one being replaced has been let go. */
     private void continueRolling() {
-        if (rolling && workers.values().stream().noneMatch(w -> "reload".equals(w.replaceReason) && w.state == WorkerState.READY)) {
+        if (rolling && workers.values().stream().noneMatch(w -> w.replaceReason == RestartReason.RELOAD && w.state == WorkerState.READY)) {
             rollNext();
         }
     }
@@ -265,9 +261,15 @@ final class WorkerPool implements ControlServer.Listener {
      * Stops sending it connections, waits until every stream already sent has reached its
      * backlog, then tells it to drain: it takes those, finishes its live connections and exits.
      */
-    private void drain(WorkerProcess w, String reason) {
+    private void drain(WorkerProcess w, RestartReason reason) {
+        drain(w, reason, reason.label());
+    }
+
+    /** @param detail why, in words, for the log (e.g. which way its socket was lost) */
+    private void drain(WorkerProcess w, RestartReason reason, String detail) {
         w.state = WorkerState.DRAINING;
         w.exitReason = reason;
+        w.exitDetail = detail;
         w.drainStartedNanos = System.nanoTime();
         dispatcher.removeTarget(w);
         try {
@@ -275,7 +277,9 @@ final class WorkerPool implements ControlServer.Listener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        LOG.info("{} draining ({}): {} live connection(s)", w.label(), reason, dispatcher.active(w));
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.info("{} draining ({}): {} live connection(s)", w.label(), detail, dispatcher.active(w));
+        }
         if (w.control == null || !w.control.send(ControlMessage.drain())) {
             terminate(w, System.nanoTime());
         }
@@ -333,7 +337,7 @@ final class WorkerPool implements ControlServer.Listener {
             }
         }
         if (next != null) {
-            next.replaceReason = "reload";
+            next.replaceReason = RestartReason.RELOAD;
             reconcile();
             return;
         }
@@ -394,7 +398,9 @@ final class WorkerPool implements ControlServer.Listener {
                 done.complete(false);
                 return;
             }
-            LOG.info("{}: sending {} on request", w.label(), force ? "KILL" : "TERM");
+            try (var ctx = WorkerLogContext.of(w)) {
+                LOG.info("{}: sending {} on request", w.label(), force ? "KILL" : "TERM");
+            }
             w.handle().ifPresent(force ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
             done.complete(true);
         });
@@ -409,7 +415,9 @@ final class WorkerPool implements ControlServer.Listener {
         workers.put(id, w);
         try {
             launcher.launch(w, code -> post(() -> onExit(w, code)));
-            LOG.debug("started {}", w.label());
+            try (var ctx = WorkerLogContext.of(w)) {
+                LOG.debug("started {}", w.label());
+            }
         } catch (IOException e) {
             workers.remove(id);
             LOG.error("cannot start a worker JVM: {}", e.toString());
@@ -429,11 +437,6 @@ final class WorkerPool implements ControlServer.Listener {
             slot++;
         }
         return slot;
-    }
-
-    /** How many times the worker in this slot was replaced. */
-    int restartsOf(int slot) {
-        return slotRestarts.getOrDefault(slot, 0);
     }
 
     /** --recycle-after plus up to --recycle-jitter, so that workers started together are not recycled together. */
@@ -466,9 +469,12 @@ final class WorkerPool implements ControlServer.Listener {
         w.control = s;
         if (socketOwner.check(w.socket, w.pid > 0 ? w.pid : s.pid) == SocketOwner.Verdict.NOT_HELD) {
             // someone else bound its path (in a runtime directory others could write to): never send it a client
-            LOG.error("{}: the listening socket at {} is not (only) its own: another process has bound that path; "
-                    + "not using it, replacing it", w.label(), w.socket);
-            w.exitReason = "socket not its own";
+            try (var ctx = WorkerLogContext.of(w)) {
+                LOG.error("{}: the listening socket at {} is not (only) its own: another process has bound that path; "
+                        + "not using it, replacing it", w.label(), w.socket);
+            }
+            w.exitReason = RestartReason.SOCKET;
+            w.exitDetail = "socket not its own";
             terminate(w, now);
             reconcile();
             return;
@@ -476,7 +482,9 @@ final class WorkerPool implements ControlServer.Listener {
         w.lastPongNanos = now;
         w.readyNanos = now;
         w.state = WorkerState.READY;
-        LOG.info("{} ready in {} ms", w.label(), TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos));
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.info("{} ready in {} ms", w.label(), TimeUnit.NANOSECONDS.toMillis(now - w.launchedNanos));
+        }
         events.spawnedToReady(now - w.launchedNanos);
         dispatcher.addTarget(w);
         if (!allReady.isDone() && countIn(WorkerState.READY) >= target) {
@@ -599,58 +607,85 @@ final class WorkerPool implements ControlServer.Listener {
         askForProof(w);
     }
 
+    /** A stream to {@code w} is open and a client is relayed over it; on the dispatching thread. */
+    void onRelayStarted(WorkerProcess w) {
+        synchronized (w) {
+            w.relaying++;
+        }
+    }
+
     /**
      * A relayed connection of {@code w} is done on the worker's side; on a relay thread. Counts it,
      * and frees its slot with {@code release}: at once, or, if the worker's end closed first, once
      * the worker proves alive (see {@link #releaseWhenAlive}).
+     *
+     * <p>A worker's death closes its streams as an ordinary close would, and the relay may see that
+     * before the pool sees the exit; the client may even have half-closed first, waiting for an
+     * answer that never comes. So every connection whose worker side ended (EOF, reset, a failed
+     * write) is a suspect until the worker answers a ping sent after that end; a suspect still
+     * unproven when the exit is seen was taken down with the worker. The slot is held meanwhile only
+     * if the worker ended first (a client may still be waiting for that worker); otherwise it is free
+     * at once and the proof is only for the count.
+     *
+     * @param workerSideEnded the worker's end closed or broke (not: the supervisor closed a live stream)
      */
-    void onWorkerDone(WorkerProcess w, boolean workerEndedFirst, Runnable release) {
+    void onWorkerDone(WorkerProcess w, boolean workerEndedFirst, boolean workerSideEnded, Runnable release) {
+        boolean suspect = workerSideEnded || workerEndedFirst;
         synchronized (w) {
             w.served++;
-            if (workerEndedFirst) {
-                long now = System.nanoTime();
-                if (now - w.lastWorkerEndedNanos > CRASH_WINDOW_NANOS) {
-                    w.recentWorkerEnded = 0;
-                }
-                w.recentWorkerEnded++;
-                w.lastWorkerEndedNanos = now;
-                w.deferredReleases++;
+            w.relaying--;
+            if (suspect) {
+                w.suspects++;
             }
         }
+        if (!suspect) {
+            release.run();
+            return;
+        }
+        Runnable cleared = () -> {
+            synchronized (w) {
+                w.suspects--;
+            }
+        };
         if (workerEndedFirst) {
             // maybe the worker is dying: no new client for its slot until it proves alive
             releaseWhenAlive(w, () -> {
-                synchronized (w) {
-                    w.deferredReleases--;
-                }
+                cleared.run();
                 release.run();
             });
         } else {
             release.run();
+            releaseWhenAlive(w, cleared);
         }
     }
 
-    private int takenDown(WorkerProcess w, long now) {
-        synchronized (w) {
-            // a connection its end closed first counts once, as a recent end, even while its slot is still held
-            int n = dispatcher.active(w) - w.deferredReleases;
-            if (now - w.lastWorkerEndedNanos <= CRASH_WINDOW_NANOS) {
-                n += w.recentWorkerEnded;
-            }
-            return n;
-        }
+    /**
+     * Called once, when its exit is seen, under w's lock: the connections it was serving then (still
+     * relayed, or ended on its side without proof that it outlived the end). Each connection is in
+     * one of the two counts at a time, so none is counted twice.
+     */
+    private static int takenDown(WorkerProcess w) {
+        return w.relaying + w.suspects;
     }
 
     private void onExit(WorkerProcess w, int code) {
+        try (var ctx = WorkerLogContext.of(w)) {
+            exited(w, code);
+        }
+    }
+
+    private void exited(WorkerProcess w, int code) {
         WorkerState was = w.state;
         w.state = WorkerState.EXITED;
         workers.remove(w.id, w);
         dispatcher.removeTarget(w);
         List<Runnable> unproven = new ArrayList<>();
+        int takenDown;
         synchronized (w) {
             // gone: its slots can be let go, and nothing new is sent to it
             w.proofsClosed = true;
             w.proofSeq = 0;
+            takenDown = takenDown(w);
             unproven.addAll(w.asked);
             unproven.addAll(w.unasked);
             w.asked.clear();
@@ -675,22 +710,21 @@ final class WorkerPool implements ControlServer.Listener {
             LOG.info("{} exited ({})", w.label(), ExitStatus.describe(code));
             return;
         }
-        if (w.exitReason != null) {
-            LOG.info("{} exited after draining ({}; {})", w.label(), w.exitReason, ExitStatus.describe(code));
-            if (!"scale".equals(w.exitReason)) {
-                events.restarted("recycle");
-                slotRestarts.merge(w.slot, 1, Integer::sum);
-            }
+        RestartReason reason = w.exitReason;
+        if (reason != null && !reason.unplanned()) {
+            // its last connections ended just before it exited, as a drained worker's do: no count of them here
+            restarts.record(w.slot, reason);
+            LOG.info("{} exited after draining ({}; {})", w.label(), w.exitDetail, ExitStatus.describe(code));
             reconcile();
             // a booting worker the restart waited for may have been scaled away: nothing else would end it
             continueRolling();
             return;
         }
         if (!w.everReady()) {
+            restarts.record(w.slot, RestartReason.BOOT_FAILURE);
             if (code == ExitCodes.BOOT_FAILURE && (runtimeDirLost() || !inRuntimeDir(w))) {
                 // it could not bind its socket or reach the control socket: not its fault, nor a reason to give up
                 LOG.warn("{} could not boot: the runtime directory was deleted under it", w.label());
-                events.restarted("boot_failure");
                 checkRuntimeDir();
                 reconcile();
                 return;
@@ -698,24 +732,20 @@ final class WorkerPool implements ControlServer.Listener {
             if (code == ExitCodes.BOOT_FAILURE) {
                 LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
                         w.label());
-                events.restarted("boot_failure");
                 fatal.fail(ExitCodes.BOOT_FAILURE, "workers cannot boot");
                 return;
             }
             LOG.warn("{} exited before it was ready ({}, after {})", w.label(), ExitStatus.describe(code), uptime);
-            events.restarted("boot_failure");
-        } else if (was == WorkerState.STOPPING) {
-            LOG.warn("{} is gone ({}); replacing it", w.label(), ExitStatus.describe(code));
-            events.restarted("timeout");
+        } else if (reason == RestartReason.HANG || was == WorkerState.STOPPING) {
+            restarts.record(w.slot, RestartReason.HANG);
+            LOG.warn("{} is gone ({}); replacing it; it took down {} client connection(s)", w.label(), ExitStatus.describe(code), takenDown);
         } else {
-            events.restarted("crash");
+            restarts.record(w.slot, RestartReason.CRASH);
             String what = code == ExitCodes.BOOT_FAILURE
                     ? "ran out of memory (OutOfMemoryError, exit code 3)"
                     : "exited unexpectedly (" + ExitStatus.describe(code) + ")";
-            LOG.warn("{} {} after {} uptime; it took down {} client connection(s)", w.label(), what, uptime, takenDown(w, now));
+            LOG.warn("{} {} after {} uptime; it took down {} client connection(s)", w.label(), what, uptime, takenDown);
         }
-        restarts.incrementAndGet();
-        slotRestarts.merge(w.slot, 1, Integer::sum);
         if (intensity.recordAndCheckExceeded(now)) {
             LOG.error("more than {} worker restarts within {}: giving up (exit 70) so that the service manager can act",
                     config.maxRestarts(), Durations.format(config.restartWindow()));
@@ -739,40 +769,50 @@ final class WorkerPool implements ControlServer.Listener {
             creditPause(now, timeout);
             checkRuntimeDir();
             for (WorkerProcess w : workers.values()) {
-                switch (w.state) {
-                    case DRAINING:
-                        if (now - w.drainStartedNanos > config.gracefulTimeout().toNanos()) {
-                            LOG.warn("{} still has connections {} after it was told to drain; stopping it",
-                                    w.label(), Durations.format(config.gracefulTimeout()));
-                            terminate(w, now);
-                            break;
-                        }
-                        // a draining worker is still heartbeated: a hang while draining is still a hang
-                    case READY:
-                        if (now - w.lastPongNanos > timeout) {
-                            LOG.warn("worker {} (pid {}) timed out: no heartbeat answer for {}; killing it",
-                                    w.id, w.pid, Durations.format(config.workerTimeout()));
-                            terminate(w, now);
-                        } else if (w.control != null) {
-                            w.control.send(ControlMessage.ping(pingSeq.incrementAndGet()));
-                        }
-                        break;
-                    case STARTING:
-                        if (now - w.launchedNanos > BOOT_TIMEOUT.toNanos()) {
-                            LOG.error("{} did not report ready within {}; killing it", w.label(), Durations.format(BOOT_TIMEOUT));
-                            terminate(w, now);
-                        }
-                        break;
-                    case STOPPING:
-                        escalate(w, now);
-                        break;
-                    default:
-                        break;
+                try (var ctx = WorkerLogContext.of(w)) {
+                    beat(w, now, timeout);
                 }
             }
         } catch (RuntimeException e) {
             // the heartbeat must survive anything, or no hung worker would ever be noticed again
             LOG.error("heartbeat failed: {}", e.toString(), e);
+        }
+    }
+
+    /** One worker's part of the heartbeat. */
+    private void beat(WorkerProcess w, long now, long timeout) {
+        switch (w.state) {
+            case DRAINING:
+                if (now - w.drainStartedNanos > config.gracefulTimeout().toNanos()) {
+                    LOG.warn("{} still has connections {} after it was told to drain; stopping it",
+                            w.label(), Durations.format(config.gracefulTimeout()));
+                    terminate(w, now);
+                    break;
+                }
+                // a draining worker is still heartbeated: a hang while draining is still a hang
+            case READY:
+                if (now - w.lastPongNanos > timeout) {
+                    LOG.warn("worker {} (pid {}) timed out: no heartbeat answer for {}; killing it",
+                            w.id, w.pid, Durations.format(config.workerTimeout()));
+                    // counted as a hang even while draining: the drain's reason did not end it
+                    w.exitReason = RestartReason.HANG;
+                    w.exitDetail = RestartReason.HANG.label();
+                    terminate(w, now);
+                } else if (w.control != null) {
+                    w.control.send(ControlMessage.ping(pingSeq.incrementAndGet()));
+                }
+                break;
+            case STARTING:
+                if (now - w.launchedNanos > BOOT_TIMEOUT.toNanos()) {
+                    LOG.error("{} did not report ready within {}; killing it", w.label(), Durations.format(BOOT_TIMEOUT));
+                    terminate(w, now);
+                }
+                break;
+            case STOPPING:
+                escalate(w, now);
+                break;
+            default:
+                break;
         }
     }
 
@@ -824,11 +864,12 @@ final class WorkerPool implements ControlServer.Listener {
         for (WorkerProcess w : new ArrayList<>(workers.values())) {
             if (w.state == WorkerState.STARTING) {
                 // it may have bound its socket in the old directory, which no one can reach
-                w.exitReason = "runtime directory deleted";
+                w.exitReason = RestartReason.SOCKET;
+                w.exitDetail = "runtime directory deleted";
                 terminate(w, now);
             } else if (w.state == WorkerState.READY && (!inRuntimeDir(w) || !Files.exists(w.socket, LinkOption.NOFOLLOW_LINKS))) {
                 // a socket left in a directory forkd moved away from is someone else's path now, even if a file is there
-                drain(w, "runtime directory deleted");
+                drain(w, RestartReason.SOCKET, "runtime directory deleted");
             }
         }
         reconcile();
@@ -840,7 +881,7 @@ final class WorkerPool implements ControlServer.Listener {
         if (w.distrusted.get() != null) {
             // another user answered at its socket (logged once by WorkerPeerCheck): its replacement binds a fresh one
             if (!stopping && w.state == WorkerState.READY) {
-                drain(w, "socket answered by another user");
+                drain(w, RestartReason.SOCKET, "socket answered by another user");
                 reconcile();
             }
             return;
@@ -850,8 +891,10 @@ final class WorkerPool implements ControlServer.Listener {
             // a socket that is there but refuses belongs to a worker on its way out: its exit is what the pool acts on
             return;
         }
-        LOG.error("{}: its socket {} was deleted, so no connection can reach it; replacing it", w.label(), w.socket);
-        drain(w, "socket deleted");
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.error("{}: its socket {} was deleted, so no connection can reach it; replacing it", w.label(), w.socket);
+        }
+        drain(w, RestartReason.SOCKET, "socket deleted");
         reconcile();
     }
 
@@ -951,14 +994,18 @@ final class WorkerPool implements ControlServer.Listener {
         if (!awaitExit(all, Duration.ofSeconds(2))) {
             for (WorkerProcess w : all) {
                 w.handle().filter(ProcessHandle::isAlive).ifPresent(h -> {
-                    LOG.warn("{} did not stop when told; sending TERM", w.label());
+                    try (var ctx = WorkerLogContext.of(w)) {
+                        LOG.warn("{} did not stop when told; sending TERM", w.label());
+                    }
                     h.destroy();
                 });
             }
             if (!awaitExit(all, KILL_GRACE)) {
                 for (WorkerProcess w : all) {
                     w.handle().filter(ProcessHandle::isAlive).ifPresent(h -> {
-                        LOG.warn("{} still running after TERM; sending KILL", w.label());
+                        try (var ctx = WorkerLogContext.of(w)) {
+                            LOG.warn("{} still running after TERM; sending KILL", w.label());
+                        }
                         h.destroyForcibly();
                     });
                 }

@@ -25,12 +25,11 @@ final class WorkerProcess implements Dispatcher.Target {
     volatile ControlSession control;
     volatile long lastPongNanos;
     volatile long served;
-    /** Connections of this worker that its own end closed first, with when the last did; for crash accounting. */
-    volatile long lastWorkerEndedNanos;
-    volatile int recentWorkerEnded;
-    /** Of those, the ones whose slot waits for the worker to prove alive (WorkerPool.releaseWhenAlive); guarded by this. */
-    int deferredReleases;
-    /** Slot releases waiting for the answer to proof ping {@link #proofSeq}; guarded by this (WorkerPool.releaseWhenAlive). */
+    /** Connections relayed to it whose worker side has not ended; guarded by this (WorkerPool.onWorkerDone). */
+    int relaying;
+    /** Connections whose worker side ended with no proof yet that it outlived the end; guarded by this. */
+    int suspects;
+    /** Slot releases (and suspects' clearances) waiting for the answer to proof ping {@link #proofSeq}; guarded by this (WorkerPool.releaseWhenAlive). */
     java.util.List<Runnable> asked = new java.util.ArrayList<>();
     /** Slot releases that came while that ping was out: they share the next one; guarded by this. */
     java.util.List<Runnable> unasked = new java.util.ArrayList<>();
@@ -46,9 +45,11 @@ final class WorkerProcess implements Dispatcher.Target {
     boolean killSent;
 
     /** Why it is being replaced (recycle, reload), or null; it still serves until its replacement is ready. */
-    volatile String replaceReason;
-    /** Why it was drained or stopped: the reason its exit is counted under. */
-    volatile String exitReason;
+    volatile RestartReason replaceReason;
+    /** Why it was drained or stopped: the reason its exit is counted under; null if the pool did not end it. */
+    volatile RestartReason exitReason;
+    /** The same in words, for the log (which way its socket was lost, say). */
+    volatile String exitDetail;
     long drainStartedNanos;
     /** Why its socket is not trusted (another user answered there), set once, by the first connection that found out. */
     final java.util.concurrent.atomic.AtomicReference<String> distrusted = new java.util.concurrent.atomic.AtomicReference<>();

@@ -114,6 +114,93 @@ class ChaosIT {
         }
     }
 
+    /**
+     * Issue 12: "took down N client connection(s)" was guessed from a 1-second window, and a client
+     * that had half-closed (as `echo crash | forkd client` does) was not counted: one threaded
+     * worker holding 3 connections, each having exchanged a message, crashed by one of them, was
+     * logged as taking down 2. It is the supervisor's own record now: 3, every time.
+     */
+    @Test
+    void aCrashCountsEveryConnectionItsWorkerHeldEveryTime() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-taken-down", with("--model", "threaded", "--workers", "1"))) {
+            int port = forkd.port();
+            for (int round = 1; round <= 3; round++) {
+                long pid = Long.parseLong(forkd.awaitLine("worker " + round + " \\(pid (\\d+)\\) ready", Duration.ofSeconds(60)).group(1));
+                try (Client a = new Client(port); Client b = new Client(port); Client c = new Client(port)) {
+                    for (Client x : new Client[] {a, b, c}) {
+                        assertEquals(Long.toString(pid), ask(x, "pid"), "round " + round + ": one worker holds all three");
+                    }
+                    a.send("crash\n");
+                    a.shutdownOutput(); // said all it had to say; waits for an answer that never comes
+                    for (Client x : new Client[] {a, b, c}) {
+                        assertTrue(x.endsWithin(Duration.ofSeconds(20)), "round " + round + ": every connection of the crashed worker ends");
+                    }
+                    forkd.awaitLine("worker " + round + " \\(pid " + pid + "\\) exited unexpectedly \\(exit code 1\\) after \\S+ uptime; "
+                            + "it took down 3 client connection\\(s\\)$", Duration.ofSeconds(20));
+                }
+            }
+            assertEquals(0, forkd.countLines("took down [^3]"), forkd.output());
+        }
+    }
+
+    /**
+     * A prefork worker killed (-9) while its client waits for an answer, the client's request sent
+     * and its side half-closed, took down that one client; before, the worker's end looked like an
+     * ordinary close after the client's, and the log said 0. Then the same with the client's side
+     * open: 1 again.
+     */
+    @Test
+    void aKilledPreforkWorkerTookDownItsOneClientWhetherOrNotItHalfClosed() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-kill-mid-request",
+                with("--workers", "1", "--admin", "127.0.0.1:0", "--max-restarts", "100"))) {
+            int port = forkd.port();
+            Admin admin = new Admin(forkd);
+            for (int round = 1; round <= 2; round++) {
+                JsonNode ready = admin.awaitStatus(s -> Admin.countReady(s) == 1, Duration.ofSeconds(60));
+                int id = ready.get("workers").get(0).get("id").asInt();
+                try (Client a = new Client(port)) {
+                    long pid = Long.parseLong(ask(a, "pid"));
+                    a.send("sleep 60000\n");
+                    if (round == 1) {
+                        a.shutdownOutput();
+                    }
+                    assertEquals(200, admin.post("/workers/" + id + "/kill?signal=KILL").statusCode());
+                    assertTrue(a.endsWithin(Duration.ofSeconds(20)), "the killed worker's client is cut off");
+                    forkd.awaitLine("worker " + id + " \\(pid " + pid + "\\) exited unexpectedly \\(killed by signal KILL \\(9\\)\\).*"
+                            + "it took down 1 client connection\\(s\\)$", Duration.ofSeconds(20));
+                }
+            }
+        }
+    }
+
+    /**
+     * Connections the worker closed itself (a line over --max-frame: an error, then the close) just
+     * before a crash are not taken down by it: the soak counted 14 where 13 failed, and the old
+     * 1-second window counted these 5 with the crash (6). A prefork worker proves it outlived each
+     * close before its slot takes the next client, so the count is exact here: 1.
+     */
+    @Test
+    void connectionsTheWorkerClosedItselfAreNotCountedWithItsCrash() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-own-closes", with("--workers", "1", "--max-frame", "64"))) {
+            int port = forkd.port();
+            String tooLong = "x".repeat(100) + "\n";
+            for (int i = 0; i < 5; i++) {
+                try (Client c = new Client(port)) {
+                    c.send(tooLong);
+                    assertTrue(readLine(c.input()).contains("line longer than the limit"), "a line over the limit gets an error");
+                    assertTrue(c.endsWithin(Duration.ofSeconds(10)), "and the worker closes the connection");
+                }
+            }
+            try (Client a = new Client(port)) {
+                long pid = Long.parseLong(ask(a, "pid"));
+                a.send("crash\n");
+                assertTrue(a.endsWithin(Duration.ofSeconds(20)));
+                forkd.awaitLine("worker 1 \\(pid " + pid + "\\) exited unexpectedly \\(exit code 1\\).*it took down 1 client connection\\(s\\)$",
+                        Duration.ofSeconds(20));
+            }
+        }
+    }
+
     @Test
     void oomIsLoggedAsOutOfMemoryAndReplaced() throws Exception {
         try (ForkdProcess forkd = ForkdProcess.serve("chaos-oom", with("--workers", "1"));

@@ -186,6 +186,73 @@ class LifecycleIT {
         }
     }
 
+    /**
+     * Issue 12: after a reload of 5 workers `forkd status` said 0 restarts, each row 1, and /metrics
+     * 5 recycles. One record by reason now, shown alike in /status, each worker row, the status
+     * table and /metrics: a reload of 3, a scale-down by one, a crash.
+     */
+    @Test
+    void restartsAreCountedByReasonAndShownAlikeEverywhere() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("restart-counts", "--workers", "3", "--admin", "127.0.0.1:0")) {
+            forkd.port();
+            Admin admin = new Admin(forkd);
+            assertEquals(202, admin.post("/workers/reload").statusCode());
+            forkd.awaitLine("rolling restart complete", Duration.ofSeconds(120));
+            JsonNode s = admin.awaitStatus(st -> st.get("restarts").asInt() == 3 && Admin.countReady(st) == 3, Duration.ofSeconds(30));
+            assertRestarts(s, Map.of("reload", 3));
+            for (JsonNode w : s.get("workers")) {
+                assertRestarts(w, Map.of("reload", 1));
+            }
+            assertMetrics(admin, Map.of("reload", 3));
+            List<String> table = statusTable(admin);
+            assertTrue(table.get(1).contains("worker restarts: 3 (reload 3);"), String.join("\n", table));
+            assertEquals(3, table.stream().filter(l -> l.endsWith("  1 (reload 1)")).count(), String.join("\n", table));
+
+            // a scale-down stops one worker (counted under scale), then one of the two left crashes
+            assertEquals(200, admin.post("/workers/scale?delta=-1").statusCode());
+            s = admin.awaitStatus(st -> st.get("restarts").asInt() == 4 && st.get("workers").size() == 2, Duration.ofSeconds(30));
+            JsonNode victim = s.get("workers").get(0);
+            ProcessHandle.of(victim.get("pid").asLong()).orElseThrow().destroyForcibly();
+            s = admin.awaitStatus(st -> st.get("restarts").asInt() == 5 && Admin.countReady(st) == 2, Duration.ofSeconds(60));
+            assertRestarts(s, Map.of("reload", 3, "scale", 1, "crash", 1));
+            for (JsonNode w : s.get("workers")) {
+                assertRestarts(w, w.get("slot").asInt() == victim.get("slot").asInt() ? Map.of("reload", 1, "crash", 1) : Map.of("reload", 1));
+            }
+            assertMetrics(admin, Map.of("reload", 3, "scale", 1, "crash", 1));
+            table = statusTable(admin);
+            assertTrue(table.get(1).contains("worker restarts: 5 (crash 1, reload 3, scale 1);"), String.join("\n", table));
+            assertEquals(1, table.stream().filter(l -> l.endsWith("  2 (crash 1, reload 1)")).count(), String.join("\n", table));
+            assertEquals(1, table.stream().filter(l -> l.endsWith("  1 (reload 1)")).count(), String.join("\n", table));
+        }
+    }
+
+    /** {@code restarts} is the total, {@code restartsByReason} has every reason, those not given 0. */
+    private static void assertRestarts(JsonNode node, Map<String, Integer> expected) {
+        int total = expected.values().stream().mapToInt(Integer::intValue).sum();
+        assertEquals(total, node.get("restarts").asInt(), node.toPrettyString());
+        for (String reason : REASONS) {
+            assertEquals(expected.getOrDefault(reason, 0), node.get("restartsByReason").get(reason).asInt(), reason + " in " + node);
+        }
+    }
+
+    private static void assertMetrics(Admin admin, Map<String, Integer> expected) throws Exception {
+        Map<String, Double> m = PromText.parse(admin.get("/metrics").body());
+        for (String reason : REASONS) {
+            assertEquals(expected.getOrDefault(reason, 0).doubleValue(), m.get("forkd_worker_restarts_total{reason=\"" + reason + "\"}"),
+                    reason + " in /metrics");
+        }
+    }
+
+    private static final List<String> REASONS = List.of("crash", "hang", "recycle", "reload", "scale", "socket", "boot_failure");
+
+    /** `forkd status`'s table, as a user sees it. */
+    private static List<String> statusTable(Admin admin) throws Exception {
+        try (CommandProcess p = CommandProcess.start("restart-counts-status", "status", "--admin", "127.0.0.1:" + admin.port())) {
+            assertEquals(0, p.awaitExit(Duration.ofSeconds(30)), p.stderr());
+            return List.of(p.stdout().split("\n"));
+        }
+    }
+
     @Test
     void aStoppedWorkerIsKilledAndReplaced() throws Exception {
         try (ForkdProcess forkd = ForkdProcess.serve("sigstop", "--workers", "2", "--worker-heartbeat", "200ms", "--worker-timeout", "1s")) {

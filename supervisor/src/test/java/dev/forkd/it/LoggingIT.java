@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +33,36 @@ class LoggingIT {
                 }
             }
             assertTrue(sawWorkerLine, "the worker's own lines are there, with its id and pid: " + out);
+        }
+    }
+
+    /** Issue 12: the supervisor's own lines about a worker (ready, crash) carry its worker.id and worker.pid too. */
+    @Test
+    void supervisorLinesAboutAWorkerCarryItsIdAndPid() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("log-json-crash", "--workers", "1", "--log-format", "json",
+                "--handler", "chaos", "--enable-chaos", "--framing", "line");
+                Client c = new Client(forkd.port())) {
+            c.send("pid\n");
+            long pid = Long.parseLong(new BufferedReader(new InputStreamReader(c.input(), StandardCharsets.US_ASCII)).readLine());
+            c.send("crash\n");
+            assertTrue(c.endsWithin(Duration.ofSeconds(20)));
+            forkd.awaitLine("exited unexpectedly", Duration.ofSeconds(20));
+            JsonNode ready = null;
+            JsonNode crash = null;
+            for (String line : forkd.linesSoFar()) {
+                JsonNode n = JSON.readTree(line);
+                String message = n.get("message").asText();
+                if (message.startsWith("worker 1 (pid " + pid + ") ready in")) {
+                    ready = n;
+                } else if (message.startsWith("worker 1 (pid " + pid + ") exited unexpectedly")) {
+                    crash = n;
+                }
+            }
+            for (JsonNode n : new JsonNode[] {ready, crash}) {
+                assertTrue(n != null, forkd.output());
+                assertEquals("1", n.path("worker.id").asText(), n.toString());
+                assertEquals(Long.toString(pid), n.path("worker.pid").asText(), n.toString());
+            }
         }
     }
 
