@@ -57,7 +57,8 @@ final class ModelRun {
         try (sup) {
             sup.awaitStarted(START_TIMEOUT);
             LOG.debug("{}: supervisor pid {} listening on {}, admin {}", model, sup.pid(), sup.listen(), sup.admin());
-            AdminClient admin = new AdminClient(sup.admin());
+            // the token the supervisor wrote for this user and port, as `forkd reload` finds it
+            AdminClient admin = new AdminClient(sup.admin()).withToken(null);
             return drive(sup, admin);
         } catch (AdminClient.AdminException e) {
             throw new ExperimentException(model + ": admin endpoint: " + e.getMessage() + "\n" + sup.tail());
