@@ -17,7 +17,8 @@ import org.apache.logging.log4j.Logger;
  * whose actual time is recorded). kill9 picks, by the schedule's draw, one of the load connections
  * in the middle of their requests, holds it, and has the admin endpoint SIGKILL its worker; the
  * other kinds send their chaos command on a dedicated injector connection. From the order until
- * the worker is seen down the load is frozen (no client sends a request), and each crash records
+ * the supervisor has taken the worker off its books the load is frozen (no client sends a request,
+ * so no new connection is given a worker: forkd hands one on at its first bytes), and each crash records
  * every connection the supervisor was relaying to that worker at the crash (see {@link CrashRecord}):
  * so a connection on it that completes had sent its last request before the crash, and every
  * other one on it must be lost.
@@ -104,11 +105,12 @@ final class CrashInjector implements Runnable {
             frozen = true;
             long injectedAt = clock.nowMs();
             // the answer lists the connections the worker held at the instant of the signal
-            List<String> held = new ArrayList<>();
+            Set<String> held = new TreeSet<>();
             admin.post("/workers/" + w.id() + "/kill?signal=KILL").path("clients").forEach(c -> held.add(c.asText()));
-            long downAt = awaitDown(pid, false, null);
+            long downAt = awaitDown(pid, false, held);
+            awaitOffTheBooks(pid, held);
             return new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), target.key,
-                    downAt, registry.byLocalPorts(CrashRecord.ports(held)), List.copyOf(held), -1, -1);
+                    downAt, registry.byLocalPorts(CrashRecord.ports(List.copyOf(held))), List.copyOf(held), -1, -1);
         } catch (AdminClient.AdminException e) {
             return CrashRecord.skipped(p, kind, "admin endpoint: " + e.getMessage());
         } finally {
@@ -155,6 +157,7 @@ final class CrashInjector implements Runnable {
             long injectedAt = clock.nowMs();
             injector.send(kind.chaosCommand);
             long downAt = awaitDown(pid, kind == CrashKind.HANG, held);
+            awaitOffTheBooks(pid, held);
             CrashRecord r = new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), null,
                     downAt, registry.byLocalPorts(CrashRecord.ports(List.copyOf(held))), List.copyOf(held), -1, -1);
             awaitEndInBackground(injector, p.index());
@@ -205,6 +208,31 @@ final class CrashInjector implements Runnable {
             // nothing was pending on it; the crash is recorded either way
             LOG.debug("closing an injector connection: {}", e.toString());
         }
+    }
+
+    /**
+     * Waits until /status no longer lists worker {@code pid}, adding the clients it lists on it
+     * meanwhile. A JVM killed shows as a zombie in /proc while its other threads still exit, with
+     * its socket still open: connections relayed to it then die with it. Only once the supervisor
+     * has reaped it is nothing more sent to it; the load stays frozen until then, and no client
+     * gets a worker before it sends its first bytes, so the list is complete.
+     */
+    private void awaitOffTheBooks(long pid, Set<String> held) throws InterruptedException {
+        long deadline = System.nanoTime() + DOWN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                StatusPoller.Worker w = poller.fetch().workers().get(pid);
+                if (w == null) {
+                    return;
+                }
+                held.addAll(w.clients());
+            } catch (AdminClient.AdminException e) {
+                // a busy endpoint: ask again
+                LOG.debug("status while awaiting pid {}'s removal: {}", pid, e.getMessage());
+            }
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+        LOG.warn("worker pid {} still listed in /status {} after the crash", pid, Durations.format(DOWN_TIMEOUT));
     }
 
     /**

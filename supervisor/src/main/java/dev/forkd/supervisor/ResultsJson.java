@@ -141,12 +141,13 @@ final class ResultsJson {
         }
         ArrayNode crashes = n.putArray("crashList");
         for (CrashRecord c : r.data.crashes()) {
-            crashes.add(crash(c, r.fates));
+            crashes.add(crash(c, r));
         }
         return n;
     }
 
-    private static ObjectNode crash(CrashRecord c, FateClassifier.Result fates) {
+    private static ObjectNode crash(CrashRecord c, ModelResult r) {
+        FateClassifier.Result fates = r.fates;
         ObjectNode n = JSON.createObjectNode();
         n.put("index", c.index());
         n.put("plannedAtMs", c.plannedAtMs());
@@ -173,6 +174,13 @@ final class ResultsJson {
         c.onWorker().forEach(k -> on.add(k.toString()));
         ArrayNode held = n.putArray("heldClients");
         c.heldClients().forEach(held::add);
+        // held, completed, its last request out before the crash: its answer was on its way, it was served, not caught
+        ArrayNode served = n.putArray("answeredBeforeCrash");
+        for (ConnectionOutcome o : r.data.outcomes()) {
+            if (!o.failed() && c.onWorker().contains(o.key()) && o.lastSentMs() >= 0 && o.lastSentMs() <= c.injectedAtMs()) {
+                served.add(o.key().toString());
+            }
+        }
         ArrayNode lost = n.putArray("lost");
         fates.lostByCrash().getOrDefault(c.index(), List.of()).forEach(k -> lost.add(k.toString()));
         return n;
