@@ -58,7 +58,8 @@ final class Expectations {
     /**
      * Iterative: a client queued behind a crash opened its connection before the crash, was not on
      * the crashed worker, and had no answer from any worker yet (its first reply, to {@code pid},
-     * came after the crash or never). Every such client must be served: the restart serves the queue.
+     * came after the crash or never). Every such client must be served (answered by a worker): the
+ * restart serves the queue. One lost before any answer is lost while queued.
      */
     private static Expectation queuedServed(List<ConnectionOutcome> outcomes, List<CrashRecord> injected, List<CrashRecord> crashes) {
         if (injected.isEmpty()) {
@@ -71,7 +72,8 @@ final class Expectations {
             for (ConnectionOutcome o : outcomes) {
                 boolean waiting = !o.key().equals(c.target()) && !onIt.contains(o.key()) && o.startMs() <= c.injectedAtMs()
                         && o.endMs() >= c.injectedAtMs() && (o.firstReplyMs() < 0 || o.firstReplyMs() > c.injectedAtMs());
-                if (waiting && queued.add(o.key()) && o.failed()) {
+                // served = a worker answered it after the crash; a later crash may still take it (as its target), which is that crash's
+                if (waiting && queued.add(o.key()) && o.failed() && o.firstReplyMs() < 0) {
                     lost.add(o.key());
                 }
             }

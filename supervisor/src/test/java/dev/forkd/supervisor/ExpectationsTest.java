@@ -133,6 +133,18 @@ class ExpectationsTest {
     }
 
     @Test
+    void aQueuedClientServedByTheReplacementAndThenTargetedByTheNextCrashWasServed() {
+        ConnKey second = new ConnKey(2, 1);
+        List<ConnectionOutcome> outcomes = List.of(
+                failed(1, 2, 100, 900, 1006),
+                conn(2, 1, 300, 920, 2006, true, 1500, 1990));       // queued at crash 1, served at 1500, crash 2's target
+        List<CrashRecord> crashes = List.of(crash(1, 1000, 100, TARGET, TARGET), crash(2, 2000, 300, second, second));
+        Expectation e = named(Model.ITERATIVE, Expectations.QUEUED_SERVED, outcomes, crashes);
+        assertEquals(Verdict.PASS, e.verdict(), e.detail());
+        assertEquals("1 client(s) queued behind 2 crash(es), all served", e.detail());
+    }
+
+    @Test
     void iterativeFailsWhenAQueuedClientIsLost() {
         List<ConnectionOutcome> outcomes = List.of(
                 failed(1, 2, 100, 900, 1006),
