@@ -38,6 +38,17 @@ final class ReportCharts {
         return pngs;
     }
 
+    /** Below this fraction of the busiest model's peak, a model's throughput is drawn on the right-hand axis. */
+    static final double LOW_THROUGHPUT = 0.1;
+
+    private static double peak(ModelResult r) {
+        long max = 0;
+        for (long c : r.data.requestsPerBucket()) {
+            max = Math.max(max, c);
+        }
+        return max * 1000.0 / r.data.bucketMs();
+    }
+
     static XYChart throughput(ExperimentReport report) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Throughput over time, crash " + report.config().kind() + " every "
@@ -48,6 +59,10 @@ final class ReportCharts {
         chart.getStyler().setMarkerSize(9);
         double top = 1;
         for (ModelResult r : report.results()) {
+            top = Math.max(top, peak(r));
+        }
+        boolean right = false;
+        for (ModelResult r : report.results()) {
             long[] counts = r.data.requestsPerBucket();
             double perSecond = 1000.0 / r.data.bucketMs();
             List<Double> x = new ArrayList<>();
@@ -55,11 +70,23 @@ final class ReportCharts {
             for (int i = 0; i < counts.length; i++) {
                 x.add(i * r.data.bucketMs() / 1000.0);
                 y.add(counts[i] * perSecond);
-                top = Math.max(top, counts[i] * perSecond);
             }
-            if (!x.isEmpty()) {
-                chart.addSeries(r.model().cliName, x, y).setMarker(SeriesMarkers.NONE);
+            if (x.isEmpty()) {
+                continue;
             }
+            // a model far below the others (fork-per-connection: a JVM per connection) would be a flat line at zero
+            // on their scale: it gets the right-hand axis, a scale of its own
+            boolean low = peak(r) > 0 && peak(r) < top * LOW_THROUGHPUT;
+            XYSeries s = chart.addSeries(r.model().cliName + (low ? " (right axis)" : ""), x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            if (low) {
+                s.setYAxisGroup(1);
+                right = true;
+            }
+        }
+        if (right) {
+            chart.setYAxisGroupTitle(1, "requests/s (right axis)");
+            chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         }
         if (!report.schedule().isEmpty()) {
             // the schedule is the same for every model: one marker per crash, along the top

@@ -136,6 +136,25 @@ class ReportWriterTest {
         assertTrue(html.contains("Produced by forkd 0.1.0-test, OpenJDK 64-Bit Server VM 17.0.9+9"), html);
     }
 
+    /** fork-per-connection's few requests/s next to prefork's thousands: a scale of its own, not a flat line at zero. */
+    @Test
+    void aModelFarBelowTheOthersGetsTheRightHandAxis() {
+        ExperimentReport base = report();
+        long[] busy = new long[12];
+        long[] slow = new long[12];
+        java.util.Arrays.fill(busy, 2000);
+        java.util.Arrays.fill(slow, 6);
+        ModelResult prefork = ModelResult.of(new ModelRunData(Model.PREFORK, 2, 3000, List.of(), List.of(), 250, busy, List.of(),
+                List.of(), 0));
+        ModelResult fork = ModelResult.of(new ModelRunData(Model.FORK_PER_CONNECTION, 2, 3000, List.of(), List.of(), 250, slow,
+                List.of(), List.of(), 0));
+        ExperimentReport r = new ExperimentReport(base.config(), base.schedule(), List.of(prefork, fork), base.startedAt(), ENV);
+        org.knowm.xchart.XYChart chart = ReportCharts.throughput(r);
+        assertEquals(0, chart.getSeriesMap().get("prefork").getYAxisGroup());
+        assertEquals(1, chart.getSeriesMap().get("fork-per-connection (right axis)").getYAxisGroup());
+        assertEquals("requests/s (right axis)", chart.getYAxisGroupTitle(1));
+    }
+
     @Test
     void htmlEscapesWhatItShows() {
         assertEquals("a &lt;b&gt; &amp; &quot;c&quot;", ReportHtml.esc("a <b> & \"c\""));
