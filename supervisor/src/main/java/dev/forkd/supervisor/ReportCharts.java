@@ -87,6 +87,7 @@ final class ReportCharts {
         if (right) {
             chart.setYAxisGroupTitle(1, "requests/s (right axis)");
             chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            chart.getStyler().setYAxisMin(1, 0.0);
         }
         if (!report.schedule().isEmpty()) {
             // the schedule is the same for every model: one marker per crash, along the top
