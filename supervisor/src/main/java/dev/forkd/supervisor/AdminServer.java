@@ -48,6 +48,7 @@ final class AdminServer {
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
     private volatile MemoryBudget budget;
+    private volatile java.util.function.Function<Dispatcher.Target, List<String>> clients = t -> List.of();
     private final byte[] token;
     private AdminTokenFiles tokenFiles;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
@@ -132,8 +133,16 @@ final class AdminServer {
             }
             Matcher sig = SIGNAL.matcher(r.rawQuery());
             boolean force = !sig.find() || sig.group(1).equals("KILL");
-            boolean found = pool.kill(Integer.parseInt(kill.group(1)), force).get(5, TimeUnit.SECONDS);
-            return AdminResponse.json(found ? 200 : 404, found ? "{\"signal\":\"" + (force ? "KILL" : "TERM") + "\"}" : error("no such worker"));
+            // the connections it holds at the instant of the signal, for experiments that judge what a crash took down
+            List<String> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            boolean found = pool.kill(Integer.parseInt(kill.group(1)), force, w -> held.addAll(clients.apply(w))).get(5, TimeUnit.SECONDS);
+            if (!found) {
+                return AdminResponse.json(404, error("no such worker"));
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("signal", force ? "KILL" : "TERM");
+            held.forEach(answer.putArray("clients")::add);
+            return AdminResponse.json(200, answer.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return AdminResponse.json(503, error("forkd is stopping"));
@@ -198,6 +207,11 @@ final class AdminServer {
         return java.security.MessageDigest.isEqual(token, h.substring(space + 1).trim().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Before start: /status lists each worker's relayed clients by this (address:port each). */
+    void showClients(java.util.function.Function<Dispatcher.Target, List<String>> clientsOf) {
+        this.clients = clientsOf;
+    }
+
     /** Before start: /status shows this budget. */
     void showBudget(MemoryBudget budget) {
         this.budget = budget;
@@ -246,6 +260,7 @@ final class AdminServer {
             n.put("pid", w.pid);
             n.put("state", w.state.name().toLowerCase(Locale.ROOT));
             n.put("activeConnections", dispatcher.active(w));
+            clients.apply(w).forEach(n.putArray("clients")::add);
             n.put("connectionsServed", w.served);
             n.put("restarts", restarts.total(w.slot));
             ObjectNode slotByReason = n.putObject("restartsByReason");

@@ -70,7 +70,10 @@ final class ChaosConnection implements AutoCloseable {
 
     /** The reply to {@code pid}, as a number. */
     long askPid() throws IOException {
-        String reply = ask("pid");
+        return parsePid(ask("pid"));
+    }
+
+    static long parsePid(String reply) throws IOException {
         try {
             return Long.parseLong(reply.trim());
         } catch (NumberFormatException e) {

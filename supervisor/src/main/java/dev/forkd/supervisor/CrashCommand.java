@@ -1,5 +1,6 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.shared.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -40,16 +41,20 @@ import picocli.CommandLine.TypeConversionException;
             "",
             "Durations: 500ms, 10s, 2m.  The same --seed (with the same --duration and --crash-every) gives the",
             "same crash schedule.",
-            "Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad command line,",
-            "70 the experiment could not run (e.g. a supervisor did not start)."
+            "Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad command line (also: a",
+            "schedule with no crash), " + CrashCommand.INCONCLUSIVE_EXIT + " inconclusive (no expectation failed, but one could not be",
+            "tested: e.g. every crash was skipped), 70 the experiment could not run (e.g. a supervisor did not start)."
         })
 final class CrashCommand implements Callable<Integer> {
     private static final Logger LOG = LogManager.getLogger(CrashCommand.class);
+    /** No expectation failed, yet one could not be tested (no crash happened, no client was queued): like pytest's "no tests ran". */
+    static final int INCONCLUSIVE_EXIT = 5;
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--models", paramLabel = "MODEL[,MODEL...]", split = ",", converter = Converters.ModelConverter.class,
+    // hideParamSyntax: picocli would print split=","'s own syntax around the label, garbling it
+    @Option(names = "--models", paramLabel = "MODEL,...", split = ",", hideParamSyntax = true, converter = Converters.ModelConverter.class,
             defaultValue = "iterative,prefork,fork-per-connection,threaded",
             description = "Models to run, in this order. Default: ${DEFAULT-VALUE}.")
     List<Model> models;
@@ -104,6 +109,7 @@ final class CrashCommand implements Callable<Integer> {
         Progress progress = new Progress(err, System.console() != null);
         err.printf(Locale.ROOT, "crash experiment: %d model(s), %d crash(es) of kind %s each, seed %d%n", config.models().size(),
                 plan.size(), config.kind(), config.seed());
+        err.println(RunEnvironment.current(version()).describe());
         err.flush();
 
         // Ctrl-C, or TERM to us: the supervisor of the moment goes too, never left running
@@ -134,7 +140,7 @@ final class CrashCommand implements Callable<Integer> {
         } finally {
             Runtime.getRuntime().removeShutdownHook(hook);
         }
-        ExperimentReport report = new ExperimentReport(config, plan, results, startedAt, version());
+        ExperimentReport report = new ExperimentReport(config, plan, results, startedAt, RunEnvironment.current(version()));
         ReportWriter.write(report, config.out());
         stdout.print(ReportTables.plain(ReportTables.summary(results)));
         stdout.println();
@@ -147,13 +153,23 @@ final class CrashCommand implements Callable<Integer> {
         stdout.println("report: " + config.out().resolve(ReportWriter.HTML) + " (and " + ReportWriter.MARKDOWN + ", "
                 + ReportWriter.JSON + ", " + ReportWriter.CSV + ", the PNGs, and the supervisors' logs in logs/)");
         stdout.flush();
-        return report.passed() ? 0 : 1;
+        switch (report.verdict()) {
+            case PASS:
+                return 0;
+            case INCONCLUSIVE:
+                stdout.println("INCONCLUSIVE: no expectation failed, but not every one could be tested (see above); exit "
+                        + INCONCLUSIVE_EXIT);
+                stdout.flush();
+                return INCONCLUSIVE_EXIT;
+            default:
+                return 1;
+        }
     }
 
     private static String oneLine(ModelResult r) {
-        return String.format(Locale.ROOT, "%d crash(es), %d connection(s) lost (%d collateral), success %s, restart p50 %s: %s",
+        return String.format(Locale.ROOT, "%d crash(es), %d connection(s) lost (%d collateral), success %s, restart %s: %s",
                 r.injected().size(), r.failed(), r.collateral(), ReportTables.percent(r.successRate()),
-                ReportTables.ms(ExperimentStats.percentile(r.restartLatenciesMs(), 50)), r.passed() ? "PASS" : "FAIL");
+                Distribution.of(r.restartLatenciesMs()).describe(ReportTables::ms), r.verdict());
     }
 
     private static String version() {
@@ -173,6 +189,10 @@ final class CrashCommand implements Callable<Integer> {
         require(!duration.isZero(), "--duration must be more than 0");
         require(!crashEvery.isZero(), "--crash-every must be more than 0");
         require(requestsPerConnection >= 1, "--requests-per-connection must be at least 1, not " + requestsPerConnection);
+        // a run with no crash cannot fail any expectation: refused before anything starts
+        require(!CrashSchedule.of(0, duration, crashEvery).isEmpty(), "--duration " + Durations.format(duration) + " with --crash-every "
+                + Durations.format(crashEvery) + " schedules no crash (crashes come at every multiple of --crash-every before the end):"
+                + " nothing would be tested; give a --duration longer than --crash-every");
         long s = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         return new CrashConfig(List.copyOf(new LinkedHashSet<>(models)), workers, clients, duration, crashEvery, kind, s,
                 requestsPerConnection, out);

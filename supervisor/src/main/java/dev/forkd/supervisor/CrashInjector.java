@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -14,10 +16,12 @@ import org.apache.logging.log4j.Logger;
  * Crashes workers on the seeded schedule, one crash after the other (a late one delays the next,
  * whose actual time is recorded). kill9 picks, by the schedule's draw, one of the load connections
  * in the middle of their requests, holds it, and has the admin endpoint SIGKILL its worker; the
- * other kinds send their chaos command on a dedicated injector connection. Each crash's snapshot of
- * the load connections on that worker (those with a request still to send) is taken once the
- * worker is seen down, so that a connection that finished in the instant between the order and
- * the death is not counted as on it.
+ * other kinds send their chaos command on a dedicated injector connection. From the order until
+ * the supervisor has taken the worker off its books the load is frozen (no client sends a request,
+ * so no new connection is given a worker: forkd hands one on at its first bytes), and each crash records
+ * every connection the supervisor was relaying to that worker at the crash (see {@link CrashRecord}):
+ * so a connection on it that completes had sent its last request before the crash, and every
+ * other one on it must be lost.
  */
 final class CrashInjector implements Runnable {
     private static final Logger LOG = LogManager.getLogger(CrashInjector.class);
@@ -89,6 +93,7 @@ final class CrashInjector implements Runnable {
         if (target == null) {
             return CrashRecord.skipped(p, kind, "no load connection was in the middle of its requests");
         }
+        boolean frozen = false;
         try {
             long pid = target.pid();
             // fresh, not the last poll's: the worker's id, and whether it is draining already (fork-per-connection)
@@ -96,14 +101,22 @@ final class CrashInjector implements Runnable {
             if (w == null) {
                 return CrashRecord.skipped(p, kind, "worker pid " + pid + " is not in /status");
             }
+            registry.freeze();
+            frozen = true;
             long injectedAt = clock.nowMs();
-            admin.post("/workers/" + w.id() + "/kill?signal=KILL");
-            long downAt = awaitDown(pid, false);
+            // the answer lists the connections the worker held at the instant of the signal
+            Set<String> held = new TreeSet<>();
+            admin.post("/workers/" + w.id() + "/kill?signal=KILL").path("clients").forEach(c -> held.add(c.asText()));
+            long downAt = awaitDown(pid, false, held);
+            awaitOffTheBooks(pid, held);
             return new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), target.key,
-                    downAt, registry.owingRequestsTo(pid), -1, -1);
+                    downAt, registry.byLocalPorts(CrashRecord.ports(List.copyOf(held))), List.copyOf(held), -1, -1);
         } catch (AdminClient.AdminException e) {
             return CrashRecord.skipped(p, kind, "admin endpoint: " + e.getMessage());
         } finally {
+            if (frozen) {
+                registry.thaw();
+            }
             // its next request meets the dead worker
             target.release();
         }
@@ -129,18 +142,24 @@ final class CrashInjector implements Runnable {
 
     private CrashRecord viaChaos(CrashSchedule.Planned p) throws InterruptedException {
         ChaosConnection injector = null;
+        boolean frozen = false;
         try {
             injector = ChaosConnection.open(address, LoadClient.CONNECT_TIMEOUT, LoadClient.READ_TIMEOUT);
             long pid = injector.askPid();
+            registry.freeze();
+            frozen = true;
             StatusPoller.Worker w = poller.fetch().workers().get(pid);
             if (w == null) {
                 return CrashRecord.skipped(p, kind, "worker pid " + pid + " is not in /status");
             }
+            // the worker dies in its own time: every connection /status shows on it until then was on it at the crash
+            Set<String> held = new TreeSet<>(w.clients());
             long injectedAt = clock.nowMs();
             injector.send(kind.chaosCommand);
-            long downAt = awaitDown(pid, kind == CrashKind.HANG);
+            long downAt = awaitDown(pid, kind == CrashKind.HANG, held);
+            awaitOffTheBooks(pid, held);
             CrashRecord r = new CrashRecord(p.index(), p.atMs(), p.choice(), kind, null, injectedAt, pid, w.id(), w.slotToRefill(), null,
-                    downAt, registry.owingRequestsTo(pid), -1, -1);
+                    downAt, registry.byLocalPorts(CrashRecord.ports(List.copyOf(held))), List.copyOf(held), -1, -1);
             awaitEndInBackground(injector, p.index());
             injector = null;
             return r;
@@ -149,6 +168,9 @@ final class CrashInjector implements Runnable {
         } catch (IOException e) {
             return CrashRecord.skipped(p, kind, "injector connection: " + e.getMessage());
         } finally {
+            if (frozen) {
+                registry.thaw();
+            }
             closeQuietly(injector);
         }
     }
@@ -188,13 +210,52 @@ final class CrashInjector implements Runnable {
         }
     }
 
-    /** When the worker was seen dead (or stopped, for hang); -1 if not within {@link #DOWN_TIMEOUT}. */
-    private long awaitDown(long pid, boolean stoppedIsDown) throws InterruptedException {
+    /**
+     * Waits until /status no longer lists worker {@code pid}, adding the clients it lists on it
+     * meanwhile. A JVM killed shows as a zombie in /proc while its other threads still exit, with
+     * its socket still open: connections relayed to it then die with it. Only once the supervisor
+     * has reaped it is nothing more sent to it; the load stays frozen until then, and no client
+     * gets a worker before it sends its first bytes, so the list is complete.
+     */
+    private void awaitOffTheBooks(long pid, Set<String> held) throws InterruptedException {
+        long deadline = System.nanoTime() + DOWN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                StatusPoller.Worker w = poller.fetch().workers().get(pid);
+                if (w == null) {
+                    return;
+                }
+                held.addAll(w.clients());
+            } catch (AdminClient.AdminException e) {
+                // a busy endpoint: ask again
+                LOG.debug("status while awaiting pid {}'s removal: {}", pid, e.getMessage());
+            }
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+        LOG.warn("worker pid {} still listed in /status {} after the crash", pid, Durations.format(DOWN_TIMEOUT));
+    }
+
+    /**
+     * When the worker was seen dead (or stopped, for hang); -1 if not within {@link #DOWN_TIMEOUT}.
+     * With {@code held}, /status is polled meanwhile and every client it lists on the worker is added.
+     */
+    private long awaitDown(long pid, boolean stoppedIsDown, Set<String> held) throws InterruptedException {
         long deadline = System.nanoTime() + DOWN_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             ProcFs.State st = ProcFs.state(pid);
             if (st == ProcFs.State.GONE || (stoppedIsDown && st == ProcFs.State.STOPPED)) {
                 return clock.nowMs();
+            }
+            if (held != null) {
+                try {
+                    StatusPoller.Worker w = poller.fetch().workers().get(pid);
+                    if (w != null) {
+                        held.addAll(w.clients());
+                    }
+                } catch (AdminClient.AdminException e) {
+                    // a busy or restarting endpoint: the connections sampled before the command still stand
+                    LOG.debug("status while awaiting pid {}'s end: {}", pid, e.getMessage());
+                }
             }
             // a file read per millisecond: the death is an instant we want to the millisecond
             TimeUnit.MILLISECONDS.sleep(1);

@@ -1,8 +1,16 @@
 package dev.forkd.supervisor;
 
-/** One expected property of a model under crashes, and whether the run showed it. */
-record Expectation(String name, boolean pass, String detail) {
-    String verdict() {
-        return pass ? "PASS" : "FAIL";
+/** One expected property of a model under crashes, and what the run showed of it. */
+record Expectation(String name, Verdict verdict, String detail) {
+    static Expectation of(String name, boolean pass, String detail) {
+        return new Expectation(name, pass ? Verdict.PASS : Verdict.FAIL, detail);
+    }
+
+    static Expectation inconclusive(String name, String why) {
+        return new Expectation(name, Verdict.INCONCLUSIVE, why);
+    }
+
+    boolean pass() {
+        return verdict == Verdict.PASS;
     }
 }

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 
 /**
  * Gives each load connection its fate and each crash the connections it cost. A failed
- * connection is lost to the crash that targeted it, else to the crash of the worker whose pid it
- * knew. One whose worker never answered {@code pid} (it failed while opening) is lost to the crash
+ * connection is lost to the crash that targeted it, else to the crash whose worker held it (the
+ * supervisor's list at the crash), else to the crash of the worker whose pid it knew. One whose worker never answered {@code pid} (it failed while opening) is lost to the crash
  * whose worker went down while it was open: the latest one injected before it failed, if it failed
  * before that worker left /status plus a grace; otherwise it is lost to no crash.
  */
@@ -32,6 +32,7 @@ final class FateClassifier {
 
     static Result classify(List<ConnectionOutcome> outcomes, List<CrashRecord> crashes) {
         Map<ConnKey, Integer> targetOf = new HashMap<>();
+        Map<ConnKey, Integer> heldBy = new HashMap<>();
         Map<Long, Integer> crashOfPid = new HashMap<>();
         Map<Integer, List<ConnKey>> lostByCrash = new TreeMap<>();
         for (CrashRecord c : crashes) {
@@ -41,6 +42,9 @@ final class FateClassifier {
             lostByCrash.put(c.index(), new ArrayList<>());
             if (c.target() != null) {
                 targetOf.put(c.target(), c.index());
+            }
+            for (ConnKey k : c.onWorker()) {
+                heldBy.putIfAbsent(k, c.index());
             }
             if (c.targetPid() > 0) {
                 crashOfPid.put(c.targetPid(), c.index());
@@ -56,6 +60,9 @@ final class FateClassifier {
             }
             fates.put(o.key(), targetOf.containsKey(o.key()) ? Fate.CRASHED : Fate.COLLATERAL);
             Integer crash = targetOf.get(o.key());
+            if (crash == null) {
+                crash = heldBy.get(o.key());
+            }
             if (crash == null && o.pidKnown()) {
                 crash = crashOfPid.get(o.workerPid());
             }

@@ -69,11 +69,14 @@ final class LoadClient implements Runnable {
         }
         c.localPort(conn.localPort());
         try {
-            c.pidKnown(conn.askPid());
+            send(conn, "pid");
+            c.pidKnown(ChaosConnection.parsePid(conn.readLine()), clock.nowMs());
             for (int i = 1; i <= requests; i++) {
                 c.beforeSend(MAX_HOLD_NANOS);
                 String text = "c" + id + "-" + i;
-                String reply = conn.ask("echo " + text);
+                c.sentAt(clock.nowMs());
+                send(conn, "echo " + text);
+                String reply = conn.readLine();
                 if (!reply.equals(text)) {
                     throw new IOException("wrong reply to request " + i + ": '" + reply + "'");
                 }
@@ -92,6 +95,16 @@ final class LoadClient implements Runnable {
             }
         }
         return true;
+    }
+
+    /** A request goes out only while the load is not frozen for a crash (see {@link LoadRegistry#freeze}). */
+    private void send(ChaosConnection conn, String line) throws IOException, InterruptedException {
+        registry.enterSend(MAX_HOLD_NANOS);
+        try {
+            conn.send(line);
+        } finally {
+            registry.exitSend();
+        }
     }
 
     private static String describe(IOException e) {

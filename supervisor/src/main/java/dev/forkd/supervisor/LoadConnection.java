@@ -13,6 +13,8 @@ final class LoadConnection {
     final long startMs;
     private final int requestsPlanned;
     private long pid;
+    private long firstReplyMs = -1;
+    private long lastSentMs = -1;
     private int localPort;
     private int sent;
     private int done;
@@ -27,8 +29,18 @@ final class LoadConnection {
         this.requestsPlanned = requestsPlanned;
     }
 
-    synchronized void pidKnown(long workerPid) {
+    synchronized void pidKnown(long workerPid, long atMs) {
         this.pid = workerPid;
+        this.firstReplyMs = atMs;
+    }
+
+    /** Our end's port, once connected; 0 before. */
+    synchronized int localPort() {
+        return localPort;
+    }
+
+    synchronized boolean finished() {
+        return finished;
     }
 
     /** Our end's port: the supervisor's log names each connection by it. */
@@ -45,15 +57,6 @@ final class LoadConnection {
         return pid > 0 && sent < requestsPlanned && !finished && !held;
     }
 
-    /**
-     * On that worker with a request still to send: whatever happens to its worker now decides
-     * its fate. (One that has sent its last request may still get its reply if the worker wrote
-     * it just before dying; such a connection was served, not caught by the crash.)
-     */
-    synchronized boolean owesRequestsTo(long workerPid) {
-        return !finished && pid == workerPid && sent < requestsPlanned;
-    }
-
     /** Holds the connection before its next request, if it is still in the middle; false if not. */
     synchronized boolean tryHold() {
         if (!inTheMiddle()) {
@@ -66,6 +69,11 @@ final class LoadConnection {
     synchronized void release() {
         held = false;
         notifyAll();
+    }
+
+    /** When the request just counted by {@link #beforeSend} went out. */
+    synchronized void sentAt(long atMs) {
+        lastSentMs = atMs;
     }
 
     /** Called by the client before each request: waits while held, at most {@code maxWaitNanos}. */
@@ -100,6 +108,6 @@ final class LoadConnection {
         if (!finished) {
             throw new IllegalStateException(key + " has not finished");
         }
-        return new ConnectionOutcome(key, pid, localPort, startMs, endMs, done, error != null, error);
+        return new ConnectionOutcome(key, pid, localPort, startMs, endMs, done, error != null, error, firstReplyMs, lastSentMs);
     }
 }

@@ -81,7 +81,7 @@ final class ModelResult {
         return injected().stream().filter(c -> c.restartLatencyMs() == null).count();
     }
 
-    boolean passed() {
-        return expectations.stream().allMatch(Expectation::pass);
+    Verdict verdict() {
+        return Verdict.of(expectations.stream().map(Expectation::verdict).toList());
     }
 }

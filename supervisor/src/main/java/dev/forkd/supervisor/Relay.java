@@ -166,6 +166,14 @@ final class Relay implements Dispatcher.Connector {
         return Dispatcher.OpenResult.STARTED;
     }
 
+    /**
+     * The client addresses (address:port, as the worker's PROXY header names them) of the
+     * connections relayed to {@code target} right now, sorted: what a crash of it would take down.
+     */
+    java.util.List<String> clientsOf(Dispatcher.Target target) {
+        return live.stream().filter(c -> c.target == target).map(c -> c.clientLabel).sorted().collect(java.util.stream.Collectors.toList());
+    }
+
     int liveCount() {
         return live.size();
     }

@@ -7,8 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.BoxChart;
-import org.knowm.xchart.BoxChartBuilder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -40,6 +38,17 @@ final class ReportCharts {
         return pngs;
     }
 
+    /** Below this fraction of the busiest model's peak, a model's throughput is drawn on the right-hand axis. */
+    static final double LOW_THROUGHPUT = 0.1;
+
+    private static double peak(ModelResult r) {
+        long max = 0;
+        for (long c : r.data.requestsPerBucket()) {
+            max = Math.max(max, c);
+        }
+        return max * 1000.0 / r.data.bucketMs();
+    }
+
     static XYChart throughput(ExperimentReport report) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Throughput over time, crash " + report.config().kind() + " every "
@@ -50,6 +59,10 @@ final class ReportCharts {
         chart.getStyler().setMarkerSize(9);
         double top = 1;
         for (ModelResult r : report.results()) {
+            top = Math.max(top, peak(r));
+        }
+        boolean right = false;
+        for (ModelResult r : report.results()) {
             long[] counts = r.data.requestsPerBucket();
             double perSecond = 1000.0 / r.data.bucketMs();
             List<Double> x = new ArrayList<>();
@@ -57,11 +70,24 @@ final class ReportCharts {
             for (int i = 0; i < counts.length; i++) {
                 x.add(i * r.data.bucketMs() / 1000.0);
                 y.add(counts[i] * perSecond);
-                top = Math.max(top, counts[i] * perSecond);
             }
-            if (!x.isEmpty()) {
-                chart.addSeries(r.model().cliName, x, y).setMarker(SeriesMarkers.NONE);
+            if (x.isEmpty()) {
+                continue;
             }
+            // a model far below the others (fork-per-connection: a JVM per connection) would be a flat line at zero
+            // on their scale: it gets the right-hand axis, a scale of its own
+            boolean low = peak(r) > 0 && peak(r) < top * LOW_THROUGHPUT;
+            XYSeries s = chart.addSeries(r.model().cliName + (low ? " (right axis)" : ""), x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            if (low) {
+                s.setYAxisGroup(1);
+                right = true;
+            }
+        }
+        if (right) {
+            chart.setYAxisGroupTitle(1, "requests/s (right axis)");
+            chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+            chart.getStyler().setYAxisMin(1, 0.0);
         }
         if (!report.schedule().isEmpty()) {
             // the schedule is the same for every model: one marker per crash, along the top
@@ -106,25 +132,74 @@ final class ReportCharts {
         return chart;
     }
 
-    /** A box per model over its crashes' restart latencies; a model with none measured has no box. */
-    static Chart<?, ?> restartLatency(List<ModelResult> results) {
-        BoxChart chart = new BoxChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Restart latency: crash to pool ready again").xAxisTitle("model").yAxisTitle("ms").build();
+    /** Below this a latency is drawn at it: a log axis has no 0. */
+    static final double LOG_FLOOR_MS = 1;
+    private static final Color[] PALETTE = {new Color(0x1f, 0x77, 0xb4), new Color(0xff, 0x7f, 0x0e), new Color(0x2c, 0xa0, 0x2c),
+        new Color(0x94, 0x67, 0xbd), new Color(0x8c, 0x56, 0x4b), new Color(0xe3, 0x77, 0xc2)};
+
+    /**
+     * Per model, drawn from the same {@link Distribution} as the tables: a whisker from min to max, a
+     * thick bar at the median, a box from q1 to q3 once n reaches {@value Distribution#MIN_FOR_PERCENTILES},
+     * and "n=" above it. On a log axis, so that fork-per-connection's few milliseconds and iterative's
+     * seconds are both readable.
+     */
+    static XYChart restartLatency(List<ModelResult> results) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Restart latency: crash to pool ready again (log scale; whisker min-max, bar median, box q1-q3 from n="
+                        + Distribution.MIN_FOR_PERCENTILES + ")")
+                .xAxisTitle("model").yAxisTitle("ms").build();
         style(chart.getStyler());
-        for (ModelResult r : results) {
-            List<Long> l = r.restartLatenciesMs();
-            if (!l.isEmpty()) {
-                chart.addSeries(r.model().cliName, l);
+        chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisMin(0.5);
+        chart.getStyler().setXAxisMax(results.size() + 0.5);
+        chart.getStyler().setMarkerSize(0);
+        List<String> names = new ArrayList<>();
+        double top = LOG_FLOOR_MS * 10;
+        for (int i = 0; i < results.size(); i++) {
+            ModelResult r = results.get(i);
+            Distribution d = Distribution.of(r.restartLatenciesMs());
+            double x = i + 1;
+            names.add(r.model().cliName);
+            Color color = PALETTE[i % PALETTE.length];
+            if (d.n() == 0) {
+                chart.addAnnotation(new org.knowm.xchart.AnnotationText("n=0", x, LOG_FLOOR_MS * 2, false));
+                continue;
             }
+            line(chart, r.model().cliName + " (n=" + d.n() + ")", color, 2f, true, new double[] {x, x},
+                    new double[] {floor(d.min()), floor(d.max())});
+            if (d.percentilesShown()) {
+                line(chart, r.model().cliName + " box", color, 2f, false, new double[] {x - 0.2, x + 0.2, x + 0.2, x - 0.2, x - 0.2},
+                        new double[] {floor(d.q1()), floor(d.q1()), floor(d.q3()), floor(d.q3()), floor(d.q1())});
+            }
+            line(chart, r.model().cliName + " median", color, 6f, false, new double[] {x - 0.25, x + 0.25},
+                    new double[] {floor(d.median()), floor(d.median())});
+            chart.addAnnotation(new org.knowm.xchart.AnnotationText("n=" + d.n(), x, floor(d.max()) * 1.3, false));
+            top = Math.max(top, floor(d.max()) * 2);
         }
+        chart.getStyler().setYAxisMin(LOG_FLOOR_MS);
+        chart.getStyler().setYAxisMax(top);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+            long k = Math.round(x);
+            return Math.abs(x - k) < 1e-6 && k >= 1 && k <= names.size() ? names.get((int) k - 1) : "";
+        });
         if (chart.getSeriesMap().isEmpty()) {
-            CategoryChart empty = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                    .title("Restart latency: no restart was measured").xAxisTitle("model").yAxisTitle("ms").build();
-            style(empty.getStyler());
-            empty.addSeries("none", List.of("none"), List.of(0));
-            return empty;
+            chart.setTitle("Restart latency: no restart was measured");
+            line(chart, "none", Color.GRAY, 1f, true, new double[] {0.5, 0.5}, new double[] {LOG_FLOOR_MS, LOG_FLOOR_MS});
         }
         return chart;
+    }
+
+    private static double floor(double ms) {
+        return Math.max(LOG_FLOOR_MS, ms);
+    }
+
+    private static void line(XYChart chart, String name, Color color, float width, boolean legend, double[] x, double[] y) {
+        XYSeries s = chart.addSeries(name, x, y);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(color);
+        s.setLineWidth(width);
+        s.setShowInLegend(legend);
     }
 
     private static void style(Styler s) {

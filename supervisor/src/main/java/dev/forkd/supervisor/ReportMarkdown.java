@@ -14,11 +14,15 @@ final class ReportMarkdown {
         CrashConfig c = report.config();
         out.println("# forkd crash experiment");
         out.println();
-        out.println("- result: **" + (report.passed() ? "PASS" : "FAIL") + "**");
+        out.println("- result: **" + report.verdict() + "**");
         out.println("- command: `" + c.commandLine() + "`");
-        out.println("- forkd " + report.forkdVersion() + ", started " + report.startedAt());
+        out.println("- produced by: " + report.environment().describe() + "; started " + report.startedAt() + "; seed " + c.seed());
         out.println("- each connection: `pid`, then " + c.requestsPerConnection() + " `echo` round trips; " + c.clients()
                 + " closed-loop clients; a crash (" + c.kind() + ") every " + dev.forkd.shared.Durations.format(c.crashEvery()));
+        out.println();
+        out.println("## Options");
+        out.println();
+        table(out, ReportTables.options(c));
         out.println();
         out.println("## Summary");
         out.println();

@@ -11,36 +11,54 @@ final class ReportTables {
     }
 
     private static final List<String> SUMMARY = List.of("model", "workers", "crashes", "lost/crash mean", "lost/crash max", "collateral",
-            "success rate", "restart p50", "restart p99", "requests", "worker RSS mean", "worker RSS max");
+            "success rate", "restart latency", "requests", "worker RSS mean", "worker RSS max", "RSS samples");
 
     private ReportTables() {
     }
 
+    /** Lost per crash is over the injected crashes (the crashes column is its n); restart latency states its own n. */
     static Table summary(List<ModelResult> results) {
         List<List<String>> rows = new ArrayList<>();
         for (ModelResult r : results) {
-            List<Long> lat = r.restartLatenciesMs();
+            Distribution lost = Distribution.of(r.lostPerCrash());
+            Distribution rss = Distribution.of(r.data.rssPerWorkerKiB());
             rows.add(List.of(r.model().cliName,
                     Integer.toString(r.data.workers()),
                     r.injected().size() + (r.skipped() > 0 ? " (+" + r.skipped() + " skipped)" : ""),
-                    fixed(ExperimentStats.mean(r.lostPerCrash()), 2),
-                    fixed(ExperimentStats.max(r.lostPerCrash()), 0),
+                    fixed(lost.mean(), 2),
+                    fixed(lost.max(), 0),
                     Long.toString(r.collateral()),
                     percent(r.successRate()),
-                    ms(ExperimentStats.percentile(lat, 50)),
-                    ms(ExperimentStats.percentile(lat, 99)) + (r.notRecovered() > 0 ? " (" + r.notRecovered() + " not recovered)" : ""),
+                    Distribution.of(r.restartLatenciesMs()).describe(ReportTables::ms)
+                            + (r.notRecovered() > 0 ? " (" + r.notRecovered() + " not recovered)" : ""),
                     Long.toString(r.requestsCompleted()),
-                    mib(ExperimentStats.mean(r.data.rssPerWorkerKiB())),
-                    mib(ExperimentStats.max(r.data.rssPerWorkerKiB()))));
+                    mib(rss.mean()),
+                    mib(rss.max()),
+                    Integer.toString(rss.n())));
         }
         return new Table(SUMMARY, rows);
+    }
+
+    /** Every option of the run, as given or defaulted. */
+    static Table options(CrashConfig c) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("--models", c.models().stream().map(m -> m.cliName).collect(java.util.stream.Collectors.joining(","))));
+        rows.add(List.of("--workers", Integer.toString(c.workers())));
+        rows.add(List.of("--clients", Integer.toString(c.clients())));
+        rows.add(List.of("--duration", dev.forkd.shared.Durations.format(c.duration())));
+        rows.add(List.of("--crash-every", dev.forkd.shared.Durations.format(c.crashEvery())));
+        rows.add(List.of("--crash-kind", c.kind().cliName));
+        rows.add(List.of("--seed", Long.toString(c.seed())));
+        rows.add(List.of("--requests-per-connection", Integer.toString(c.requestsPerConnection())));
+        rows.add(List.of("--out", c.out().toString()));
+        return new Table(List.of("option", "value"), rows);
     }
 
     static Table expectations(List<ModelResult> results) {
         List<List<String>> rows = new ArrayList<>();
         for (ModelResult r : results) {
             for (Expectation e : r.expectations) {
-                rows.add(List.of(r.model().cliName, e.name(), e.verdict(), e.detail()));
+                rows.add(List.of(r.model().cliName, e.name(), e.verdict().name(), e.detail()));
             }
         }
         return new Table(List.of("model", "expectation", "result", "detail"), rows);
@@ -65,7 +83,7 @@ final class ReportTables {
             int lost = r.fates.lostByCrash().getOrDefault(c.index(), List.of()).size();
             rows.add(List.of(Integer.toString(c.index()), c.plannedAtMs() + " ms", c.injectedAtMs() + " ms",
                     c.target() == null ? "injector" : c.target().toString(), Long.toString(c.targetPid()),
-                    Integer.toString(c.onWorker().size()), Integer.toString(lost),
+                    c.onWorker().size() + " (" + c.heldClients().size() + " in all)", Integer.toString(lost),
                     c.restartLatencyMs() == null ? "not recovered" : c.restartLatencyMs() + " ms"));
         }
         return new Table(List.of("crash", "planned", "injected", "target", "worker pid", "on worker", "lost", "restart latency"), rows);

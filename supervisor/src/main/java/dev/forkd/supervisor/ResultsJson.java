@@ -22,7 +22,16 @@ final class ResultsJson {
         CrashConfig c = report.config();
         ObjectNode root = JSON.createObjectNode();
         root.put("experiment", "crash");
-        root.put("forkdVersion", report.forkdVersion());
+        RunEnvironment env = report.environment();
+        root.put("forkdVersion", env.forkdVersion());
+        ObjectNode producedBy = root.putObject("environment");
+        producedBy.put("forkdVersion", env.forkdVersion());
+        producedBy.put("javaVmName", env.vmName());
+        producedBy.put("javaVmVersion", env.vmVersion());
+        producedBy.put("os", env.os());
+        producedBy.put("cores", env.cores());
+        producedBy.put("memoryBytes", env.memoryBytes());
+        root.put("commandLine", report.config().commandLine());
         root.put("startedAt", report.startedAt().toString());
         root.put("seed", c.seed());
         ObjectNode config = root.putObject("config");
@@ -42,7 +51,8 @@ final class ResultsJson {
             n.put("atMs", p.atMs());
             n.put("choice", p.choice());
         }
-        root.put("passed", report.passed());
+        root.put("verdict", report.verdict().name());
+        root.put("passed", report.verdict() == Verdict.PASS);
         ArrayNode results = root.putArray("models");
         for (ModelResult r : report.results()) {
             results.add(model(r));
@@ -66,16 +76,17 @@ final class ResultsJson {
         n.put("requestsCompleted", r.requestsCompleted());
         List<Integer> lost = r.lostPerCrash();
         ObjectNode lpc = n.putObject("lostPerCrash");
-        number(lpc, "mean", ExperimentStats.mean(lost));
-        number(lpc, "max", ExperimentStats.max(lost));
+        Distribution lostStats = Distribution.of(lost);
+        lpc.put("n", lostStats.n());
+        number(lpc, "mean", lostStats.mean());
+        number(lpc, "max", lostStats.max());
         ArrayNode lostValues = lpc.putArray("values");
         lost.forEach(lostValues::add);
         n.put("collateral", r.collateral());
         number(n, "successRate", r.successRate());
         List<Long> lat = r.restartLatenciesMs();
         ObjectNode rl = n.putObject("restartLatencyMs");
-        number(rl, "p50", ExperimentStats.percentile(lat, 50));
-        number(rl, "p99", ExperimentStats.percentile(lat, 99));
+        distribution(rl, Distribution.of(lat));
         rl.put("notRecovered", r.notRecovered());
         ArrayNode latValues = rl.putArray("values");
         lat.forEach(latValues::add);
@@ -86,18 +97,23 @@ final class ResultsJson {
             buckets.add(b);
         }
         ObjectNode rss = n.putObject("workerRssKiB");
-        number(rss, "mean", ExperimentStats.mean(r.data.rssPerWorkerKiB()));
-        number(rss, "max", ExperimentStats.max(r.data.rssPerWorkerKiB()));
-        rss.put("samples", r.data.rssPerWorkerKiB().size());
+        Distribution perWorker = Distribution.of(r.data.rssPerWorkerKiB());
+        number(rss, "mean", perWorker.mean());
+        number(rss, "max", perWorker.max());
+        rss.put("samples", perWorker.n());
         ObjectNode total = n.putObject("allWorkersRssKiB");
-        number(total, "mean", ExperimentStats.mean(r.data.rssTotalKiB()));
-        number(total, "max", ExperimentStats.max(r.data.rssTotalKiB()));
+        Distribution all = Distribution.of(r.data.rssTotalKiB());
+        number(total, "mean", all.mean());
+        number(total, "max", all.max());
+        total.put("samples", all.n());
         n.put("supervisorExitCode", r.data.supervisorExit());
-        n.put("passed", r.passed());
+        n.put("verdict", r.verdict().name());
+        n.put("passed", r.verdict() == Verdict.PASS);
         ArrayNode ex = n.putArray("expectations");
         for (Expectation e : r.expectations) {
             ObjectNode x = ex.addObject();
             x.put("name", e.name());
+            x.put("verdict", e.verdict().name());
             x.put("pass", e.pass());
             x.put("detail", e.detail());
         }
@@ -111,6 +127,8 @@ final class ResultsJson {
                 f.put("startMs", o.startMs());
                 f.put("endMs", o.endMs());
                 f.put("requests", o.requests());
+                f.put("firstReplyMs", o.firstReplyMs());
+                f.put("lastSentMs", o.lastSentMs());
                 f.put("fate", r.fates.fates().get(o.key()).toString());
                 Integer crash = r.fates.lostTo().get(o.key());
                 if (crash == null) {
@@ -123,12 +141,13 @@ final class ResultsJson {
         }
         ArrayNode crashes = n.putArray("crashList");
         for (CrashRecord c : r.data.crashes()) {
-            crashes.add(crash(c, r.fates));
+            crashes.add(crash(c, r));
         }
         return n;
     }
 
-    private static ObjectNode crash(CrashRecord c, FateClassifier.Result fates) {
+    private static ObjectNode crash(CrashRecord c, ModelResult r) {
+        FateClassifier.Result fates = r.fates;
         ObjectNode n = JSON.createObjectNode();
         n.put("index", c.index());
         n.put("plannedAtMs", c.plannedAtMs());
@@ -153,9 +172,31 @@ final class ResultsJson {
         n.put("targetSlot", c.targetSlot());
         ArrayNode on = n.putArray("onWorker");
         c.onWorker().forEach(k -> on.add(k.toString()));
+        ArrayNode held = n.putArray("heldClients");
+        c.heldClients().forEach(held::add);
+        // held, completed, its last request out before the crash: its answer was on its way, it was served, not caught
+        ArrayNode served = n.putArray("answeredBeforeCrash");
+        for (ConnectionOutcome o : r.data.outcomes()) {
+            if (!o.failed() && c.onWorker().contains(o.key()) && o.lastSentMs() >= 0 && o.lastSentMs() <= c.injectedAtMs()) {
+                served.add(o.key().toString());
+            }
+        }
         ArrayNode lost = n.putArray("lost");
         fates.lostByCrash().getOrDefault(c.index(), List.of()).forEach(k -> lost.add(k.toString()));
         return n;
+    }
+
+    /** The one summary the tables and plots show too; p99 is null below {@value Distribution#MIN_FOR_PERCENTILES} values. */
+    private static void distribution(ObjectNode n, Distribution d) {
+        n.put("n", d.n());
+        number(n, "min", d.min());
+        number(n, "q1", d.q1());
+        number(n, "median", d.median());
+        number(n, "p50", d.median());
+        number(n, "q3", d.q3());
+        number(n, "p99", d.p99());
+        number(n, "max", d.max());
+        number(n, "mean", d.mean());
     }
 
     /** JSON has no NaN: an empty statistic is null. */

@@ -26,8 +26,12 @@ final class StatusPoller implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(StatusPoller.class);
     static final Duration INTERVAL = Duration.ofMillis(20);
 
-    /** A worker as /status lists it. */
-    record Worker(int id, int slot, String state) {
+    /** A worker as /status lists it, with the client addresses (address:port) of the connections relayed to it. */
+    record Worker(int id, int slot, String state, List<String> clients) {
+        Worker(int id, int slot, String state) {
+            this(id, slot, state, List.of());
+        }
+
         /** The slot its replacement will fill, or -1 if it is being replaced already (draining). */
         int slotToRefill() {
             return state.equals("draining") ? -1 : slot;
@@ -40,7 +44,9 @@ final class StatusPoller implements AutoCloseable {
             Map<Long, Worker> workers = new HashMap<>();
             Set<Integer> ready = new HashSet<>();
             for (JsonNode w : status.path("workers")) {
-                Worker worker = new Worker(w.path("id").asInt(), w.path("slot").asInt(), w.path("state").asText());
+                List<String> clients = new ArrayList<>();
+                w.path("clients").forEach(c -> clients.add(c.asText()));
+                Worker worker = new Worker(w.path("id").asInt(), w.path("slot").asInt(), w.path("state").asText(), List.copyOf(clients));
                 workers.put(w.path("pid").asLong(), worker);
                 if (worker.state().equals("ready")) {
                     ready.add(worker.slot());

@@ -212,6 +212,7 @@ final class Supervisor {
             try {
                 admin = new AdminServer(config.admin(), config, dir.path(), pool, dispatcher, stats, metricsRef[0]);
                 admin.showBudget(budget);
+                admin.showClients(relay::clientsOf);
                 this.admin = admin;
             } catch (IOException e) {
                 LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),

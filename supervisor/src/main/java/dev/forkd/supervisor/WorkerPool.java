@@ -391,6 +391,11 @@ final class WorkerPool implements ControlServer.Listener {
 
     /** For experiments: signal one worker. Returns false if there is no such worker. */
     CompletableFuture<Boolean> kill(int id, boolean force) {
+        return kill(id, force, w -> { });
+    }
+
+    /** {@code atSignal} runs on the pool's thread just before the signal is sent, e.g. to note the connections the worker holds. */
+    CompletableFuture<Boolean> kill(int id, boolean force, java.util.function.Consumer<WorkerProcess> atSignal) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         post(() -> {
             WorkerProcess w = workers.get(id);
@@ -398,6 +403,7 @@ final class WorkerPool implements ControlServer.Listener {
                 done.complete(false);
                 return;
             }
+            atSignal.accept(w);
             try (var ctx = WorkerLogContext.of(w)) {
                 LOG.info("{}: sending {} on request", w.label(), force ? "KILL" : "TERM");
             }

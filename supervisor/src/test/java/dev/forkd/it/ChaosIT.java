@@ -201,6 +201,45 @@ class ChaosIT {
         }
     }
 
+    /**
+     * /status names each worker's clients (address:port) and the kill answer the ones it held when
+     * the signal went: what `forkd experiment crash` judges a crash by (issue 12). Both clients of
+     * the one threaded worker are listed, a client still unread in the supervisor is on no worker,
+     * and the replacement holds nobody.
+     */
+    @Test
+    void statusAndTheKillAnswerNameTheClientsAWorkerHolds() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("chaos-held-clients",
+                with("--model", "threaded", "--workers", "1", "--admin", "127.0.0.1:0"))) {
+            int port = forkd.port();
+            Admin admin = new Admin(forkd);
+            JsonNode ready = admin.awaitStatus(s -> Admin.countReady(s) == 1, Duration.ofSeconds(60));
+            int id = ready.get("workers").get(0).get("id").asInt();
+            try (Client a = new Client(port); Client b = new Client(port); Client silent = new Client(port)) {
+                ask(a, "pid");
+                ask(b, "pid");
+                java.util.Set<String> both = java.util.Set.of("127.0.0.1:" + a.localPort(), "127.0.0.1:" + b.localPort());
+                JsonNode status = admin.status();
+                java.util.Set<String> listed = new java.util.HashSet<>();
+                status.get("workers").get(0).get("clients").forEach(c -> listed.add(c.asText()));
+                assertEquals(both, listed, "the worker's relayed clients; the silent one has no worker until its first bytes: " + status);
+                assertEquals(2, status.get("workers").get(0).get("activeConnections").asInt(), "the old field is still there");
+
+                java.net.http.HttpResponse<String> kill = admin.post("/workers/" + id + "/kill?signal=KILL");
+                assertEquals(200, kill.statusCode(), kill.body());
+                JsonNode answer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(kill.body());
+                assertEquals("KILL", answer.get("signal").asText());
+                java.util.Set<String> held = new java.util.HashSet<>();
+                answer.get("clients").forEach(c -> held.add(c.asText()));
+                assertEquals(both, held, "the clients it held when the signal went: " + kill.body());
+                assertTrue(a.endsWithin(Duration.ofSeconds(20)) && b.endsWithin(Duration.ofSeconds(20)), "both went with it");
+            }
+            JsonNode after = admin.awaitStatus(s -> Admin.countReady(s) == 1 && s.get("workers").get(0).get("id").asInt() != id,
+                    Duration.ofSeconds(60));
+            assertEquals(0, after.get("workers").get(0).get("clients").size(), "the replacement holds nobody: " + after);
+        }
+    }
+
     @Test
     void oomIsLoggedAsOutOfMemoryAndReplaced() throws Exception {
         try (ForkdProcess forkd = ForkdProcess.serve("chaos-oom", with("--workers", "1"));

@@ -66,6 +66,38 @@ class CrashCommandTest {
     }
 
     @Test
+    void aScheduleWithNoCrashIsRefusedUpFront() {
+        ParameterException e = assertThrows(ParameterException.class, () -> resolve("--duration", "1s", "--crash-every", "2s"));
+        assertEquals("--duration 1s with --crash-every 2s schedules no crash (crashes come at every multiple of --crash-every before"
+                + " the end): nothing would be tested; give a --duration longer than --crash-every", e.getMessage());
+        assertThrows(ParameterException.class, () -> resolve("--duration", "2s", "--crash-every", "2s"), "a crash at the end is no crash");
+        assertEquals(1, CrashSchedule.of(resolve("--duration", "2001ms", "--crash-every", "2s").seed(), Duration.ofMillis(2001),
+                Duration.ofSeconds(2)).size());
+    }
+
+    @Test
+    void aScheduleWithNoCrashExitsTwoBeforeStartingAnything() {
+        CommandLine forkd = ForkdCommand.commandLine();
+        StringWriter err = new StringWriter();
+        forkd.setErr(new PrintWriter(err));
+        assertEquals(2, forkd.execute("experiment", "crash", "--duration", "1s", "--crash-every", "2s", "--out", "/nonexistent/never"));
+        assertTrue(err.toString().contains("schedules no crash"), err.toString());
+    }
+
+    @Test
+    void helpShowsAReadableModelsSynopsisAndTheExitCodes() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new CrashCommand());
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("--help"));
+        String help = out.toString();
+        assertTrue(help.contains("[--models=MODEL,...]"), help);
+        assertTrue(help.contains("--models=MODEL,...  "), "the option's own line too: " + help);
+        assertTrue(!help.contains("MODEL[,MODEL") && !help.contains("...]]"), "no picocli split syntax around the label: " + help);
+        assertTrue(help.contains(CrashCommand.INCONCLUSIVE_EXIT + " inconclusive"), help);
+    }
+
+    @Test
     void experimentIsAForkdCommandAndCrashItsSubcommand() {
         CommandLine forkd = ForkdCommand.commandLine();
         StringWriter err = new StringWriter();

@@ -9,17 +9,22 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FateClassifierTest {
+    /** Completed: its first reply 1 ms after it opened, its last request sent 1 ms before it ended. */
     static ConnectionOutcome done(int client, int n, long pid, long start, long end) {
-        return new ConnectionOutcome(new ConnKey(client, n), pid, 40000 + client, start, end, 5, false, null);
+        return new ConnectionOutcome(new ConnKey(client, n), pid, 40000 + client, start, end, 5, false, null, start + 1, end - 1);
     }
 
+    /** Failed: if it knew its worker, it had its first reply 1 ms after it opened and sent a request 2 ms before it failed. */
     static ConnectionOutcome failed(int client, int n, long pid, long start, long end) {
-        return new ConnectionOutcome(new ConnKey(client, n), pid, 40000 + client, start, end, 2, true, "connection closed");
+        return new ConnectionOutcome(new ConnKey(client, n), pid, 40000 + client, start, end, 2, true, "connection closed",
+                pid > 0 ? start + 1 : -1, pid > 0 ? end - 2 : -1);
     }
 
-    /** A crash injected at {@code at} of worker {@code pid}, gone from /status 50 ms later. */
+    /** A crash injected at {@code at} of worker {@code pid}, which held {@code onWorker} (their ports as the supervisor lists them), gone from /status 50 ms later. */
     static CrashRecord crash(int index, long at, long pid, ConnKey target, ConnKey... onWorker) {
-        return new CrashRecord(index, at, 0.5, CrashKind.KILL9, null, at, pid, 3, 1, target, at + 5, List.of(onWorker), at + 50, at + 800);
+        List<String> held = java.util.Arrays.stream(onWorker).map(k -> "127.0.0.1:" + (40000 + k.client())).toList();
+        return new CrashRecord(index, at, 0.5, CrashKind.KILL9, null, at, pid, 3, 1, target, at + 5, List.of(onWorker), held, at + 50,
+                at + 800);
     }
 
     @Test
