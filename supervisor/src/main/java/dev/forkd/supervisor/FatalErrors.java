@@ -1,5 +1,6 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.shared.ExitCodes;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;

@@ -1,5 +1,6 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.common.MemoryBudget;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import org.apache.logging.log4j.LogManager;

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** The server models of DESIGN.md: presets for the worker count and connections per worker. */
-enum Model {
+public enum Model {
     /** The seed's loop server: one process, one client at a time; the others wait. */
     ITERATIVE("iterative", false),
     /** Apache prefork: N processes, one connection each; a crash costs one connection. */
@@ -15,25 +15,25 @@ enum Model {
     /** fork(): a fresh process per connection, from a pool of warm spares so no client waits for a boot. */
     FORK_PER_CONNECTION("fork-per-connection", false);
 
-    static final int THREADED_DEFAULT_CONNECTIONS = 1000;
+    public static final int THREADED_DEFAULT_CONNECTIONS = 1000;
 
-    final String cliName;
-    final boolean threaded;
+    public final String cliName;
+    public final boolean threaded;
 
     Model(String cliName, boolean threaded) {
         this.cliName = cliName;
         this.threaded = threaded;
     }
 
-    int defaultWorkers(int processors) {
+    public int defaultWorkers(int processors) {
         return this == ITERATIVE ? 1 : 2 * processors;
     }
 
-    int defaultConnectionsPerWorker() {
+    public int defaultConnectionsPerWorker() {
         return this == THREADED ? THREADED_DEFAULT_CONNECTIONS : 1;
     }
 
-    static Model parse(String text) {
+    public static Model parse(String text) {
         for (Model m : values()) {
             if (m.cliName.equalsIgnoreCase(text.trim())) {
                 return m;
@@ -42,7 +42,7 @@ enum Model {
         throw new IllegalArgumentException("unknown model '" + text + "' (choose from " + names() + ")");
     }
 
-    static String names() {
+    public static String names() {
         return Arrays.stream(values()).map(m -> m.cliName).collect(Collectors.joining(", "));
     }
 

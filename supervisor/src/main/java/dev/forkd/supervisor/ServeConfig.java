@@ -1,11 +1,12 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.relay.KeepAlive;
 import java.nio.file.Path;
 import dev.forkd.shared.framing.Framing;
 import java.time.Duration;
 
 /** Everything `forkd serve` was told, after presets and defaults are resolved. */
-record ServeConfig(
+public record ServeConfig(
         String host,
         int port,
         int backlog,
@@ -53,19 +54,12 @@ record ServeConfig(
         long minRateBytesPerSecond) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
-    int poolTarget() {
+    public int poolTarget() {
         return model == Model.FORK_PER_CONNECTION ? spares : workers;
     }
 
     /** The most worker processes alive at once; bounded only in fork-per-connection (busy + spares). */
-    int processCap() {
+    public int processCap() {
         return model == Model.FORK_PER_CONNECTION ? workers + spares : Integer.MAX_VALUE;
-    }
-
-    /** TCP keepalive for client sockets; null fields leave the system's defaults. */
-    record KeepAlive(boolean enabled, Duration idle, Duration interval, Integer count) {
-        static KeepAlive off() {
-            return new KeepAlive(false, null, null, null);
-        }
     }
 }

@@ -1,5 +1,29 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.admin.AdminServer;
+import dev.forkd.supervisor.admin.Metrics;
+import dev.forkd.supervisor.common.Addresses;
+import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.dispatch.DispatchStats;
+import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.dispatch.ProxiedClient;
+import dev.forkd.supervisor.listen.Admission;
+import dev.forkd.supervisor.listen.Cidr;
+import dev.forkd.supervisor.listen.Listener;
+import dev.forkd.supervisor.listen.Preamble;
+import dev.forkd.supervisor.pool.ControlServer;
+import dev.forkd.supervisor.pool.WorkerClassArchive;
+import dev.forkd.supervisor.pool.WorkerLauncher;
+import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.pool.WorkerProcess;
+import dev.forkd.supervisor.pool.WorkerState;
+import dev.forkd.supervisor.relay.ClientSocketOptions;
+import dev.forkd.supervisor.relay.Relay;
+import dev.forkd.supervisor.relay.RelayedConnection;
+import dev.forkd.supervisor.rundir.RuntimeDirectory;
+import dev.forkd.supervisor.rundir.SocketOwner;
+import dev.forkd.supervisor.rundir.StaleRuntimeDirs;
+import dev.forkd.supervisor.systemd.SystemdNotifier;
 import dev.forkd.shared.Durations;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.shared.RuntimeDirs;
@@ -17,7 +41,7 @@ import org.apache.logging.log4j.Logger;
  * `forkd serve`: owns the runtime directory, the listener, the relay, the dispatcher and the pool,
  * starts them in order, and stops them in the reverse order with bounded waits.
  */
-final class Supervisor {
+public final class Supervisor {
     private static final Logger LOG = LogManager.getLogger(Supervisor.class);
     /** While draining, how often the main thread looks for an immediate-stop request. */
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -41,11 +65,11 @@ final class Supervisor {
     private AdminServer admin;
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
-    Supervisor(ServeConfig config) {
+    public Supervisor(ServeConfig config) {
         this.config = config;
     }
 
-    int run() {
+    public int run() {
         // from here on a thread that dies stops forkd (an Error halts it): never alive and serving nothing
         FatalErrors.install(this::fail);
         long pid = ProcessHandle.current().pid();

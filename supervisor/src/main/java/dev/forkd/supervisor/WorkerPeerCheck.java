@@ -1,5 +1,9 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.pool.WorkerProcess;
+import dev.forkd.supervisor.relay.Relay;
+import dev.forkd.supervisor.rundir.SocketOwner;
 import dev.forkd.shared.PeerCredentials;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;

@@ -1,8 +1,0 @@
-package dev.forkd.supervisor;
-
-import java.util.List;
-
-/** What one model's run recorded, before any judgement. */
-record ModelRunData(Model model, int workers, long durationMs, List<ConnectionOutcome> outcomes, List<CrashRecord> crashes,
-        long bucketMs, long[] requestsPerBucket, List<Long> rssPerWorkerKiB, List<Long> rssTotalKiB, int supervisorExit) {
-}

@@ -1,0 +1,287 @@
+package dev.forkd.supervisor.admin;
+
+import dev.forkd.supervisor.ServeConfig;
+import dev.forkd.supervisor.common.Addresses;
+import dev.forkd.supervisor.common.AdminTokens;
+import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.common.RateLimitedLog;
+import dev.forkd.supervisor.dispatch.DispatchStats;
+import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.pool.RestartCounts;
+import dev.forkd.supervisor.pool.RestartReason;
+import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.pool.WorkerProcess;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The admin endpoint (off unless --admin): GET /status and /metrics, open to anyone who can
+ * connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
+ * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
+ * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
+ * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttpServer}.
+ */
+public final class AdminServer {
+    private static final Logger LOG = LogManager.getLogger(AdminServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern KILL = Pattern.compile("/workers/(\\d+)/kill");
+    private static final Pattern DELTA = Pattern.compile("delta=([+-]?\\d{1,6})");
+    private static final Pattern SIGNAL = Pattern.compile("(?:^|&)signal=(KILL|TERM)(?:&|$)");
+    /** How long a client may take to send its request, or to read the answer. */
+    static final long REQUEST_TIMEOUT_MILLIS = 5000;
+    static final int THREADS = 4;
+
+    private final AdminHttpServer server;
+    private final WorkerPool pool;
+    private final Dispatcher dispatcher;
+    private final DispatchStats stats;
+    private final Metrics metrics;
+    private final ServeConfig config;
+    private final AdminGuard guard;
+    private final Path runtimeDir;
+    private final long startedNanos = System.nanoTime();
+    private volatile String listen = "";
+    private volatile MemoryBudget budget;
+    private volatile java.util.function.Function<Dispatcher.Target, List<String>> clients = t -> List.of();
+    private final byte[] token;
+    private AdminTokenFiles tokenFiles;
+    private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
+
+    public AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher dispatcher,
+            DispatchStats stats, Metrics metrics) throws IOException {
+        this.config = config;
+        this.runtimeDir = runtimeDir;
+        this.pool = pool;
+        this.dispatcher = dispatcher;
+        this.stats = stats;
+        this.metrics = metrics;
+        this.token = config.adminTokenFile() == null ? AdminTokens.generate().getBytes(StandardCharsets.US_ASCII)
+                : AdminTokens.readToken(config.adminTokenFile());
+        this.server = new AdminHttpServer(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
+        this.guard = new AdminGuard(server.address());
+    }
+
+    /** Publishes the token (if forkd made it) and serves. */
+    public void start(String listenAddress) {
+        this.listen = listenAddress;
+        if (config.adminTokenFile() == null) {
+            tokenFiles = AdminTokenFiles.publish(new String(token, StandardCharsets.US_ASCII), runtimeDir, server.address().getPort(),
+                    System.getenv(), System.getProperty("java.io.tmpdir"));
+        }
+        server.start();
+        LOG.info("admin endpoint on http://{}/status", Addresses.format(server.address()));
+    }
+
+    InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** Stops serving and removes the token files forkd wrote; safe to call more than once. */
+    public synchronized void stop() {
+        server.close();
+        if (tokenFiles != null) {
+            tokenFiles.close();
+        }
+    }
+
+    private AdminResponse handle(AdminRequest r) {
+        String path = r.path();
+        String method = r.method();
+        String refusal = guard.refusal(r.header("host"), r.header("origin"));
+        if (refusal != null) {
+            refusals.log("admin: refused {} {} from {}: {}", method, path, r.remote(), refusal);
+            return AdminResponse.json(403, error(refusal));
+        }
+        try {
+            if (path.equals("/status")) {
+                return method.equals("GET") ? AdminResponse.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
+                        : notAllowed(path, "GET");
+            }
+            if (path.equals("/metrics")) {
+                if (!method.equals("GET")) {
+                    return notAllowed(path, "GET");
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                metrics.write(out);
+                return new AdminResponse(200, Metrics.CONTENT_TYPE, out.toByteArray(), java.util.Map.of());
+            }
+            Matcher kill = KILL.matcher(path);
+            boolean known = path.equals("/workers/reload") || path.equals("/workers/scale") || kill.matches();
+            if (!known) {
+                return AdminResponse.json(404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+            }
+            if (!method.equals("POST")) {
+                return notAllowed(path, "POST");
+            }
+            if (!authorised(r.header("authorization"))) {
+                refusals.log("admin: refused {} {} from {}: missing or wrong bearer token", method, path, r.remote());
+                return AdminResponse.json(401, error("this endpoint needs Authorization: Bearer <token>; `forkd reload|scale` "
+                        + "run as forkd's user find it, or give --admin-token-file")).with("WWW-Authenticate", "Bearer realm=\"forkd\"");
+            }
+            if (path.equals("/workers/reload")) {
+                pool.reload();
+                return AdminResponse.json(202, "{\"status\":\"reloading\"}");
+            }
+            if (path.equals("/workers/scale")) {
+                return scale(r.rawQuery());
+            }
+            Matcher sig = SIGNAL.matcher(r.rawQuery());
+            boolean force = !sig.find() || sig.group(1).equals("KILL");
+            // the connections it holds at the instant of the signal, for experiments that judge what a crash took down
+            List<String> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            boolean found = pool.kill(Integer.parseInt(kill.group(1)), force, w -> held.addAll(clients.apply(w))).get(5, TimeUnit.SECONDS);
+            if (!found) {
+                return AdminResponse.json(404, error("no such worker"));
+            }
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("signal", force ? "KILL" : "TERM");
+            held.forEach(answer.putArray("clients")::add);
+            return AdminResponse.json(200, answer.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return AdminResponse.json(503, error("forkd is stopping"));
+        } catch (ExecutionException | TimeoutException | IOException | RuntimeException e) {
+            LOG.error("admin request {} {} failed: {}", method, path, e.toString(), e);
+            return AdminResponse.json(500, error(e.toString()));
+        }
+    }
+
+    /** ?delta=N, one of it, a whole number of at most six digits; the pool refuses what passes its bounds (409). */
+    private AdminResponse scale(String query) throws InterruptedException, ExecutionException, TimeoutException {
+        String[] params = query.isEmpty() ? new String[0] : query.split("&");
+        Matcher d = null;
+        for (String p : params) {
+            if (p.startsWith("delta=")) {
+                if (d != null) {
+                    return AdminResponse.json(400, error("give ?delta=N once"));
+                }
+                d = DELTA.matcher(p);
+                if (!d.matches()) {
+                    return AdminResponse.json(400, error("delta must be a whole number of at most six digits, e.g. delta=2 or delta=-1"));
+                }
+            }
+        }
+        if (d == null) {
+            return AdminResponse.json(400, error("give ?delta=N (negative to remove workers)"));
+        }
+        String n = d.group(1);
+        int delta = Integer.parseInt(n.startsWith("+") ? n.substring(1) : n);
+        try {
+            int target = pool.scale(delta).get(5, TimeUnit.SECONDS);
+            return AdminResponse.json(200, "{\"workers\":" + target + "}");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WorkerPool.ScaleRefused refused) {
+                LOG.warn("admin: scale by {} refused: {}", delta, refused.getMessage());
+                return AdminResponse.json(409, error(refused.getMessage()));
+            }
+            throw e;
+        }
+    }
+
+    /** The scheme is case-insensitive (RFC 7235); the comparison is constant-time. */
+    private boolean authorised(String header) {
+        if (header == null) {
+            return false;
+        }
+        String h = header.trim();
+        int space = h.indexOf(' ');
+        if (space < 0 || !h.substring(0, space).equalsIgnoreCase("Bearer")) {
+            return false;
+        }
+        // constant time, so that the comparison does not tell how much of a guess was right
+        return java.security.MessageDigest.isEqual(token, h.substring(space + 1).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Before start: /status lists each worker's relayed clients by this (address:port each). */
+    public void showClients(java.util.function.Function<Dispatcher.Target, List<String>> clientsOf) {
+        this.clients = clientsOf;
+    }
+
+    /** Before start: /status shows this budget. */
+    public void showBudget(MemoryBudget budget) {
+        this.budget = budget;
+    }
+
+    ObjectNode status() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("pid", ProcessHandle.current().pid());
+        root.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos));
+        root.put("model", config.model().toString());
+        root.put("listen", listen);
+        root.put("handler", config.handler());
+        root.put("targetWorkers", pool.target());
+        ObjectNode conns = root.putObject("connections");
+        conns.put("active", dispatcher.active());
+        conns.put("queued", dispatcher.queued());
+        conns.put("accepted", stats.accepted.sum());
+        conns.put("rejected", stats.rejected.sum());
+        conns.put("queueTimeouts", stats.queueTimedOut.sum());
+        RestartCounts restarts = pool.restarts();
+        // "restarts" stays the one number (now every reason's); the object says which reasons
+        root.put("restarts", restarts.total());
+        ObjectNode byReason = root.putObject("restartsByReason");
+        for (RestartReason r : RestartReason.values()) {
+            byReason.put(r.label(), restarts.of(r));
+        }
+        Runtime rt = Runtime.getRuntime();
+        ObjectNode self = root.putObject("supervisor");
+        self.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
+        self.put("heapMaxBytes", rt.maxMemory());
+        self.put("threads", Thread.activeCount());
+        MemoryBudget b = budget;
+        if (b != null) {
+            self.put("bufferBudgetBytes", b.limit());
+            self.put("bufferBytesUsed", b.used());
+            self.put("bufferBudgetExhausted", b.exhaustedEvents.sum());
+        }
+        ArrayNode list = root.putArray("workers");
+        List<WorkerProcess> workers = pool.snapshot();
+        workers.sort(Comparator.comparingInt(w -> w.id));
+        long now = System.nanoTime();
+        for (WorkerProcess w : workers) {
+            ObjectNode n = list.addObject();
+            n.put("id", w.id);
+            n.put("slot", w.slot);
+            n.put("pid", w.pid);
+            n.put("state", w.state.name().toLowerCase(Locale.ROOT));
+            n.put("activeConnections", dispatcher.active(w));
+            clients.apply(w).forEach(n.putArray("clients")::add);
+            n.put("connectionsServed", w.served);
+            n.put("restarts", restarts.total(w.slot));
+            ObjectNode slotByReason = n.putObject("restartsByReason");
+            for (RestartReason r : RestartReason.values()) {
+                slotByReason.put(r.label(), restarts.of(w.slot, r));
+            }
+            n.put("startedAt", w.launchedAt.toString());
+            n.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos));
+        }
+        return root;
+    }
+
+    private static String error(String message) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("error", message);
+        return n.toString();
+    }
+
+    private static AdminResponse notAllowed(String path, String allowed) {
+        return AdminResponse.json(405, error(path + " takes " + allowed)).with("Allow", allowed);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.forkd.supervisor.cli;
+
+import dev.forkd.supervisor.pool.RestartReason;
+import dev.forkd.supervisor.pool.WorkerPool;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** `forkd status`, `forkd reload` and `forkd scale`: the admin endpoint from the command line. */
+final class AdminCommands {
+    private AdminCommands() {
+    }
+
+    /** Where the running forkd's admin endpoint is, and its token: the same for every admin command. */
+    static final class AdminOptions {
+        @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = AdminClient.DEFAULT_ADDRESS,
+                description = "The admin endpoint. Default: ${DEFAULT-VALUE}.")
+        String admin;
+
+        @Option(names = "--admin-token-file", paramLabel = "FILE", description = "The file holding the admin endpoint's bearer token. Default: the token the forkd on this port wrote for its user "
+                        + "($XDG_RUNTIME_DIR/forkd/admin-PORT.token, else $TMPDIR/forkd-admin-UID/admin-PORT.token), else /run/forkd/admin.token.")
+        java.nio.file.Path tokenFile;
+    }
+
+    /** Runs {@code body}; an admin failure is one line on stderr and exit 1 (2 for a refused request). */
+    private static int run(CommandSpec spec, AdminOptions target, AdminAction body) {
+        try {
+            return body.run(new AdminClient(target.admin).withToken(target.tokenFile), spec.commandLine().getOut());
+        } catch (AdminClient.AdminException e) {
+            spec.commandLine().getErr().println("forkd " + spec.name() + ": " + e.getMessage());
+            // 409: the request itself cannot be done (e.g. past --max-workers), like a bad argument
+            return e.status == 409 ? 2 : 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private interface AdminAction {
+        int run(AdminClient client, PrintWriter out) throws AdminClient.AdminException, InterruptedException;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+            description = "Show a running forkd's workers (needs `forkd serve --admin`).")
+    static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        AdminOptions target;
+
+        @Option(names = "--json", description = "Print /status as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return run(spec, target, (client, out) -> {
+                JsonNode s = client.get("/status");
+                if (json) {
+                    out.println(s.toPrettyString());
+                } else {
+                    printTable(s, out);
+                }
+                out.flush();
+                return 0;
+            });
+        }
+
+        static void printTable(JsonNode s, PrintWriter out) {
+            JsonNode c = s.path("connections");
+            out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.path("pid").asLong(), s.path("model").asText(),
+                    s.path("handler").asText(), s.path("listen").asText(), WorkerPool.human(s.path("uptimeSeconds").asLong() * 1_000_000_000L));
+            out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
+                    c.path("active").asLong(), c.path("queued").asLong(), c.path("accepted").asLong(), restarts(s),
+                    s.path("targetWorkers").asInt());
+            // RESTARTS last: its width varies with the reasons
+            out.printf("%5s %5s %8s %-9s %7s %8s %8s  %s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "UPTIME", "RESTARTS");
+            for (JsonNode w : s.path("workers")) {
+                out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.path("id").asInt(), w.path("slot").asInt(), w.path("pid").asLong(),
+                        w.path("state").asText(), w.path("activeConnections").asInt(), w.path("connectionsServed").asLong(),
+                        WorkerPool.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L), restarts(w));
+            }
+        }
+
+        /** "5 (reload 5)": the restarts of /status or of one worker row, by the same rule for both. */
+        static String restarts(JsonNode node) {
+            JsonNode byReason = node.path("restartsByReason");
+            return RestartReason.describe(r -> byReason.path(r.label()).asLong());
+        }
+    }
+
+    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+            description = "Replace every worker, one at a time, without dropping a connection (like SIGHUP).")
+    static final class Reload implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        AdminOptions target;
+
+        @Override
+        public Integer call() {
+            return run(spec, target, (client, out) -> {
+                client.post("/workers/reload");
+                out.println("rolling restart started");
+                out.flush();
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+            description = "Set the number of workers (N), or change it (+N, -N).")
+    static final class Scale implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        AdminOptions target;
+
+        @Parameters(paramLabel = "N|+N|-N", description = "The new worker count, or a change to it.")
+        String count;
+
+        @Override
+        public Integer call() {
+            if (!count.matches("[+-]?\\d{1,5}")) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "'" + count + "' is not N, +N or -N");
+            }
+            boolean relative = count.startsWith("+") || count.startsWith("-");
+            int n = Integer.parseInt(count.startsWith("+") ? count.substring(1) : count);
+            if (!relative && n < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "at least one worker is needed");
+            }
+            return run(spec, target, (client, out) -> {
+                int delta = relative ? n : n - client.get("/status").path("targetWorkers").asInt();
+                JsonNode r = client.post("/workers/scale?delta=" + delta);
+                out.println("workers: " + r.path("workers").asInt());
+                out.flush();
+                return 0;
+            });
+        }
+    }
+}

@@ -1,0 +1,444 @@
+package dev.forkd.supervisor.dispatch;
+
+import dev.forkd.supervisor.common.RateLimitedLog;
+import dev.forkd.shared.Durations;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Decides which worker serves each accepted connection: least connections among the workers
+ * that are ready and have a free slot (ties rotate), else a bounded FIFO queue in which each
+ * connection waits at most the queue timeout. A worker that cannot be reached before any client
+ * byte was sent to it is taken out and the connection goes to another: a client is never dropped
+ * because a worker died before its turn.
+ *
+ * <p>All state is guarded by this object's monitor; opening streams to workers happens outside it.
+ */
+public final class Dispatcher {
+    private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
+    private final RateLimitedLog queueFull = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
+    private final RateLimitedLog queueTimeouts = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
+
+    /** A worker as the dispatcher sees it. */
+    public interface Target {
+        int id();
+
+        /** Connections it may serve at once. */
+        int capacity();
+
+        Path socket();
+
+        /** How many connections it may take in its life before it is recycled; Long.MAX_VALUE for no limit. */
+        default long assignmentLimit() {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Told, outside the lock, when a target has taken its last connection (its recycle limit). */
+    public interface ExhaustedListener {
+        public void onExhausted(Target target);
+    }
+
+    public enum OpenResult {
+        /** The stream to the worker is open and the relay has the connection. */
+        STARTED,
+        /** The worker did not take the stream; nothing of the client's was sent. */
+        WORKER_UNREACHABLE,
+        /** The client went away before it could be handed on; it has been closed. */
+        CLIENT_GONE
+    }
+
+    /** Told, outside the lock, when a target could not be reached and was taken out. */
+    public interface UnreachableListener {
+        public void onUnreachable(Target target);
+    }
+
+    /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
+    public interface Connector {
+        OpenResult open(Target target, SocketChannel client);
+    }
+
+    private static final class Slot {
+        final Target target;
+        int active;
+        /** Streams being opened to it right now; a drain must wait for them to land in its backlog. */
+        int opening;
+        long assignmentsLeft;
+        boolean usable = true;
+
+        Slot(Target target) {
+            this.target = target;
+            this.assignmentsLeft = target.assignmentLimit();
+        }
+
+        boolean free() {
+            return usable && active < target.capacity() && assignmentsLeft > 0;
+        }
+    }
+
+    private static final class Waiting {
+        final SocketChannel client;
+        final long enqueuedNanos;
+        ScheduledFuture<?> timeout;
+        /** Its queue timeout has fired; guarded by the dispatcher's monitor. */
+        boolean expired;
+
+        Waiting(SocketChannel client, long enqueuedNanos) {
+            this.client = client;
+            this.enqueuedNanos = enqueuedNanos;
+        }
+    }
+
+    private final Map<Target, Slot> slots = new LinkedHashMap<>();
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    private final int queueBound;
+    private final Duration queueTimeout;
+    private final ScheduledExecutorService timer;
+    private final Connector connector;
+    private final DispatchStats stats;
+    private volatile ExhaustedListener exhaustedListener = t -> { };
+    private volatile UnreachableListener unreachableListener = t -> { };
+    private volatile java.util.function.Consumer<SocketChannel> dropped = c -> { };
+    private int cursor;
+    private boolean closed;
+
+    public Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector connector, DispatchStats stats) {
+        this.queueBound = queueBound;
+        this.queueTimeout = queueTimeout;
+        this.timer = timer;
+        this.connector = connector;
+        this.stats = stats;
+    }
+
+    public void onExhausted(ExhaustedListener listener) {
+        this.exhaustedListener = listener;
+    }
+
+    public void onUnreachable(UnreachableListener listener) {
+        this.unreachableListener = listener;
+    }
+
+    /** A worker is ready to take connections. */
+    public void addTarget(Target target) {
+        synchronized (this) {
+            slots.putIfAbsent(target, new Slot(target));
+            notifyAll();
+        }
+        serveQueue();
+    }
+
+    /** The worker takes no new connections (exited, draining, or unreachable); live ones still count until released. */
+    public synchronized void removeTarget(Target target) {
+        Slot s = slots.get(target);
+        if (s != null) {
+            s.usable = false;
+            if (s.active == 0) {
+                slots.remove(target);
+            }
+        }
+    }
+
+    /** Hands an accepted connection to a worker, or queues it. */
+    public void submit(SocketChannel client) {
+        stats.accepted.increment();
+        Waiting w = new Waiting(client, System.nanoTime());
+        while (true) {
+            Slot s;
+            synchronized (this) {
+                s = closed ? null : pick();
+                if (s == null) {
+                    enqueue(w);
+                    return;
+                }
+                reserve(s);
+            }
+            if (open(s, w)) {
+                return;
+            }
+        }
+    }
+
+    /** A connection served by {@code target} has ended. */
+    public void release(Target target) {
+        synchronized (this) {
+            Slot s = slots.get(target);
+            if (s != null) {
+                s.active--;
+                if (!s.usable && s.active == 0) {
+                    slots.remove(target);
+                }
+            }
+            notifyAll();
+        }
+        serveQueue();
+    }
+
+    /** Dispatches queued connections while there are free slots, oldest first. */
+    private void serveQueue() {
+        while (true) {
+            Slot s;
+            Waiting w;
+            synchronized (this) {
+                if (queue.isEmpty() || closed) {
+                    return;
+                }
+                s = pick();
+                if (s == null) {
+                    return;
+                }
+                w = queue.poll();
+                reserve(s);
+                notifyAll();
+            }
+            if (!open(s, w)) {
+                boolean expired;
+                boolean drop;
+                synchronized (this) {
+                    // back to the head: it keeps its place and its original deadline, unless the
+                    // deadline passed or the dispatcher closed while it was out of the queue
+                    expired = w.expired;
+                    drop = expired || closed;
+                    if (!drop) {
+                        queue.addFirst(w);
+                    }
+                }
+                if (expired) {
+                    timedOut(w);
+                } else if (drop) {
+                    drop(w.client);
+                }
+            } else if (w.timeout != null) {
+                w.timeout.cancel(false);
+                stats.queueWait.observe(System.nanoTime() - w.enqueuedNanos);
+            }
+        }
+    }
+
+    private void reserve(Slot s) {
+        s.active++;
+        s.opening++;
+        if (s.assignmentsLeft != Long.MAX_VALUE) {
+            s.assignmentsLeft--;
+        }
+    }
+
+    /** Blocks until no stream is being opened to {@code target}, so that all it was sent is in its backlog. */
+    public synchronized void awaitNoOpening(Target target) throws InterruptedException {
+        Slot s = slots.get(target);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (s != null && s.opening > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("worker {}: a stream is still being opened after 5s; draining anyway", target.id());
+                return;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
+    /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
+    private boolean open(Slot s, Waiting w) {
+        OpenResult r;
+        try {
+            r = connector.open(s.target, w.client);
+        } finally {
+            boolean exhausted;
+            synchronized (this) {
+                s.opening--;
+                exhausted = s.assignmentsLeft == 0 && s.usable;
+                if (exhausted) {
+                    s.usable = false;
+                }
+                notifyAll();
+            }
+            if (exhausted) {
+                exhaustedListener.onExhausted(s.target);
+            }
+        }
+        switch (r) {
+            case STARTED:
+                return true;
+            case CLIENT_GONE:
+                dropped.accept(w.client);
+                release(s.target);
+                return true;
+            default:
+                LOG.warn("worker {} did not take a connection; sending it to another worker", s.target.id());
+                synchronized (this) {
+                    s.active--;
+                    s.usable = false;
+                    if (s.active == 0) {
+                        slots.remove(s.target);
+                    }
+                }
+                stats.redispatched.increment();
+                unreachableListener.onUnreachable(s.target);
+                return false;
+        }
+    }
+
+    private Slot pick() {
+        List<Slot> candidates = new ArrayList<>(slots.size());
+        for (Slot s : slots.values()) {
+            if (s.free()) {
+                candidates.add(s);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        int n = candidates.size();
+        Slot best = null;
+        for (int i = 0; i < n; i++) {
+            Slot s = candidates.get((cursor + i) % n);
+            if (best == null || s.active < best.active) {
+                best = s;
+            }
+        }
+        cursor = (cursor + 1) % Math.max(1, slots.size());
+        return best;
+    }
+
+    private void enqueue(Waiting w) {
+        if (closed || queue.size() >= queueBound) {
+            stats.rejected.increment();
+            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
+            drop(w.client);
+            return;
+        }
+        queue.add(w);
+        stats.queued.increment();
+        w.timeout = timer.schedule(() -> expire(w), queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void expire(Waiting w) {
+        synchronized (this) {
+            w.expired = true;
+            if (!queue.remove(w)) {
+                // being handed to a worker: if that fails, serveQueue closes it instead of requeueing
+                return;
+            }
+            notifyAll();
+        }
+        timedOut(w);
+    }
+
+    private void timedOut(Waiting w) {
+        stats.queueTimedOut.increment();
+        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
+        drop(w.client);
+    }
+
+    /** True while the listener may accept: the queue has room, or a slot is free for the next connection. */
+    private boolean hasRoom() {
+        if (queue.size() < queueBound) {
+            return true;
+        }
+        if (!queue.isEmpty()) {
+            return false;
+        }
+        for (Slot s : slots.values()) {
+            if (s.free()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Blocks the accepting thread while there is no room, so that the kernel backlog holds the rest. */
+    public synchronized void awaitRoom() throws InterruptedException {
+        while (!closed && !hasRoom()) {
+            wait();
+        }
+    }
+
+    public synchronized int queued() {
+        return queue.size();
+    }
+
+    public synchronized int active() {
+        int n = 0;
+        for (Slot s : slots.values()) {
+            n += s.active;
+        }
+        return n;
+    }
+
+    public synchronized int active(Target target) {
+        Slot s = slots.get(target);
+        return s == null ? 0 : s.active;
+    }
+
+    /** Waits until no connection is live or queued, or the deadline (System.nanoTime) passes. Returns true if idle. */
+    public synchronized boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+        while (active() > 0 || !queue.isEmpty()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+
+    /** Wakes any waiter (a stop was requested) without changing state. */
+    synchronized void wakeUp() {
+        notifyAll();
+    }
+
+    /** No more dispatching; queued connections are closed. */
+    public void close() {
+        List<Waiting> dropped;
+        synchronized (this) {
+            closed = true;
+            dropped = new ArrayList<>(queue);
+            queue.clear();
+            notifyAll();
+        }
+        for (Waiting w : dropped) {
+            if (w.timeout != null) {
+                w.timeout.cancel(false);
+            }
+            drop(w.client);
+        }
+    }
+
+    private static String remote(SocketChannel ch) {
+        try {
+            return String.valueOf(ch.getRemoteAddress());
+        } catch (IOException e) {
+            return "(closed)";
+        }
+    }
+
+    /** Told of every client the dispatcher gives up on itself (queue full, queue timeout, closing, client gone). */
+    public void onDropped(java.util.function.Consumer<SocketChannel> listener) {
+        this.dropped = listener;
+    }
+
+    private void drop(SocketChannel client) {
+        closeQuietly(client);
+        dropped.accept(client);
+    }
+
+    public static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // closing a socket we are giving up on: there is nothing else to do with it
+            LOG.debug("close: {}", e.toString());
+        }
+    }
+}
