@@ -47,7 +47,7 @@ done
 jar="${FORKD_JAR:-}"
 if [ -z "$jar" ]; then
   "$root/scripts/forkd" --version >/dev/null   # builds the jar if it is missing or stale
-  jar="$root/supervisor/target/forkd.jar"
+  jar="$root/dist/target/forkd.jar"
 fi
 java="${JAVA:-java}"
 jcmd="$(dirname "$(readlink -f "$(command -v "$java")")")/jcmd"

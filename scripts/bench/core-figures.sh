@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${1:-10}"
 log="$(mktemp)"
 "$root/scripts/forkd" --version >/dev/null   # builds the jar if needed
-java -jar "$root/supervisor/target/forkd.jar" serve --port 0 --workers 2 --model threaded --max-restarts 1000 2>"$log" &
+java -jar "$root/dist/target/forkd.jar" serve --port 0 --workers 2 --model threaded --max-restarts 1000 2>"$log" &
 sup=$!
 trap 'kill -TERM $sup 2>/dev/null; wait $sup 2>/dev/null; rm -f "$log"' EXIT
 

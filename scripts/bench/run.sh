@@ -11,7 +11,7 @@
 # nowhere. Installs missing peers (haproxy, wrk, ucspi-tcp, gunicorn) with apt-get; exits 75
 # when one cannot be installed. Needs python3.
 #
-# Environment: FORKD_JAR (default supervisor/target/forkd.jar, built when missing), JAVA (java),
+# Environment: FORKD_JAR (default dist/target/forkd.jar, built when missing), JAVA (java),
 # BENCH_WORKERS (W, default 4 = 2 × CPUs here; --quick: 1), BENCH_DURATION (seconds per run,
 # default 10; --quick: 1), BENCH_BULK_BYTES (1 GiB; --quick: 32 MiB), BENCH_IDLE (10000; --quick:
 # 300), BENCH_SPAWNS (60; --quick: 3), BENCH_WRK_CONNECTIONS (50).
@@ -79,7 +79,7 @@ ensure_peers() {
 }
 ensure_peers
 
-jar="${FORKD_JAR:-$root/supervisor/target/forkd.jar}"
+jar="${FORKD_JAR:-$root/dist/target/forkd.jar}"
 if [ ! -f "$jar" ]; then
   "$root/scripts/forkd" --version >/dev/null
 fi

@@ -5,7 +5,7 @@
 #         Java 17+ `java` on PATH. Where there is no registry, use a local one (scripts/ci/docker-up.sh
 #         builds forkd-base:local).
 # --tag   the image's name (default forkd:local)
-# --jar   the jar to put in it (default supervisor/target/forkd.jar, built with Maven if missing)
+# --jar   the jar to put in it (default dist/target/forkd.jar, built with Maven if missing)
 # The build context is a temporary directory holding the Dockerfile and the jar only, never the
 # repository. Prints the image id on stdout; everything else goes to stderr.
 set -euo pipefail
@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 base="${FORKD_BASE_IMAGE:-eclipse-temurin:17-jre}"
 tag="forkd:local"
-jar="$root/supervisor/target/forkd.jar"
+jar="$root/dist/target/forkd.jar"
 
 usage() { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; }
 die() { echo "build-image: $*" >&2; exit 2; }
@@ -35,10 +35,10 @@ command -v docker >/dev/null 2>&1 || die "no docker command; install Docker (or 
 docker info >/dev/null 2>&1 || die "no Docker engine answers (docker info failed); start one, e.g. scripts/ci/docker-up.sh as root"
 
 if [ ! -f "$jar" ]; then
-  [ "$jar" = "$root/supervisor/target/forkd.jar" ] || die "no such jar: $jar"
+  [ "$jar" = "$root/dist/target/forkd.jar" ] || die "no such jar: $jar"
   echo "build-image: $jar is missing; building it (mvn -q -DskipTests package)" >&2
   (cd "$root" && mvn -q -B -DskipTests package) >&2
-elif [ "$jar" = "$root/supervisor/target/forkd.jar" ] && [ -n "$(find "$root/pom.xml" "$root/shared" "$root/worker" "$root/supervisor" \
+elif [ "$jar" = "$root/dist/target/forkd.jar" ] && [ -n "$(find "$root/pom.xml" "$root/shared" "$root/worker" "$root/supervisor" "$root/tools" "$root/dist" \
     \( -path '*/target' -prune \) -o \( -type f -newer "$jar" -print -quit \))" ]; then
   echo "build-image: note: sources are newer than $jar; using it as it is (mvn -DskipTests package rebuilds it)" >&2
 fi

@@ -47,14 +47,14 @@ class LauncherBuildIT {
         Path args = tmp.resolve("mvn-args");
         fakeMvn(tmp, "printf '%s\\n' \"$*\" \"MAVEN_OPTS=$MAVEN_OPTS\" >" + q(args) + "\n"
                 + "printf '%s' " + q(CANNED) + "\n"
-                + "mkdir -p supervisor/target && cp " + q(ForkdProcess.jar()) + " supervisor/target/forkd.jar\n");
+                + "mkdir -p dist/target && cp " + q(ForkdProcess.jar()) + " dist/target/forkd.jar\n");
         Result r = launch(tmp, root, "--version");
 
         assertEquals(0, r.code, r.stderr);
         assertTrue(r.stdout.startsWith("forkd "), "then forkd ran: " + r.stdout);
         assertFalse(r.stderr.contains("\u001b"), "no escape code on a stderr that is no terminal: " + r.stderr);
         List<String> lines = r.stderr.lines().toList();
-        assertTrue(lines.get(0).startsWith("forkd: building " + root.resolve("supervisor/target/forkd.jar") + " with Maven (a first build"),
+        assertTrue(lines.get(0).startsWith("forkd: building " + root.resolve("dist/target/forkd.jar") + " with Maven (a first build"),
                 lines.toString());
         assertEquals(List.of(
                 "forkd:   downloading Maven plugins and dependencies into ~/.m2 (once: later builds reuse them)",
@@ -103,7 +103,7 @@ class LauncherBuildIT {
         Files.createDirectories(root.resolve("scripts"));
         Files.copy(launcher, root.resolve("scripts/forkd"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.writeString(root.resolve("pom.xml"), "<project/>\n");
-        for (String module : List.of("shared", "worker", "supervisor")) {
+        for (String module : List.of("shared", "worker", "supervisor", "tools", "dist")) {
             Files.createDirectories(root.resolve(module));
         }
         return root;
