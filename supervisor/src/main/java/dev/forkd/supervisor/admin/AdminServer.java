@@ -89,10 +89,6 @@ public final class AdminServer {
         LOG.info("admin endpoint on http://{}/status", Addresses.format(server.address()));
     }
 
-    InetSocketAddress address() {
-        return server.address();
-    }
-
     /** Stops serving and removes the token files forkd wrote; safe to call more than once. */
     public synchronized void stop() {
         server.close();

@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.cli;
 
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.pool.RestartReason;
 import dev.forkd.supervisor.pool.WorkerPool;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,7 +47,7 @@ final class AdminCommands {
         int run(AdminClient client, PrintWriter out) throws AdminClient.AdminException, InterruptedException;
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+    @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = ExitCodes.USAGE,
             description = "Show a running forkd's workers (needs `forkd serve --admin`).")
     static final class Status implements Callable<Integer> {
         @Spec
@@ -95,7 +96,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+    @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = ExitCodes.USAGE,
             description = "Replace every worker, one at a time, without dropping a connection (like SIGHUP).")
     static final class Reload implements Callable<Integer> {
         @Spec
@@ -115,7 +116,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "scale", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = 2,
+    @Command(name = "scale", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = ExitCodes.USAGE,
             description = "Set the number of workers (N), or change it (+N, -N).")
     static final class Scale implements Callable<Integer> {
         @Spec

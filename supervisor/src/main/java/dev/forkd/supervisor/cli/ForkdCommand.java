@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.cli;
 
+import dev.forkd.shared.ExitCodes;
 import java.io.PrintWriter;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
@@ -9,8 +10,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "forkd",
         mixinStandardHelpOptions = true,
-        exitCodeOnInvalidInput = 2,
-        exitCodeOnExecutionException = 70,
+        exitCodeOnInvalidInput = ExitCodes.USAGE,
+        exitCodeOnExecutionException = ExitCodes.INTERNAL,
         versionProvider = VersionProvider.class,
         description = {
             "A fork-style TCP supervisor for the JVM. A supervisor process accepts TCP",

@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.cli;
 
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.relay.KeepAlive;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.ServeConfig;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve",
         mixinStandardHelpOptions = true,
-        exitCodeOnInvalidInput = 2,
-        exitCodeOnExecutionException = 70,
+        exitCodeOnInvalidInput = ExitCodes.USAGE,
+        exitCodeOnExecutionException = ExitCodes.INTERNAL,
         versionProvider = VersionProvider.class,
         sortOptions = false,
         abbreviateSynopsis = true,

@@ -393,11 +393,6 @@ public final class Dispatcher {
         return true;
     }
 
-    /** Wakes any waiter (a stop was requested) without changing state. */
-    synchronized void wakeUp() {
-        notifyAll();
-    }
-
     /** No more dispatching; queued connections are closed. */
     public void close() {
         List<Waiting> dropped;

@@ -128,10 +128,6 @@ public final class Admission {
         }
     }
 
-    synchronized int admittedCount() {
-        return admitted.size();
-    }
-
     private void logRefusal(String refusal) {
         refusals.log("closed a new connection at {}", refusal);
     }

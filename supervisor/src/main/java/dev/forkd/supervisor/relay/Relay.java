@@ -180,10 +180,6 @@ public final class Relay implements Dispatcher.Connector {
         return live.stream().filter(c -> c.target == target).map(c -> c.clientLabel).sorted().collect(java.util.stream.Collectors.toList());
     }
 
-    int liveCount() {
-        return live.size();
-    }
-
     public void shutdown() throws InterruptedException {
         for (RelayLoop l : loops) {
             l.shutdown();

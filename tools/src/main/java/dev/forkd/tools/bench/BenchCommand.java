@@ -1,5 +1,6 @@
 package dev.forkd.tools.bench;
 
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
-        exitCodeOnInvalidInput = 2,
-        exitCodeOnExecutionException = 70,
+        exitCodeOnInvalidInput = ExitCodes.USAGE,
+        exitCodeOnExecutionException = ExitCodes.INTERNAL,
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpWidth = 100,

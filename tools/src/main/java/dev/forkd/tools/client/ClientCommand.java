@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
 import dev.forkd.shared.framing.Framing;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "client",
         mixinStandardHelpOptions = true,
-        exitCodeOnInvalidInput = 2,
-        exitCodeOnExecutionException = 70,
+        exitCodeOnInvalidInput = ExitCodes.USAGE,
+        exitCodeOnExecutionException = ExitCodes.INTERNAL,
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpWidth = 100,

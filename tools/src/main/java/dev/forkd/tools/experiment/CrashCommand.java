@@ -1,5 +1,6 @@
 package dev.forkd.tools.experiment;
 
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
@@ -33,8 +34,8 @@ import picocli.CommandLine.TypeConversionException;
 /** `forkd experiment crash`: what each server model loses when workers crash, measured on real processes. */
 @Command(name = "crash",
         mixinStandardHelpOptions = true,
-        exitCodeOnInvalidInput = 2,
-        exitCodeOnExecutionException = 70,
+        exitCodeOnInvalidInput = ExitCodes.USAGE,
+        exitCodeOnExecutionException = ExitCodes.INTERNAL,
         sortOptions = false,
         usageHelpWidth = 100,
         description = {

@@ -102,10 +102,6 @@ final class LoadRegistry {
         return latest.values().stream().map(c -> c.key).sorted().collect(Collectors.toList());
     }
 
-    int openCount() {
-        return open.size();
-    }
-
     /** How every connection ended; call once the clients have stopped. */
     List<ConnectionOutcome> outcomes() {
         synchronized (all) {

@@ -25,7 +25,7 @@ class SupervisorCommandLineTest {
     @Test
     void fromAClassPathItIsTheMainClass() {
         String cp = "target/classes" + java.io.File.pathSeparator + "lib/picocli.jar";
-        assertEquals(List.of(Path.of("/opt/jdk", "bin", "java").toString(), "-cp", cp, "dev.forkd.supervisor.ForkdMain"),
+        assertEquals(List.of(Path.of("/opt/jdk", "bin", "java").toString(), "-cp", cp, "dev.forkd.supervisor.cli.ForkdMain"),
                 SupervisorCommandLine.java("/opt/jdk", cp));
     }
 

@@ -1,0 +1,85 @@
+package dev.forkd.supervisor;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.lang.ArchRule;
+import java.util.List;
+
+/**
+ * The daemon's layering (docs/architecture.md): the root package wires everything; {@code cli}
+ * starts it; {@code listen} and {@code relay} sit side by side on {@code dispatch}; {@code common}
+ * is below all of them. Evaluated on the production classes by {@link PackageRulesTest} and on
+ * classes made to break them by {@link PackageRulesFailTest}.
+ */
+final class PackageRules {
+    static final String ROOT = "dev.forkd.supervisor";
+    static final String CLI = "dev.forkd.supervisor.cli..";
+    static final String LISTEN = "dev.forkd.supervisor.listen..";
+    static final String DISPATCH = "dev.forkd.supervisor.dispatch..";
+    static final String RELAY = "dev.forkd.supervisor.relay..";
+    static final String POOL = "dev.forkd.supervisor.pool..";
+    static final String ADMIN = "dev.forkd.supervisor.admin..";
+    static final String SYSTEMD = "dev.forkd.supervisor.systemd..";
+    static final String RUNDIR = "dev.forkd.supervisor.rundir..";
+    static final String COMMON = "dev.forkd.supervisor.common..";
+
+    static final ArchRule DISPATCH_STANDS_ALONE = classes().that().resideInAPackage(DISPATCH)
+            .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.forkd.supervisor..").or(resideInAnyPackage(DISPATCH, COMMON)))
+            .as("dispatch imports no other supervisor package than common");
+
+    static final ArchRule RELAY_SEES_ONLY_DISPATCH = noClasses().that().resideInAPackage(RELAY)
+            .should().dependOnClassesThat().resideInAnyPackage(ROOT, CLI, LISTEN, POOL, ADMIN, SYSTEMD, RUNDIR)
+            .as("relay imports only dispatch and common of the supervisor's packages");
+
+    static final ArchRule LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL = noClasses().that().resideInAPackage(LISTEN)
+            .should().dependOnClassesThat().resideInAnyPackage(RELAY, POOL)
+            .as("listen imports neither relay nor pool");
+
+    static final ArchRule ONLY_THE_ROOT_WIRES_ADMIN = noClasses().that().resideOutsideOfPackages(ROOT, ADMIN)
+            .should().dependOnClassesThat().resideInAPackage(ADMIN)
+            .as("only the root package imports admin");
+
+    /**
+     * The lower packages never import the root (only cli does, to start it). pool and admin are not
+     * in this list: WorkerPool, WorkerLauncher and AdminServer take the whole ServeConfig.
+     */
+    static final ArchRule LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT = noClasses()
+            .that().resideInAnyPackage(LISTEN, DISPATCH, RELAY, SYSTEMD, RUNDIR, COMMON)
+            .should().dependOnClassesThat().resideInAPackage(ROOT)
+            .as("listen, dispatch, relay, systemd, rundir and common never import the root package");
+
+    static final ArchRule THE_ROOT_NEVER_IMPORTS_CLI = noClasses().that().resideInAPackage(ROOT)
+            .should().dependOnClassesThat().resideInAPackage(CLI)
+            .as("the root package never imports cli (cli starts the root, not the other way)");
+
+    static final ArchRule NO_CYCLES_BETWEEN_PACKAGES = slices().matching("dev.forkd.supervisor.(*)..")
+            .should().beFreeOfCycles()
+            .as("the supervisor's sub-packages import each other without cycles");
+
+    static final ArchRule THE_DAEMON_NEVER_IMPORTS_THE_TOOLS = noClasses().that().resideInAPackage("dev.forkd.supervisor..")
+            .should().dependOnClassesThat().resideInAPackage("dev.forkd.tools..")
+            .as("the daemon never imports the tools");
+
+    static final ArchRule SUPERVISOR_NEVER_IMPORTS_WORKER = noClasses().that().resideInAPackage("dev.forkd.supervisor..")
+            .should().dependOnClassesThat().resideInAPackage("dev.forkd.worker..")
+            .as("the supervisor never imports the worker (it starts it as a process)");
+
+    static final ArchRule WORKER_NEVER_IMPORTS_SUPERVISOR = noClasses().that().resideInAPackage("dev.forkd.worker..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.tools..")
+            .as("the worker never imports the supervisor nor the tools");
+
+    static final ArchRule SHARED_IMPORTS_NEITHER = noClasses().that().resideInAPackage("dev.forkd.shared..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.worker..", "dev.forkd.tools..")
+            .as("shared imports neither the supervisor, the worker nor the tools");
+
+    static final List<ArchRule> ALL = List.of(DISPATCH_STANDS_ALONE, RELAY_SEES_ONLY_DISPATCH, LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL,
+            ONLY_THE_ROOT_WIRES_ADMIN, LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, THE_ROOT_NEVER_IMPORTS_CLI, NO_CYCLES_BETWEEN_PACKAGES,
+            THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER);
+
+    private PackageRules() {
+    }
+}

@@ -1,0 +1,44 @@
+package dev.forkd.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.EvaluationResult;
+import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.listen.ListenReadingTheConfig;
+import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.relay.Relay;
+import dev.forkd.supervisor.relay.RelayReachingIntoThePool;
+import org.junit.jupiter.api.Test;
+
+/** A forbidden import fails the rules: the rules are not vacuous. */
+class PackageRulesFailTest {
+    @Test
+    void theRelayReachingIntoThePoolBreaksTheRelaysRule() {
+        JavaClasses classes = new ClassFileImporter().importClasses(RelayReachingIntoThePool.class, WorkerPool.class, Relay.class, Dispatcher.class);
+        assertViolated(PackageRules.RELAY_SEES_ONLY_DISPATCH, classes, "WorkerPool");
+        assertFalse(PackageRules.DISPATCH_STANDS_ALONE.evaluate(classes).hasViolation(),
+                "dispatch itself is untouched by the fixture");
+    }
+
+    @Test
+    void theListenerReadingTheConfigBreaksTheLayering() {
+        JavaClasses classes = new ClassFileImporter().importClasses(ListenReadingTheConfig.class, ServeConfig.class);
+        assertViolated(PackageRules.LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, classes, "ServeConfig");
+    }
+
+    @Test
+    void theProductionClassesAloneBreakNoRule() {
+        JavaClasses classes = new ClassFileImporter().importClasses(Relay.class, Dispatcher.class);
+        assertFalse(PackageRules.RELAY_SEES_ONLY_DISPATCH.evaluate(classes).hasViolation());
+    }
+
+    private static void assertViolated(ArchRule rule, JavaClasses classes, String culprit) {
+        EvaluationResult result = rule.evaluate(classes);
+        assertTrue(result.hasViolation(), rule.getDescription() + " should fail");
+        assertTrue(result.getFailureReport().toString().contains(culprit), result.getFailureReport().toString());
+    }
+}
