@@ -1,6 +1,5 @@
 package dev.forkd.it;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -85,18 +83,8 @@ final class Admin {
 
     /** Polls /status until {@code condition} holds; fails with the last status at the deadline. */
     JsonNode awaitStatus(Predicate<JsonNode> condition, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last;
-        do {
-            last = status();
-            if (condition.test(last)) {
-                return last;
-            }
-            // a status poll, bounded by the deadline: there is no event to wait on from outside the process
-            TimeUnit.MILLISECONDS.sleep(100);
-        } while (System.nanoTime() < deadline);
-        fail("status did not reach the expected state within " + timeout + ": " + last.toPrettyString());
-        return last;
+        return Await.value(timeout, last -> "status did not reach the expected state within " + timeout + ": " + last.toPrettyString(),
+                this::status, condition);
     }
 
     static long countReady(JsonNode status) {

@@ -336,19 +336,12 @@ class FaultIT {
 
     /** Keeps trying a new connection until one gets its reply, or fails at the deadline. */
     private static void served(int port, String text, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> errors = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
+        Await.attempt(timeout, "client served", () -> {
             try (Client c = new Client(port)) {
                 String reply = c.roundTrip(text + "\n");
                 assertEquals(text.toUpperCase(java.util.Locale.ROOT) + "\n", reply);
-                return;
-            } catch (IOException e) {
-                errors.add(e.toString());
-                TimeUnit.MILLISECONDS.sleep(200); // between attempts, bounded by the deadline
             }
-        }
-        fail("no client was served within " + timeout + ": " + errors);
+        });
     }
 
     private static int workerServing(ForkdProcess forkd, int clientPort) throws InterruptedException {

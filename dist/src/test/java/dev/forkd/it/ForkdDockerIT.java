@@ -29,7 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -464,15 +464,8 @@ class ForkdDockerIT {
     }
 
     /** Polls {@code condition} until it holds; fails at the deadline. */
-    private static void awaitTrue(Supplier<Boolean> condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() >= deadline) {
-                fail("no " + what + " within " + timeout);
-            }
-            // a poll of state outside this process, bounded by the deadline: there is no event to wait on
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+    private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        Await.until(timeout, what, condition);
     }
 
     private static boolean every(JsonNode status, java.util.function.Predicate<JsonNode> p) {

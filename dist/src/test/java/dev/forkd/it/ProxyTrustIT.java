@@ -210,14 +210,9 @@ class ProxyTrustIT {
             } finally {
                 pool.shutdownNow();
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            double rejected = 0;
-            while (rejected < total && System.nanoTime() < deadline) {
-                rejected = PromText.parse(admin.get("/metrics").body()).getOrDefault("forkd_connections_bad_proxy_header_total", 0.0);
-                if (rejected < total) {
-                    Thread.sleep(50); // a poll interval, not a synchronisation: the loop ends on the condition or the deadline
-                }
-            }
+            double rejected = Await.last(Duration.ofSeconds(10),
+                    () -> PromText.parse(admin.get("/metrics").body()).getOrDefault("forkd_connections_bad_proxy_header_total", 0.0),
+                    r -> r >= total);
             assertEquals(total, rejected, 0.0, "every bad header counted");
             long lines = forkd.countLines("no valid PROXY header");
             assertTrue(lines >= 1 && lines <= 5, lines + " log lines for " + total + " bad headers");

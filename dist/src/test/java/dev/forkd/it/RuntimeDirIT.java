@@ -3,7 +3,6 @@ package dev.forkd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -160,7 +159,7 @@ class RuntimeDirIT {
             reader.setDaemon(true);
             reader.start();
             try {
-                awaitTrue(() -> heard.contains("listening"), "the impostor listens: " + heard);
+                Await.until(REPLACEMENT, "the impostor listens: " + heard, () -> heard.contains("listening"));
                 for (int i = 0; i < 6; i++) {
                     try (Client c = new Client(port)) {
                         assertEquals("HELLO " + i + "\n", c.roundTrip("hello " + i + "\n"), "forkd's worker answered, not the impostor");
@@ -168,7 +167,7 @@ class RuntimeDirIT {
                 }
                 forkd.awaitLine("ERROR .*worker 1 \\(pid \\d+\\): its socket " + Pattern.quote(socket.toString())
                         + " was answered by user nobody", PROMPTLY);
-                awaitTrue(() -> heard.stream().anyMatch(l -> l.startsWith("conn ")), "the impostor saw forkd connect: " + heard);
+                Await.until(REPLACEMENT, "the impostor saw forkd connect: " + heard, () -> heard.stream().anyMatch(l -> l.startsWith("conn ")));
                 // worker 1 is replaced; its drain must not wake itself through the impostor's socket either
                 forkd.awaitLine("worker 1 \\(pid \\d+\\) exited after draining \\(socket answered by another user; exit code 0", PROMPTLY);
                 for (String l : heard) {
@@ -268,31 +267,14 @@ class RuntimeDirIT {
     }
 
     private static void awaitGone(long pid) throws InterruptedException {
-        awaitTrue(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "pid " + pid + " exits");
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + REPLACEMENT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("not within " + REPLACEMENT + ": " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(50); // polling a condition, bounded by the deadline
-        }
+        Await.until(REPLACEMENT, "pid " + pid + " exits", () -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true));
     }
 
     private static void served(int port, String text, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> errors = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
+        Await.attempt(timeout, "client served", () -> {
             try (Client c = new Client(port)) {
                 assertEquals(text.toUpperCase(Locale.ROOT) + "\n", c.roundTrip(text + "\n"));
-                return;
-            } catch (IOException e) {
-                errors.add(e.toString());
-                TimeUnit.MILLISECONDS.sleep(200); // between attempts, bounded by the deadline
             }
-        }
-        fail("no client was served within " + timeout + ": " + errors);
+        });
     }
 }

@@ -116,17 +116,11 @@ class ScaleOutIT {
 
     /** HAProxy binds at start; connect until it accepts, within a deadline. */
     private static void waitForPort(int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
+        Await.attempt(Duration.ofSeconds(20), "HAProxy listening on " + port, () -> {
             try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.onSpinWait();
+                // connected: HAProxy is up
             }
-        }
+        });
     }
 
 }

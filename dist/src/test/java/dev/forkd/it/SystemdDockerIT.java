@@ -604,18 +604,8 @@ class SystemdDockerIT {
 
     private static Map<String, String> awaitShow(String unit, Predicate<Map<String, String>> condition, Duration timeout)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Map<String, String> s = show(unit);
-            if (condition.test(s)) {
-                return s;
-            }
-            if (System.nanoTime() >= deadline) {
-                fail(unit + " did not reach the expected state within " + timeout + ": " + s);
-            }
-            // a poll of systemd's state, bounded by the deadline: there is no event to wait on from here
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+        return Await.value(timeout, s -> unit + " did not reach the expected state within " + timeout + ": " + s,
+                () -> show(unit), condition);
     }
 
     /** What the journal holds about forkd's units since this test began. */
@@ -630,18 +620,8 @@ class SystemdDockerIT {
     }
 
     private String awaitJournal(Predicate<String> condition, String what) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + EVENT_TIMEOUT.toNanos();
-        while (true) {
-            String j = journal();
-            if (condition.test(j)) {
-                return j;
-            }
-            if (System.nanoTime() >= deadline) {
-                fail("no " + what + " within " + EVENT_TIMEOUT + "; the journal since the test began:\n" + j);
-            }
-            // journald has no event for us to wait on from outside the container
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
+        return Await.value(EVENT_TIMEOUT, j -> "no " + what + " within " + EVENT_TIMEOUT + "; the journal since the test began:\n" + j,
+                this::journal, condition);
     }
 
     private static int count(String text, String regex) {
@@ -655,13 +635,7 @@ class SystemdDockerIT {
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration timeout, String what)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() >= deadline) {
-                fail("no " + what + " within " + timeout);
-            }
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Await.until(timeout, what, condition);
     }
 
     /** Worker id to pid, from /status. */
