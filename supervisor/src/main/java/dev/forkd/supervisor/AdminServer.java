@@ -39,7 +39,7 @@ final class AdminServer {
 
     private final AdminHttpServer server;
     private final WorkerPool pool;
-    private final Dispatcher dispatcher;
+    private final Dispatcher<WorkerProcess> dispatcher;
     private final DispatchStats stats;
     private final Metrics metrics;
     private final ServeConfig config;
@@ -53,7 +53,7 @@ final class AdminServer {
     private AdminTokenFiles tokenFiles;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
 
-    AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher dispatcher,
+    AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher<WorkerProcess> dispatcher,
             DispatchStats stats, Metrics metrics) throws IOException {
         this.config = config;
         this.runtimeDir = runtimeDir;

@@ -25,7 +25,7 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>All state is guarded by this object's monitor; opening streams to workers happens outside it.
  */
-final class Dispatcher {
+final class Dispatcher<T extends Dispatcher.Target> {
     private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
     private final RateLimitedLog queueFull = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
     private final RateLimitedLog queueTimeouts = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
@@ -46,8 +46,8 @@ final class Dispatcher {
     }
 
     /** Told, outside the lock, when a target has taken its last connection (its recycle limit). */
-    interface ExhaustedListener {
-        void onExhausted(Target target);
+    interface ExhaustedListener<T> {
+        void onExhausted(T target);
     }
 
     enum OpenResult {
@@ -60,24 +60,24 @@ final class Dispatcher {
     }
 
     /** Told, outside the lock, when a target could not be reached and was taken out. */
-    interface UnreachableListener {
-        void onUnreachable(Target target);
+    interface UnreachableListener<T> {
+        void onUnreachable(T target);
     }
 
     /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
-    interface Connector {
-        OpenResult open(Target target, SocketChannel client);
+    interface Connector<T> {
+        OpenResult open(T target, AcceptedClient client);
     }
 
-    private static final class Slot {
-        final Target target;
+    private static final class Slot<T extends Target> {
+        final T target;
         int active;
         /** Streams being opened to it right now; a drain must wait for them to land in its backlog. */
         int opening;
         long assignmentsLeft;
         boolean usable = true;
 
-        Slot(Target target) {
+        Slot(T target) {
             this.target = target;
             this.assignmentsLeft = target.assignmentLimit();
         }
@@ -88,32 +88,32 @@ final class Dispatcher {
     }
 
     private static final class Waiting {
-        final SocketChannel client;
+        final AcceptedClient client;
         final long enqueuedNanos;
         ScheduledFuture<?> timeout;
         /** Its queue timeout has fired; guarded by the dispatcher's monitor. */
         boolean expired;
 
-        Waiting(SocketChannel client, long enqueuedNanos) {
+        Waiting(AcceptedClient client, long enqueuedNanos) {
             this.client = client;
             this.enqueuedNanos = enqueuedNanos;
         }
     }
 
-    private final Map<Target, Slot> slots = new LinkedHashMap<>();
+    private final Map<T, Slot<T>> slots = new LinkedHashMap<>();
     private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
     private final int queueBound;
     private final Duration queueTimeout;
     private final ScheduledExecutorService timer;
-    private final Connector connector;
+    private final Connector<T> connector;
     private final DispatchStats stats;
-    private volatile ExhaustedListener exhaustedListener = t -> { };
-    private volatile UnreachableListener unreachableListener = t -> { };
-    private volatile java.util.function.Consumer<SocketChannel> dropped = c -> { };
+    private volatile ExhaustedListener<T> exhaustedListener = t -> { };
+    private volatile UnreachableListener<T> unreachableListener = t -> { };
+    private volatile java.util.function.Consumer<AcceptedClient> dropped = c -> { };
     private int cursor;
     private boolean closed;
 
-    Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector connector, DispatchStats stats) {
+    Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector<T> connector, DispatchStats stats) {
         this.queueBound = queueBound;
         this.queueTimeout = queueTimeout;
         this.timer = timer;
@@ -121,26 +121,26 @@ final class Dispatcher {
         this.stats = stats;
     }
 
-    void onExhausted(ExhaustedListener listener) {
+    void onExhausted(ExhaustedListener<T> listener) {
         this.exhaustedListener = listener;
     }
 
-    void onUnreachable(UnreachableListener listener) {
+    void onUnreachable(UnreachableListener<T> listener) {
         this.unreachableListener = listener;
     }
 
     /** A worker is ready to take connections. */
-    void addTarget(Target target) {
+    void addTarget(T target) {
         synchronized (this) {
-            slots.putIfAbsent(target, new Slot(target));
+            slots.putIfAbsent(target, new Slot<>(target));
             notifyAll();
         }
         serveQueue();
     }
 
     /** The worker takes no new connections (exited, draining, or unreachable); live ones still count until released. */
-    synchronized void removeTarget(Target target) {
-        Slot s = slots.get(target);
+    synchronized void removeTarget(T target) {
+        Slot<T> s = slots.get(target);
         if (s != null) {
             s.usable = false;
             if (s.active == 0) {
@@ -150,11 +150,11 @@ final class Dispatcher {
     }
 
     /** Hands an accepted connection to a worker, or queues it. */
-    void submit(SocketChannel client) {
+    void submit(AcceptedClient client) {
         stats.accepted.increment();
         Waiting w = new Waiting(client, System.nanoTime());
         while (true) {
-            Slot s;
+            Slot<T> s;
             synchronized (this) {
                 s = closed ? null : pick();
                 if (s == null) {
@@ -170,9 +170,9 @@ final class Dispatcher {
     }
 
     /** A connection served by {@code target} has ended. */
-    void release(Target target) {
+    void release(T target) {
         synchronized (this) {
-            Slot s = slots.get(target);
+            Slot<T> s = slots.get(target);
             if (s != null) {
                 s.active--;
                 if (!s.usable && s.active == 0) {
@@ -187,7 +187,7 @@ final class Dispatcher {
     /** Dispatches queued connections while there are free slots, oldest first. */
     private void serveQueue() {
         while (true) {
-            Slot s;
+            Slot<T> s;
             Waiting w;
             synchronized (this) {
                 if (queue.isEmpty() || closed) {
@@ -225,7 +225,7 @@ final class Dispatcher {
         }
     }
 
-    private void reserve(Slot s) {
+    private void reserve(Slot<T> s) {
         s.active++;
         s.opening++;
         if (s.assignmentsLeft != Long.MAX_VALUE) {
@@ -234,8 +234,8 @@ final class Dispatcher {
     }
 
     /** Blocks until no stream is being opened to {@code target}, so that all it was sent is in its backlog. */
-    synchronized void awaitNoOpening(Target target) throws InterruptedException {
-        Slot s = slots.get(target);
+    synchronized void awaitNoOpening(T target) throws InterruptedException {
+        Slot<T> s = slots.get(target);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (s != null && s.opening > 0) {
             long left = deadline - System.nanoTime();
@@ -248,7 +248,7 @@ final class Dispatcher {
     }
 
     /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
-    private boolean open(Slot s, Waiting w) {
+    private boolean open(Slot<T> s, Waiting w) {
         OpenResult r;
         try {
             r = connector.open(s.target, w.client);
@@ -288,9 +288,9 @@ final class Dispatcher {
         }
     }
 
-    private Slot pick() {
-        List<Slot> candidates = new ArrayList<>(slots.size());
-        for (Slot s : slots.values()) {
+    private Slot<T> pick() {
+        List<Slot<T>> candidates = new ArrayList<>(slots.size());
+        for (Slot<T> s : slots.values()) {
             if (s.free()) {
                 candidates.add(s);
             }
@@ -299,9 +299,9 @@ final class Dispatcher {
             return null;
         }
         int n = candidates.size();
-        Slot best = null;
+        Slot<T> best = null;
         for (int i = 0; i < n; i++) {
-            Slot s = candidates.get((cursor + i) % n);
+            Slot<T> s = candidates.get((cursor + i) % n);
             if (best == null || s.active < best.active) {
                 best = s;
             }
@@ -313,7 +313,7 @@ final class Dispatcher {
     private void enqueue(Waiting w) {
         if (closed || queue.size() >= queueBound) {
             stats.rejected.increment();
-            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
+            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client.channel));
             drop(w.client);
             return;
         }
@@ -336,7 +336,7 @@ final class Dispatcher {
 
     private void timedOut(Waiting w) {
         stats.queueTimedOut.increment();
-        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
+        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client.channel), Durations.format(queueTimeout));
         drop(w.client);
     }
 
@@ -348,7 +348,7 @@ final class Dispatcher {
         if (!queue.isEmpty()) {
             return false;
         }
-        for (Slot s : slots.values()) {
+        for (Slot<T> s : slots.values()) {
             if (s.free()) {
                 return true;
             }
@@ -369,14 +369,14 @@ final class Dispatcher {
 
     synchronized int active() {
         int n = 0;
-        for (Slot s : slots.values()) {
+        for (Slot<T> s : slots.values()) {
             n += s.active;
         }
         return n;
     }
 
-    synchronized int active(Target target) {
-        Slot s = slots.get(target);
+    synchronized int active(T target) {
+        Slot<T> s = slots.get(target);
         return s == null ? 0 : s.active;
     }
 
@@ -423,12 +423,12 @@ final class Dispatcher {
     }
 
     /** Told of every client the dispatcher gives up on itself (queue full, queue timeout, closing, client gone). */
-    void onDropped(java.util.function.Consumer<SocketChannel> listener) {
+    void onDropped(java.util.function.Consumer<AcceptedClient> listener) {
         this.dropped = listener;
     }
 
-    private void drop(SocketChannel client) {
-        closeQuietly(client);
+    private void drop(AcceptedClient client) {
+        closeQuietly(client.channel);
         dropped.accept(client);
     }
 

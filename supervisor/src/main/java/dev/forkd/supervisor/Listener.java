@@ -129,12 +129,12 @@ final class Listener {
     }
 
     /** @param next where admitted connections go: the preamble (PROXY header, first bytes), or the dispatcher when there is none */
-    void start(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    void start(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         thread = new Thread(() -> acceptLoop(next, dispatcher, admission), "accept");
         thread.start();
     }
 
-    private void acceptLoop(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    private void acceptLoop(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         try {
             acceptUntilClosed(next, dispatcher, admission);
         } finally {
@@ -144,7 +144,7 @@ final class Listener {
         }
     }
 
-    private void acceptUntilClosed(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    private void acceptUntilClosed(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         while (server.isOpen()) {
             try {
                 dispatcher.awaitRoom();
@@ -157,8 +157,9 @@ final class Listener {
                     LOG.info("accepting again after {} failed attempt(s)", acceptFailures);
                     acceptFailures = 0;
                 }
-                if (admission.admit(ch)) {
-                    next.accept(ch);
+                AcceptedClient client = new AcceptedClient(ch);
+                if (admission.admit(client)) {
+                    next.accept(client);
                 }
             } catch (ClosedChannelException e) {
                 break;

@@ -45,18 +45,19 @@ final class Preamble implements Runnable {
          * --accept-proxy: the header declared this client (null for the proxy's own LOCAL or
          * UNKNOWN connections). Returns false if the connection was refused for it (and closed).
          */
-        boolean admitDeclared(SocketChannel client, InetSocketAddress declared);
+        boolean admitDeclared(AcceptedClient client, InetSocketAddress declared);
 
-        /** The connection is ready for a worker; {@code info.leftover()} is what was read of the client's bytes. */
-        void ready(SocketChannel client, ProxiedClient info);
+        /** The connection is ready for a worker; {@link AcceptedClient#leftover()} is what was read of the client's bytes. */
+        void ready(AcceptedClient client);
 
         /** The connection was closed here (bad header, timeout, shutdown). */
-        void closed(SocketChannel client);
+        void closed(AcceptedClient client);
     }
 
     enum Stage { HEADER, FIRST_DATA }
 
     private static final class Pending {
+        final AcceptedClient client;
         final SocketChannel channel;
         Stage stage;
         long deadlineNanos;
@@ -68,8 +69,9 @@ final class Preamble implements Runnable {
         InetSocketAddress source;
         InetSocketAddress destination;
 
-        Pending(SocketChannel channel, Stage stage, long deadlineNanos) {
-            this.channel = channel;
+        Pending(AcceptedClient client, Stage stage, long deadlineNanos) {
+            this.client = client;
+            this.channel = client.channel;
             this.stage = stage;
             this.deadlineNanos = deadlineNanos;
         }
@@ -82,7 +84,7 @@ final class Preamble implements Runnable {
     private final DispatchStats stats;
     private final Sink sink;
     private final Selector selector;
-    private final Queue<SocketChannel> incoming = new ConcurrentLinkedQueue<>();
+    private final Queue<AcceptedClient> incoming = new ConcurrentLinkedQueue<>();
     /** Connections waiting for the budget, oldest first; only this thread touches it. */
     private final ArrayDeque<SelectionKey> starved = new ArrayDeque<>();
     private volatile boolean anyStarved;
@@ -124,7 +126,7 @@ final class Preamble implements Runnable {
         thread.start();
     }
 
-    void submit(SocketChannel client) {
+    void submit(AcceptedClient client) {
         incoming.add(client);
         selector.wakeup();
     }
@@ -153,9 +155,10 @@ final class Preamble implements Runnable {
     }
 
     private void register() {
-        SocketChannel ch;
-        while ((ch = incoming.poll()) != null) {
-            Pending p = new Pending(ch, acceptProxy ? Stage.HEADER : Stage.FIRST_DATA, System.nanoTime() + timeoutNanos);
+        AcceptedClient client;
+        while ((client = incoming.poll()) != null) {
+            SocketChannel ch = client.channel;
+            Pending p = new Pending(client, acceptProxy ? Stage.HEADER : Stage.FIRST_DATA, System.nanoTime() + timeoutNanos);
             SelectionKey key;
             try {
                 ch.configureBlocking(false);
@@ -258,7 +261,7 @@ final class Preamble implements Runnable {
         }
         p.source = header.source();
         p.destination = header.destination();
-        if (!sink.admitDeclared(p.channel, p.source)) {
+        if (!sink.admitDeclared(p.client, p.source)) {
             key.cancel();
             release(p);
             return;
@@ -279,7 +282,8 @@ final class Preamble implements Runnable {
         Pending p = (Pending) key.attachment();
         long reserved = p.reserved;
         p.reserved = 0;
-        sink.ready(p.channel, new ProxiedClient(p.source, p.destination, p.buf.flip(), () -> budget.release(reserved)));
+        p.client.prepared(p.source, p.destination, p.buf.flip(), () -> budget.release(reserved));
+        sink.ready(p.client);
     }
 
     private void expire() {
@@ -312,7 +316,7 @@ final class Preamble implements Runnable {
         }
         Dispatcher.closeQuietly(p.channel);
         release(p);
-        sink.closed(p.channel);
+        sink.closed(p.client);
     }
 
     private void release(Pending p) {
@@ -344,10 +348,10 @@ final class Preamble implements Runnable {
                 drop((Pending) key.attachment(), key);
             }
         }
-        SocketChannel ch;
-        while ((ch = incoming.poll()) != null) {
-            Dispatcher.closeQuietly(ch);
-            sink.closed(ch);
+        AcceptedClient client;
+        while ((client = incoming.poll()) != null) {
+            Dispatcher.closeQuietly(client.channel);
+            sink.closed(client);
         }
         try {
             selector.close();

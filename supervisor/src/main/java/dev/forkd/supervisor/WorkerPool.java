@@ -52,7 +52,7 @@ final class WorkerPool implements ControlServer.Listener {
     private final RuntimeDirectory runtimeDir;
     private final SocketOwner socketOwner = new SocketOwner();
     private final WorkerLauncher launcher;
-    private final Dispatcher dispatcher;
+    private final Dispatcher<WorkerProcess> dispatcher;
     private final ScheduledExecutorService exec;
     private final Fatal fatal;
     private final RestartPolicy backoff;
@@ -95,12 +95,12 @@ final class WorkerPool implements ControlServer.Listener {
         };
     }
 
-    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher<WorkerProcess> dispatcher,
             ScheduledExecutorService exec, Fatal fatal) {
         this(config, runtimeDir, launcher, dispatcher, exec, fatal, PoolEvents.NONE);
     }
 
-    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher<WorkerProcess> dispatcher,
             ScheduledExecutorService exec, Fatal fatal, PoolEvents events) {
         this.events = events;
         this.config = config;
@@ -110,8 +110,8 @@ final class WorkerPool implements ControlServer.Listener {
         this.exec = exec;
         this.fatal = fatal;
         this.target = config.poolTarget();
-        dispatcher.onExhausted(t -> post(() -> exhausted((WorkerProcess) t)));
-        dispatcher.onUnreachable(t -> post(() -> unreachable((WorkerProcess) t)));
+        dispatcher.onExhausted(t -> post(() -> exhausted(t)));
+        dispatcher.onUnreachable(t -> post(() -> unreachable(t)));
         this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());
