@@ -49,9 +49,9 @@ final class Assembly {
      * Builds and starts every part but the listener's accepting, the pool's workers and the admin
      * endpoint's serving, adding each to {@code parts}.
      *
-     * @param events the supervisor's ears on the pool: metrics are added to them here
+     * @param reloadComplete told when a rolling restart has replaced every worker
      */
-    Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, WorkerPool.PoolEvents events)
+    Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, Runnable reloadComplete)
             throws StartFailure {
         bufferSize = config.bufferSize();
         Listener l = listen(config);
@@ -94,7 +94,7 @@ final class Assembly {
 
             @Override
             public void reloadComplete() {
-                events.reloadComplete();
+                reloadComplete.run();
             }
         });
         metrics.pool(pool::snapshot, pool.restarts());

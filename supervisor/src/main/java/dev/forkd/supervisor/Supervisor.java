@@ -33,7 +33,7 @@ final class Supervisor {
     private int fatalCode = -1;
     private boolean ready;
     /** Set once built, before any signal can ask for the pool. */
-    private volatile Assembly parts;
+    private volatile Assembly assembly;
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
     Supervisor(ServeConfig config) {
@@ -59,18 +59,9 @@ final class Supervisor {
         Parts started = new Parts();
         started.add("runtime directory", dir, dir::cleanUp);
         try {
-            Assembly built = new Assembly(config, dir, started, this::fail, new WorkerPool.PoolEvents() {
-                @Override
-                public void spawnedToReady(long nanos) {
-                    // the assembly gives these to the metrics
-                }
-
-                @Override
-                public void reloadComplete() {
-                    notifier.ready(systemdStatus());
-                }
-            });
-            parts = built;
+            // a rolling restart is complete: systemd hears that the service is ready again
+            Assembly built = new Assembly(config, dir, started, this::fail, () -> notifier.ready(systemdStatus()));
+            assembly = built;
             return serve(built, dir, started);
         } catch (Assembly.StartFailure e) {
             return e.exitCode;
@@ -252,10 +243,10 @@ final class Supervisor {
 
     /** systemctl status shows this: how many workers serve and how busy they are. */
     private String systemdStatus() {
-        Dispatcher<WorkerProcess> dispatcher = parts.dispatcher;
+        Dispatcher<WorkerProcess> dispatcher = assembly.dispatcher;
         int ready = 0;
         int busy = 0;
-        for (WorkerProcess w : parts.pool.snapshot()) {
+        for (WorkerProcess w : assembly.pool.snapshot()) {
             if (w.state == WorkerState.READY) {
                 ready++;
                 if (dispatcher.active(w) > 0) {
@@ -269,7 +260,7 @@ final class Supervisor {
     /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */
     private WorkerPool servingPool() {
         synchronized (lock) {
-            return phase == Phase.SERVING ? parts.pool : null;
+            return phase == Phase.SERVING ? assembly.pool : null;
         }
     }
 
