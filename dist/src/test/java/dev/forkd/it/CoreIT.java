@@ -158,6 +158,28 @@ class CoreIT {
     }
 
     @Test
+    void adminPortInUseExits4AndLeavesNothingBehind(@TempDir Path tmp) throws Exception {
+        Path runtimeDir = tmp.resolve("run");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String admin = "127.0.0.1:" + taken.getLocalPort();
+            try (ForkdProcess forkd = ForkdProcess.serve("admin-port-in-use", "--workers", "2", "--admin", admin,
+                    "--runtime-dir", runtimeDir.toString())) {
+                assertEquals(4, forkd.awaitExit(Duration.ofSeconds(30)));
+                String out = forkd.output();
+                assertTrue(out.contains("cannot serve the admin endpoint on " + admin), out);
+                assertFalse(out.contains("Exception"), "no stack trace: " + out);
+                assertFalse(out.contains("listening on"), out);
+                // every part started before the admin endpoint is closed again: no worker, no runtime directory
+                String dir = runtimeDir.toString();
+                assertEquals(List.of(), ProcessHandle.allProcesses()
+                        .filter(p -> p.info().commandLine().map(c -> c.contains(dir)).orElse(false))
+                        .map(ProcessHandle::pid).collect(java.util.stream.Collectors.toList()));
+                assertFalse(Files.exists(runtimeDir), "the runtime directory is removed");
+            }
+        }
+    }
+
+    @Test
     void sigtermLetsTheLiveConversationFinish(@TempDir Path tmp) throws Exception {
         Path runtimeDir = tmp.resolve("run");
         try (ForkdProcess forkd = ForkdProcess.serve("sigterm", "--workers", "2", "--runtime-dir", runtimeDir.toString())) {

@@ -1,12 +1,12 @@
 package dev.forkd.supervisor;
 
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.admin.AdminServer;
 import dev.forkd.supervisor.admin.Metrics;
 import dev.forkd.supervisor.common.Addresses;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import dev.forkd.supervisor.dispatch.ProxiedClient;
 import dev.forkd.supervisor.listen.Admission;
 import dev.forkd.supervisor.listen.Cidr;
 import dev.forkd.supervisor.listen.Listener;
@@ -28,18 +28,16 @@ import dev.forkd.shared.Durations;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * `forkd serve`: owns the runtime directory, the listener, the relay, the dispatcher and the pool,
- * starts them in order, and stops them in the reverse order with bounded waits.
+ * `forkd serve`: its phases and signals. The parts (runtime directory, listener, relay, dispatcher,
+ * pool, ...) are an {@link Assembly}, started in order and stopped in the reverse order with
+ * bounded waits, whether the stop is asked for or a part fails to start.
  */
 public final class Supervisor {
     private static final Logger LOG = LogManager.getLogger(Supervisor.class);
@@ -58,11 +56,8 @@ public final class Supervisor {
     private String stopSignal = "TERM";
     private int fatalCode = -1;
     private boolean ready;
-    private Dispatcher dispatcher;
-    private WorkerPool pool;
-    private WorkerLauncher launcher;
-    /** Stopped in {@link #run()}'s finally too, so that no exit path leaves its token files behind. */
-    private AdminServer admin;
+    /** Set once built, before any signal can ask for the pool. */
+    private volatile Assembly assembly;
     private final SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
 
     public Supervisor(ServeConfig config) {
@@ -85,16 +80,20 @@ public final class Supervisor {
                     e instanceof RuntimeDirs.NotOurs ? e.getMessage() : e.toString());
             return ExitCodes.CONFIG;
         }
+        Parts started = new Parts();
+        started.add("runtime directory", dir, dir::cleanUp);
         try {
-            return runIn(dir);
+            // a rolling restart is complete: systemd hears that the service is ready again
+            Assembly built = new Assembly(config, dir, started, this::fail, () -> notifier.ready(systemdStatus()));
+            assembly = built;
+            return serve(built, dir, started);
+        } catch (Assembly.StartFailure e) {
+            return e.exitCode;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ExitCodes.INTERNAL;
         } finally {
-            if (admin != null) {
-                admin.stop();
-            }
-            dir.cleanUp();
+            started.close();
         }
     }
 
@@ -112,191 +111,40 @@ public final class Supervisor {
         }
     }
 
-    private int runIn(RuntimeDirectory dir) throws InterruptedException {
-        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
-        if (address.isUnresolved()) {
-            LOG.error("cannot resolve --host {}", config.host());
-            return ExitCodes.CONFIG;
-        }
-        Listener listener;
-        try {
-            listener = Listener.inherited();
-            if (listener != null) {
-                LOG.info("using the listening socket passed on standard input (socket activation); --host and --port are not used");
-            } else {
-                listener = Listener.bind(address, config.backlog());
-            }
-        } catch (BindException e) {
-            String msg = String.valueOf(e.getMessage());
-            if (msg.contains("in use")) {
-                LOG.error("port {} is already in use", config.port());
-            } else {
-                LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), msg);
-            }
-            return ExitCodes.CONFIG;
-        } catch (IOException e) {
-            LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
-            return ExitCodes.CONFIG;
-        }
+    /** Starts the workers, accepts once they are ready, and stops every part when asked to. */
+    private int serve(Assembly a, RuntimeDirectory dir, Parts started) throws InterruptedException {
         String unhandled = Signals.unhandledWarning(Signals.install(this::onSignal, "TERM", "INT", "HUP", "TTIN", "TTOU"));
         if (unhandled != null) {
             LOG.warn(unhandled);
         }
-
-        ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
-        ScheduledExecutorService poolThread = FatalErrors.scheduler("pool");
-        DispatchStats stats = new DispatchStats();
-        MemoryBudget budget = MemoryBudget.fromHeap();
-        HeapReport.log(budget);
-        Admission admission = new Admission(config.maxConnections(), config.maxPerIp(),
-                config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
-        WorkerPool[] poolRef = new WorkerPool[1];
-        Relay relay;
-        try {
-            relay = new Relay(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
-                    budget, new ClientSocketOptions(config.keepAlive()), stats, new RelayedConnection.Events() {
-                        @Override
-                        public void onStarted(RelayedConnection c) {
-                            poolRef[0].onRelayStarted((WorkerProcess) c.target);
-                        }
-
-                        @Override
-                        public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                            poolRef[0].onWorkerDone((WorkerProcess) c.target, workerEndedFirst, c.workerSideEnded(),
-                                    () -> dispatcher.release(c.target));
-                        }
-
-                        @Override
-                        public void onClosed(RelayedConnection c) {
-                            admission.release(c.client);
-                        }
-                    }, new WorkerPeerCheck(dev.forkd.shared.PeerCredentials.self(), new SocketOwner()));
-        } catch (IOException e) {
-            LOG.error("cannot open a selector: {}", e.toString());
-            listener.close();
-            return ExitCodes.INTERNAL;
-        }
-        dispatcher = new Dispatcher(config.queueBound(), config.queueTimeout(), timer, relay, stats);
-        dispatcher.onDropped(c -> {
-            admission.release(c);
-            relay.forget(c);
-        });
-        Preamble preamble = null;
-        if (Preamble.needed(config.acceptProxy(), config.handlerSpeaksFirst())) {
-            try {
-                preamble = new Preamble(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout(), budget, stats,
-                        new Preamble.Sink() {
-                            @Override
-                            public boolean admitDeclared(SocketChannel client, InetSocketAddress declared) {
-                                return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
-                            }
-
-                            @Override
-                            public void ready(SocketChannel client, ProxiedClient info) {
-                                relay.remember(client, info);
-                                dispatcher.submit(client);
-                            }
-
-                            @Override
-                            public void closed(SocketChannel client) {
-                                admission.release(client);
-                            }
-                        });
-                preamble.start();
-            } catch (IOException e) {
-                LOG.error("cannot open a selector: {}", e.toString());
-                listener.close();
-                return ExitCodes.INTERNAL;
-            }
-        }
-        Path controlSocket = dir.controlSocket();
-        Metrics[] metricsRef = new Metrics[1];
-        WorkerPool.PoolEvents events = new WorkerPool.PoolEvents() {
-            @Override
-            public void spawnedToReady(long nanos) {
-                metricsRef[0].spawnedToReady(nanos);
-            }
-
-            @Override
-            public void reloadComplete() {
-                notifier.ready(systemdStatus());
-            }
-        };
-        WorkerClassArchive archive = WorkerLauncher.archiveFor(config);
-        // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
-        archive.announce();
-        WorkerLauncher launcher = new WorkerLauncher(config, controlSocket, archive);
-        this.launcher = launcher;
-        WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
-        poolRef[0] = pool;
-        metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, pool.restarts(), admission);
-        metricsRef[0].relay(budget, relay.tooSlow);
-        AdminServer admin = null;
-        if (config.admin() != null) {
-            try {
-                admin = new AdminServer(config.admin(), config, dir.path(), pool, dispatcher, stats, metricsRef[0]);
-                admin.showBudget(budget);
-                admin.showClients(relay::clientsOf);
-                this.admin = admin;
-            } catch (IOException e) {
-                LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
-                        e instanceof BindException ? "address already in use" : e.getMessage());
-                listener.close();
-                return ExitCodes.CONFIG;
-            }
-        }
-        this.pool = pool;
-        ControlServer control;
-        try {
-            control = new ControlServer(controlSocket, pool);
-            control.start();
-            pool.controlSocket(new WorkerPool.ControlSocket() {
-                @Override
-                public boolean restoreIfGone() throws IOException {
-                    return control.restoreIfGone();
-                }
-
-                @Override
-                public void moveTo(Path path) throws IOException {
-                    control.moveTo(path);
-                }
-            });
-        } catch (IOException e) {
-            LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
-            listener.close();
-            return ExitCodes.INTERNAL;
-        }
-        relay.start();
         LOG.info("forkd {} starting {} worker(s) × {} connection(s), model {}, handler {}, framing {}; runtime directory {}",
                 version(), config.workers(), config.connectionsPerWorker(), config.model(), config.handler(),
                 config.framing().name().toLowerCase(java.util.Locale.ROOT), dir.path());
         if (config.enableChaos() && config.handler().equals(dev.forkd.shared.WorkerContract.CHAOS_HANDLER)) {
             LOG.warn("chaos enabled (--enable-chaos): any client may crash, hang or exhaust the workers; for experiments only");
         }
-        pool.allReady().thenRun(() -> {
+        a.pool.allReady().thenRun(() -> {
             synchronized (lock) {
                 ready = true;
                 lock.notifyAll();
             }
         });
-        pool.start();
+        a.pool.start();
 
         int code = ExitCodes.OK;
         try {
             if (awaitReady()) {
-                InetSocketAddress bound = listener.localAddress();
+                InetSocketAddress bound = a.listener.localAddress();
                 LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
-                Preamble first = preamble;
-                listener.acceptWithin(budget, Relay.chunkSize(config.bufferSize()));
-                listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
+                a.startAccepting();
                 // after the first workers, so that it never delays them; later spawns boot faster
-                launcher.prepareClassArchive();
+                a.launcher.prepareClassArchive();
                 notifier.ready(systemdStatus());
                 if (notifier.enabled()) {
-                    poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
+                    a.poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
                 }
-                if (admin != null) {
-                    admin.start(Addresses.format(bound));
+                if (a.admin != null) {
+                    a.admin.start(Addresses.format(bound));
                 }
                 awaitStopRequest();
             }
@@ -305,23 +153,10 @@ public final class Supervisor {
             code = ExitCodes.INTERNAL;
         }
         notifier.stopping();
-        listener.close();
-        drainIfGraceful();
+        a.listener.close();
+        drainIfGraceful(a.dispatcher);
         setPhase(Phase.STOPPING);
-        if (preamble != null) {
-            // before the dispatcher closes, so that nothing it still hands on is left unclosed
-            preamble.close();
-        }
-        dispatcher.close();
-        pool.stopAll();
-        launcher.stop();
-        relay.shutdown();
-        control.close();
-        if (admin != null) {
-            admin.stop();
-        }
-        timer.shutdownNow();
-        poolThread.shutdownNow();
+        started.close();
         synchronized (lock) {
             if (fatalCode >= 0) {
                 code = fatalCode;
@@ -353,7 +188,7 @@ public final class Supervisor {
         }
     }
 
-    private void drainIfGraceful() throws InterruptedException {
+    private void drainIfGraceful(Dispatcher<WorkerProcess> dispatcher) throws InterruptedException {
         String signal;
         synchronized (lock) {
             if (stopMode != StopMode.GRACEFUL || fatalCode >= 0 || phase != Phase.SERVING) {
@@ -432,9 +267,10 @@ public final class Supervisor {
 
     /** systemctl status shows this: how many workers serve and how busy they are. */
     private String systemdStatus() {
+        Dispatcher<WorkerProcess> dispatcher = assembly.dispatcher;
         int ready = 0;
         int busy = 0;
-        for (WorkerProcess w : pool.snapshot()) {
+        for (WorkerProcess w : assembly.pool.snapshot()) {
             if (w.state == WorkerState.READY) {
                 ready++;
                 if (dispatcher.active(w) > 0) {
@@ -448,7 +284,7 @@ public final class Supervisor {
     /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */
     private WorkerPool servingPool() {
         synchronized (lock) {
-            return phase == Phase.SERVING ? pool : null;
+            return phase == Phase.SERVING ? assembly.pool : null;
         }
     }
 
@@ -467,10 +303,6 @@ public final class Supervisor {
         synchronized (lock) {
             phase = p;
         }
-    }
-
-    private static int relayThreads() {
-        return Integer.getInteger("forkd.relayThreads", Runtime.getRuntime().availableProcessors());
     }
 
     private static String version() {

@@ -11,9 +11,11 @@ import dev.forkd.supervisor.pool.RestartCounts;
 import dev.forkd.supervisor.pool.RestartReason;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.forkd.shared.StatusReport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,7 +52,7 @@ public final class AdminServer {
 
     private final AdminHttpServer server;
     private final WorkerPool pool;
-    private final Dispatcher dispatcher;
+    private final Dispatcher<WorkerProcess> dispatcher;
     private final DispatchStats stats;
     private final Metrics metrics;
     private final ServeConfig config;
@@ -64,7 +66,7 @@ public final class AdminServer {
     private AdminTokenFiles tokenFiles;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
 
-    public AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher dispatcher,
+    public AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher<WorkerProcess> dispatcher,
             DispatchStats stats, Metrics metrics) throws IOException {
         this.config = config;
         this.runtimeDir = runtimeDir;
@@ -215,60 +217,35 @@ public final class AdminServer {
         this.budget = budget;
     }
 
-    ObjectNode status() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("pid", ProcessHandle.current().pid());
-        root.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos));
-        root.put("model", config.model().toString());
-        root.put("listen", listen);
-        root.put("handler", config.handler());
-        root.put("targetWorkers", pool.target());
-        ObjectNode conns = root.putObject("connections");
-        conns.put("active", dispatcher.active());
-        conns.put("queued", dispatcher.queued());
-        conns.put("accepted", stats.accepted.sum());
-        conns.put("rejected", stats.rejected.sum());
-        conns.put("queueTimeouts", stats.queueTimedOut.sum());
+    StatusReport status() {
         RestartCounts restarts = pool.restarts();
-        // "restarts" stays the one number (now every reason's); the object says which reasons
-        root.put("restarts", restarts.total());
-        ObjectNode byReason = root.putObject("restartsByReason");
-        for (RestartReason r : RestartReason.values()) {
-            byReason.put(r.label(), restarts.of(r));
-        }
+        StatusReport.Connections conns = new StatusReport.Connections(dispatcher.active(), dispatcher.queued(), stats.accepted.sum(),
+                stats.rejected.sum(), stats.queueTimedOut.sum());
         Runtime rt = Runtime.getRuntime();
-        ObjectNode self = root.putObject("supervisor");
-        self.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
-        self.put("heapMaxBytes", rt.maxMemory());
-        self.put("threads", Thread.activeCount());
         MemoryBudget b = budget;
-        if (b != null) {
-            self.put("bufferBudgetBytes", b.limit());
-            self.put("bufferBytesUsed", b.used());
-            self.put("bufferBudgetExhausted", b.exhaustedEvents.sum());
-        }
-        ArrayNode list = root.putArray("workers");
+        StatusReport.Self self = new StatusReport.Self(rt.totalMemory() - rt.freeMemory(), rt.maxMemory(), Thread.activeCount(),
+                b == null ? null : b.limit(), b == null ? null : b.used(), b == null ? null : b.exhaustedEvents.sum());
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));
         long now = System.nanoTime();
+        List<StatusReport.Worker> rows = new java.util.ArrayList<>(workers.size());
         for (WorkerProcess w : workers) {
-            ObjectNode n = list.addObject();
-            n.put("id", w.id);
-            n.put("slot", w.slot);
-            n.put("pid", w.pid);
-            n.put("state", w.state.name().toLowerCase(Locale.ROOT));
-            n.put("activeConnections", dispatcher.active(w));
-            clients.apply(w).forEach(n.putArray("clients")::add);
-            n.put("connectionsServed", w.served);
-            n.put("restarts", restarts.total(w.slot));
-            ObjectNode slotByReason = n.putObject("restartsByReason");
-            for (RestartReason r : RestartReason.values()) {
-                slotByReason.put(r.label(), restarts.of(w.slot, r));
-            }
-            n.put("startedAt", w.launchedAt.toString());
-            n.put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos));
+            rows.add(new StatusReport.Worker(w.id, w.slot, w.pid, w.state.name().toLowerCase(Locale.ROOT), dispatcher.active(w),
+                    List.copyOf(clients.apply(w)), w.served, restarts.total(w.slot), byReason(r -> restarts.of(w.slot, r)),
+                    w.launchedAt.toString(), TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos)));
         }
-        return root;
+        // "restarts" stays the one number (now every reason's); the object says which reasons
+        return new StatusReport(ProcessHandle.current().pid(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos),
+                config.model().toString(), listen, config.handler(), pool.target(), conns, restarts.total(), byReason(restarts::of), self, rows);
+    }
+
+    /** Every reason, in the enum's order. */
+    private static java.util.Map<String, Long> byReason(java.util.function.ToLongFunction<RestartReason> count) {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (RestartReason r : RestartReason.values()) {
+            m.put(r.label(), count.applyAsLong(r));
+        }
+        return m;
     }
 
     private static String error(String message) {

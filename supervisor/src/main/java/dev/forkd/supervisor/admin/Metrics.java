@@ -9,6 +9,7 @@ import dev.forkd.supervisor.pool.RestartReason;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.pool.WorkerState;
+
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -34,8 +35,7 @@ public final class Metrics implements WorkerPool.PoolEvents {
     private final Histogram spawnToReady;
     private final Histogram queueWait;
 
-    public Metrics(DispatchStats stats, Dispatcher dispatcher, Supplier<Iterable<WorkerProcess>> workers, RestartCounts restarts,
-            Admission admission) {
+    public Metrics(DispatchStats stats, Dispatcher<?> dispatcher, Admission admission) {
         CounterWithCallback.builder().name("forkd_connections_limited").help("Connections closed at once for a connection limit.")
                 .labelNames("limit").callback(cb -> {
                     cb.call(admission.refusedGlobal.sum(), "max_connections");
@@ -57,6 +57,20 @@ public final class Metrics implements WorkerPool.PoolEvents {
                 .callback(cb -> cb.call(dispatcher.active())).register(registry);
         GaugeWithCallback.builder().name("forkd_connections_waiting").help("Connections in the queue now.")
                 .callback(cb -> cb.call(dispatcher.queued())).register(registry);
+        spawnToReady = Histogram.builder().name("forkd_worker_spawn_to_ready_seconds")
+                .help("Time from launching a worker JVM to its ready message.")
+                .classicOnly().classicUpperBounds(0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30).register(registry);
+        queueWait = Histogram.builder().name("forkd_queue_wait_seconds")
+                .help("Time connections waited in the queue before a worker took them.")
+                .classicOnly().classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30).register(registry);
+        stats.queueWait.sink = n -> queueWait.observe(n / NANOS);
+    }
+
+    /**
+     * The pool's workers and restarts. Registered once the pool exists: it is built with this
+     * object as its events, so it cannot be given to the constructor.
+     */
+    public void pool(Supplier<Iterable<WorkerProcess>> workers, RestartCounts restarts) {
         GaugeWithCallback.builder().name("forkd_workers").help("Worker processes by state.").labelNames("state")
                 .callback(cb -> {
                     Map<WorkerState, Integer> counts = new EnumMap<>(WorkerState.class);
@@ -76,13 +90,6 @@ public final class Metrics implements WorkerPool.PoolEvents {
                         cb.call(restarts.of(r), r.label());
                     }
                 }).register(registry);
-        spawnToReady = Histogram.builder().name("forkd_worker_spawn_to_ready_seconds")
-                .help("Time from launching a worker JVM to its ready message.")
-                .classicOnly().classicUpperBounds(0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30).register(registry);
-        queueWait = Histogram.builder().name("forkd_queue_wait_seconds")
-                .help("Time connections waited in the queue before a worker took them.")
-                .classicOnly().classicUpperBounds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30).register(registry);
-        stats.queueWait.sink = n -> queueWait.observe(n / NANOS);
     }
 
     /** The relay's memory budget and --min-rate closes. */

@@ -4,6 +4,7 @@ import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.pool.RestartReason;
 import dev.forkd.supervisor.pool.WorkerPool;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.forkd.shared.StatusReport;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -73,26 +74,25 @@ final class AdminCommands {
             });
         }
 
-        static void printTable(JsonNode s, PrintWriter out) {
-            JsonNode c = s.path("connections");
-            out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.path("pid").asLong(), s.path("model").asText(),
-                    s.path("handler").asText(), s.path("listen").asText(), WorkerPool.human(s.path("uptimeSeconds").asLong() * 1_000_000_000L));
+        static void printTable(JsonNode json, PrintWriter out) {
+            StatusReport s = StatusReport.from(json);
+            StatusReport.Connections c = s.connections();
+            out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.pid(), s.model(),
+                    s.handler(), s.listen(), WorkerPool.human(s.uptimeSeconds() * 1_000_000_000L));
             out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
-                    c.path("active").asLong(), c.path("queued").asLong(), c.path("accepted").asLong(), restarts(s),
-                    s.path("targetWorkers").asInt());
+                    c.active(), c.queued(), c.accepted(), restarts(s.restartsByReason()), s.targetWorkers());
             // RESTARTS last: its width varies with the reasons
             out.printf("%5s %5s %8s %-9s %7s %8s %8s  %s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "UPTIME", "RESTARTS");
-            for (JsonNode w : s.path("workers")) {
-                out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.path("id").asInt(), w.path("slot").asInt(), w.path("pid").asLong(),
-                        w.path("state").asText(), w.path("activeConnections").asInt(), w.path("connectionsServed").asLong(),
-                        WorkerPool.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L), restarts(w));
+            for (StatusReport.Worker w : s.workers()) {
+                out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.id(), w.slot(), w.pid(),
+                        w.state(), w.activeConnections(), w.connectionsServed(),
+                        WorkerPool.human(w.uptimeSeconds() * 1_000_000_000L), restarts(w.restartsByReason()));
             }
         }
 
         /** "5 (reload 5)": the restarts of /status or of one worker row, by the same rule for both. */
-        static String restarts(JsonNode node) {
-            JsonNode byReason = node.path("restartsByReason");
-            return RestartReason.describe(r -> byReason.path(r.label()).asLong());
+        static String restarts(java.util.Map<String, Long> byReason) {
+            return RestartReason.describe(r -> StatusReport.restartsOf(byReason, r.label()));
         }
     }
 

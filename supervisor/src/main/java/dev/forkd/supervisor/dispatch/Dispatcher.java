@@ -1,6 +1,7 @@
 package dev.forkd.supervisor.dispatch;
 
 import dev.forkd.supervisor.common.RateLimitedLog;
+
 import dev.forkd.shared.Durations;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
@@ -26,7 +27,7 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>All state is guarded by this object's monitor; opening streams to workers happens outside it.
  */
-public final class Dispatcher {
+public final class Dispatcher<T extends Dispatcher.Target> {
     private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
     private final RateLimitedLog queueFull = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
     private final RateLimitedLog queueTimeouts = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
@@ -47,8 +48,8 @@ public final class Dispatcher {
     }
 
     /** Told, outside the lock, when a target has taken its last connection (its recycle limit). */
-    public interface ExhaustedListener {
-        public void onExhausted(Target target);
+    public interface ExhaustedListener<T> {
+        public void onExhausted(T target);
     }
 
     public enum OpenResult {
@@ -61,24 +62,24 @@ public final class Dispatcher {
     }
 
     /** Told, outside the lock, when a target could not be reached and was taken out. */
-    public interface UnreachableListener {
-        public void onUnreachable(Target target);
+    public interface UnreachableListener<T> {
+        public void onUnreachable(T target);
     }
 
     /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
-    public interface Connector {
-        OpenResult open(Target target, SocketChannel client);
+    public interface Connector<T> {
+        OpenResult open(T target, AcceptedClient client);
     }
 
-    private static final class Slot {
-        final Target target;
+    private static final class Slot<T extends Target> {
+        final T target;
         int active;
         /** Streams being opened to it right now; a drain must wait for them to land in its backlog. */
         int opening;
         long assignmentsLeft;
         boolean usable = true;
 
-        Slot(Target target) {
+        Slot(T target) {
             this.target = target;
             this.assignmentsLeft = target.assignmentLimit();
         }
@@ -89,32 +90,32 @@ public final class Dispatcher {
     }
 
     private static final class Waiting {
-        final SocketChannel client;
+        final AcceptedClient client;
         final long enqueuedNanos;
         ScheduledFuture<?> timeout;
         /** Its queue timeout has fired; guarded by the dispatcher's monitor. */
         boolean expired;
 
-        Waiting(SocketChannel client, long enqueuedNanos) {
+        Waiting(AcceptedClient client, long enqueuedNanos) {
             this.client = client;
             this.enqueuedNanos = enqueuedNanos;
         }
     }
 
-    private final Map<Target, Slot> slots = new LinkedHashMap<>();
+    private final Map<T, Slot<T>> slots = new LinkedHashMap<>();
     private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
     private final int queueBound;
     private final Duration queueTimeout;
     private final ScheduledExecutorService timer;
-    private final Connector connector;
+    private final Connector<T> connector;
     private final DispatchStats stats;
-    private volatile ExhaustedListener exhaustedListener = t -> { };
-    private volatile UnreachableListener unreachableListener = t -> { };
-    private volatile java.util.function.Consumer<SocketChannel> dropped = c -> { };
+    private volatile ExhaustedListener<T> exhaustedListener = t -> { };
+    private volatile UnreachableListener<T> unreachableListener = t -> { };
+    private volatile java.util.function.Consumer<AcceptedClient> dropped = c -> { };
     private int cursor;
     private boolean closed;
 
-    public Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector connector, DispatchStats stats) {
+    public Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector<T> connector, DispatchStats stats) {
         this.queueBound = queueBound;
         this.queueTimeout = queueTimeout;
         this.timer = timer;
@@ -122,26 +123,26 @@ public final class Dispatcher {
         this.stats = stats;
     }
 
-    public void onExhausted(ExhaustedListener listener) {
+    public void onExhausted(ExhaustedListener<T> listener) {
         this.exhaustedListener = listener;
     }
 
-    public void onUnreachable(UnreachableListener listener) {
+    public void onUnreachable(UnreachableListener<T> listener) {
         this.unreachableListener = listener;
     }
 
     /** A worker is ready to take connections. */
-    public void addTarget(Target target) {
+    public void addTarget(T target) {
         synchronized (this) {
-            slots.putIfAbsent(target, new Slot(target));
+            slots.putIfAbsent(target, new Slot<>(target));
             notifyAll();
         }
         serveQueue();
     }
 
     /** The worker takes no new connections (exited, draining, or unreachable); live ones still count until released. */
-    public synchronized void removeTarget(Target target) {
-        Slot s = slots.get(target);
+    public synchronized void removeTarget(T target) {
+        Slot<T> s = slots.get(target);
         if (s != null) {
             s.usable = false;
             if (s.active == 0) {
@@ -151,11 +152,11 @@ public final class Dispatcher {
     }
 
     /** Hands an accepted connection to a worker, or queues it. */
-    public void submit(SocketChannel client) {
+    public void submit(AcceptedClient client) {
         stats.accepted.increment();
         Waiting w = new Waiting(client, System.nanoTime());
         while (true) {
-            Slot s;
+            Slot<T> s;
             synchronized (this) {
                 s = closed ? null : pick();
                 if (s == null) {
@@ -171,9 +172,9 @@ public final class Dispatcher {
     }
 
     /** A connection served by {@code target} has ended. */
-    public void release(Target target) {
+    public void release(T target) {
         synchronized (this) {
-            Slot s = slots.get(target);
+            Slot<T> s = slots.get(target);
             if (s != null) {
                 s.active--;
                 if (!s.usable && s.active == 0) {
@@ -188,7 +189,7 @@ public final class Dispatcher {
     /** Dispatches queued connections while there are free slots, oldest first. */
     private void serveQueue() {
         while (true) {
-            Slot s;
+            Slot<T> s;
             Waiting w;
             synchronized (this) {
                 if (queue.isEmpty() || closed) {
@@ -226,7 +227,7 @@ public final class Dispatcher {
         }
     }
 
-    private void reserve(Slot s) {
+    private void reserve(Slot<T> s) {
         s.active++;
         s.opening++;
         if (s.assignmentsLeft != Long.MAX_VALUE) {
@@ -235,8 +236,8 @@ public final class Dispatcher {
     }
 
     /** Blocks until no stream is being opened to {@code target}, so that all it was sent is in its backlog. */
-    public synchronized void awaitNoOpening(Target target) throws InterruptedException {
-        Slot s = slots.get(target);
+    public synchronized void awaitNoOpening(T target) throws InterruptedException {
+        Slot<T> s = slots.get(target);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (s != null && s.opening > 0) {
             long left = deadline - System.nanoTime();
@@ -249,7 +250,7 @@ public final class Dispatcher {
     }
 
     /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
-    private boolean open(Slot s, Waiting w) {
+    private boolean open(Slot<T> s, Waiting w) {
         OpenResult r;
         try {
             r = connector.open(s.target, w.client);
@@ -289,9 +290,9 @@ public final class Dispatcher {
         }
     }
 
-    private Slot pick() {
-        List<Slot> candidates = new ArrayList<>(slots.size());
-        for (Slot s : slots.values()) {
+    private Slot<T> pick() {
+        List<Slot<T>> candidates = new ArrayList<>(slots.size());
+        for (Slot<T> s : slots.values()) {
             if (s.free()) {
                 candidates.add(s);
             }
@@ -300,9 +301,9 @@ public final class Dispatcher {
             return null;
         }
         int n = candidates.size();
-        Slot best = null;
+        Slot<T> best = null;
         for (int i = 0; i < n; i++) {
-            Slot s = candidates.get((cursor + i) % n);
+            Slot<T> s = candidates.get((cursor + i) % n);
             if (best == null || s.active < best.active) {
                 best = s;
             }
@@ -314,7 +315,7 @@ public final class Dispatcher {
     private void enqueue(Waiting w) {
         if (closed || queue.size() >= queueBound) {
             stats.rejected.increment();
-            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client));
+            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client.channel));
             drop(w.client);
             return;
         }
@@ -337,7 +338,7 @@ public final class Dispatcher {
 
     private void timedOut(Waiting w) {
         stats.queueTimedOut.increment();
-        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client), Durations.format(queueTimeout));
+        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client.channel), Durations.format(queueTimeout));
         drop(w.client);
     }
 
@@ -349,7 +350,7 @@ public final class Dispatcher {
         if (!queue.isEmpty()) {
             return false;
         }
-        for (Slot s : slots.values()) {
+        for (Slot<T> s : slots.values()) {
             if (s.free()) {
                 return true;
             }
@@ -370,14 +371,14 @@ public final class Dispatcher {
 
     public synchronized int active() {
         int n = 0;
-        for (Slot s : slots.values()) {
+        for (Slot<T> s : slots.values()) {
             n += s.active;
         }
         return n;
     }
 
-    public synchronized int active(Target target) {
-        Slot s = slots.get(target);
+    public synchronized int active(T target) {
+        Slot<T> s = slots.get(target);
         return s == null ? 0 : s.active;
     }
 
@@ -419,12 +420,12 @@ public final class Dispatcher {
     }
 
     /** Told of every client the dispatcher gives up on itself (queue full, queue timeout, closing, client gone). */
-    public void onDropped(java.util.function.Consumer<SocketChannel> listener) {
+    public void onDropped(java.util.function.Consumer<AcceptedClient> listener) {
         this.dropped = listener;
     }
 
-    private void drop(SocketChannel client) {
-        closeQuietly(client);
+    private void drop(AcceptedClient client) {
+        closeQuietly(client.channel);
         dropped.accept(client);
     }
 

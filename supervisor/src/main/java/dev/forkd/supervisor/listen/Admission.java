@@ -1,13 +1,15 @@
 package dev.forkd.supervisor.listen;
 
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.Dispatcher;
+import java.util.IdentityHashMap;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +32,8 @@ public final class Admission {
 
     private final int maxConnections;
     private final int maxPerIp;
-    private final Map<SocketChannel, InetAddress> admitted = new IdentityHashMap<>();
+    /** Connections admitted and not yet released; each one's own record is on its {@link AcceptedClient}. */
+    private int admitted;
     private final Map<InetAddress, Integer> perIp = new HashMap<>();
     public final LongAdder refusedGlobal = new LongAdder();
     public final LongAdder refusedPerIp = new LongAdder();
@@ -53,11 +56,11 @@ public final class Admission {
     }
 
     /** Admits the connection, or closes it and returns false. */
-    boolean admit(SocketChannel client) {
-        InetAddress ip = address(client);
+    boolean admit(AcceptedClient client) {
+        InetAddress ip = address(client.channel);
         if (trustedProxies != null && !Cidr.anyContains(trustedProxies, ip)) {
             refusedUntrusted.increment();
-            Dispatcher.closeQuietly(client);
+            Dispatcher.closeQuietly(client.channel);
             untrusted.log("closed a connection from {}: with --accept-proxy only a --trusted-proxy ({}) may say who the client is",
                     ip == null ? "(closed)" : ip.getHostAddress(), trustedProxies);
             return false;
@@ -68,21 +71,23 @@ public final class Admission {
         }
         String refusal = null;
         synchronized (this) {
-            if (admitted.size() >= maxConnections) {
+            if (admitted >= maxConnections) {
                 refusedGlobal.increment();
                 refusal = "the limit of " + maxConnections + " connections (--max-connections)";
             } else if (maxPerIp > 0 && ip != null && perIp.getOrDefault(ip, 0) >= maxPerIp) {
                 refusedPerIp.increment();
                 refusal = "the limit of " + maxPerIp + " connections from " + ip.getHostAddress() + " (--max-per-ip)";
             } else {
-                admitted.put(client, ip);
+                admitted++;
+                client.admitted = true;
+                client.countedAddress = ip;
                 if (ip != null) {
                     perIp.merge(ip, 1, Integer::sum);
                 }
                 return true;
             }
         }
-        Dispatcher.closeQuietly(client);
+        Dispatcher.closeQuietly(client.channel);
         logRefusal(refusal);
         return false;
     }
@@ -94,34 +99,39 @@ public final class Admission {
      * @param declared null when the header names no client (LOCAL, the proxy's own health check):
      *     counted only against --max-connections, as it was at accept
      */
-    public boolean admitDeclared(SocketChannel client, InetAddress declared) {
+    public boolean admitDeclared(AcceptedClient client, InetAddress declared) {
         if (maxPerIp == 0 || declared == null) {
             return true;
         }
         synchronized (this) {
-            if (!admitted.containsKey(client)) {
+            if (!client.admitted) {
                 return true; // released meanwhile: whoever released it closes it
             }
             if (perIp.getOrDefault(declared, 0) < maxPerIp) {
-                admitted.put(client, declared);
+                client.countedAddress = declared;
                 perIp.merge(declared, 1, Integer::sum);
                 return true;
             }
-            admitted.remove(client);
+            client.admitted = false;
+            client.countedAddress = null;
+            admitted--;
             refusedPerIp.increment();
         }
-        Dispatcher.closeQuietly(client);
+        Dispatcher.closeQuietly(client.channel);
         logRefusal("the limit of " + maxPerIp + " connections from " + declared.getHostAddress() + " (--max-per-ip, the address its PROXY header declared)");
         return false;
     }
 
     /** The connection is over, however it ended. Idempotent. */
-    public void release(SocketChannel client) {
+    public void release(AcceptedClient client) {
         synchronized (this) {
-            if (!admitted.containsKey(client)) {
+            if (!client.admitted) {
                 return;
             }
-            InetAddress ip = admitted.remove(client);
+            InetAddress ip = client.countedAddress;
+            client.admitted = false;
+            client.countedAddress = null;
+            admitted--;
             if (ip != null) {
                 perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
             }

@@ -1,8 +1,10 @@
 package dev.forkd.supervisor.listen;
 
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.Dispatcher;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -132,12 +134,12 @@ public final class Listener {
     }
 
     /** @param next where admitted connections go: the preamble (PROXY header, first bytes), or the dispatcher when there is none */
-    public void start(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    public void start(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         thread = new Thread(() -> acceptLoop(next, dispatcher, admission), "accept");
         thread.start();
     }
 
-    private void acceptLoop(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    private void acceptLoop(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         try {
             acceptUntilClosed(next, dispatcher, admission);
         } finally {
@@ -147,7 +149,7 @@ public final class Listener {
         }
     }
 
-    private void acceptUntilClosed(java.util.function.Consumer<SocketChannel> next, Dispatcher dispatcher, Admission admission) {
+    private void acceptUntilClosed(java.util.function.Consumer<AcceptedClient> next, Dispatcher<?> dispatcher, Admission admission) {
         while (server.isOpen()) {
             try {
                 dispatcher.awaitRoom();
@@ -160,8 +162,9 @@ public final class Listener {
                     LOG.info("accepting again after {} failed attempt(s)", acceptFailures);
                     acceptFailures = 0;
                 }
-                if (admission.admit(ch)) {
-                    next.accept(ch);
+                AcceptedClient client = new AcceptedClient(ch);
+                if (admission.admit(client)) {
+                    next.accept(client);
                 }
             } catch (ClosedChannelException e) {
                 break;

@@ -1,10 +1,11 @@
 package dev.forkd.supervisor.listen;
 
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import dev.forkd.supervisor.dispatch.ProxiedClient;
+
 import dev.forkd.shared.Durations;
 import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.ProxyProtocolException;
@@ -50,18 +51,19 @@ public final class Preamble implements Runnable {
          * --accept-proxy: the header declared this client (null for the proxy's own LOCAL or
          * UNKNOWN connections). Returns false if the connection was refused for it (and closed).
          */
-        boolean admitDeclared(SocketChannel client, InetSocketAddress declared);
+        boolean admitDeclared(AcceptedClient client, InetSocketAddress declared);
 
-        /** The connection is ready for a worker; {@code info.leftover()} is what was read of the client's bytes. */
-        void ready(SocketChannel client, ProxiedClient info);
+        /** The connection is ready for a worker; {@link AcceptedClient#leftover()} is what was read of the client's bytes. */
+        void ready(AcceptedClient client);
 
         /** The connection was closed here (bad header, timeout, shutdown). */
-        void closed(SocketChannel client);
+        void closed(AcceptedClient client);
     }
 
     enum Stage { HEADER, FIRST_DATA }
 
     private static final class Pending {
+        final AcceptedClient client;
         final SocketChannel channel;
         Stage stage;
         long deadlineNanos;
@@ -73,8 +75,9 @@ public final class Preamble implements Runnable {
         InetSocketAddress source;
         InetSocketAddress destination;
 
-        Pending(SocketChannel channel, Stage stage, long deadlineNanos) {
-            this.channel = channel;
+        Pending(AcceptedClient client, Stage stage, long deadlineNanos) {
+            this.client = client;
+            this.channel = client.channel;
             this.stage = stage;
             this.deadlineNanos = deadlineNanos;
         }
@@ -87,7 +90,7 @@ public final class Preamble implements Runnable {
     private final DispatchStats stats;
     private final Sink sink;
     private final Selector selector;
-    private final Queue<SocketChannel> incoming = new ConcurrentLinkedQueue<>();
+    private final Queue<AcceptedClient> incoming = new ConcurrentLinkedQueue<>();
     /** Connections waiting for the budget, oldest first; only this thread touches it. */
     private final ArrayDeque<SelectionKey> starved = new ArrayDeque<>();
     private volatile boolean anyStarved;
@@ -129,7 +132,7 @@ public final class Preamble implements Runnable {
         thread.start();
     }
 
-    public void submit(SocketChannel client) {
+    public void submit(AcceptedClient client) {
         incoming.add(client);
         selector.wakeup();
     }
@@ -158,9 +161,10 @@ public final class Preamble implements Runnable {
     }
 
     private void register() {
-        SocketChannel ch;
-        while ((ch = incoming.poll()) != null) {
-            Pending p = new Pending(ch, acceptProxy ? Stage.HEADER : Stage.FIRST_DATA, System.nanoTime() + timeoutNanos);
+        AcceptedClient client;
+        while ((client = incoming.poll()) != null) {
+            SocketChannel ch = client.channel;
+            Pending p = new Pending(client, acceptProxy ? Stage.HEADER : Stage.FIRST_DATA, System.nanoTime() + timeoutNanos);
             SelectionKey key;
             try {
                 ch.configureBlocking(false);
@@ -263,7 +267,7 @@ public final class Preamble implements Runnable {
         }
         p.source = header.source();
         p.destination = header.destination();
-        if (!sink.admitDeclared(p.channel, p.source)) {
+        if (!sink.admitDeclared(p.client, p.source)) {
             key.cancel();
             release(p);
             return;
@@ -284,7 +288,8 @@ public final class Preamble implements Runnable {
         Pending p = (Pending) key.attachment();
         long reserved = p.reserved;
         p.reserved = 0;
-        sink.ready(p.channel, new ProxiedClient(p.source, p.destination, p.buf.flip(), () -> budget.release(reserved)));
+        p.client.prepared(p.source, p.destination, p.buf.flip(), () -> budget.release(reserved));
+        sink.ready(p.client);
     }
 
     private void expire() {
@@ -317,7 +322,7 @@ public final class Preamble implements Runnable {
         }
         Dispatcher.closeQuietly(p.channel);
         release(p);
-        sink.closed(p.channel);
+        sink.closed(p.client);
     }
 
     private void release(Pending p) {
@@ -349,10 +354,10 @@ public final class Preamble implements Runnable {
                 drop((Pending) key.attachment(), key);
             }
         }
-        SocketChannel ch;
-        while ((ch = incoming.poll()) != null) {
-            Dispatcher.closeQuietly(ch);
-            sink.closed(ch);
+        AcceptedClient client;
+        while ((client = incoming.poll()) != null) {
+            Dispatcher.closeQuietly(client.channel);
+            sink.closed(client);
         }
         try {
             selector.close();

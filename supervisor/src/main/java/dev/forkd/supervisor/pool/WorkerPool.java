@@ -6,6 +6,7 @@ import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 import dev.forkd.supervisor.rundir.SocketOwner;
+
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.Durations;
 import dev.forkd.shared.ExitCodes;
@@ -58,7 +59,7 @@ public final class WorkerPool implements ControlServer.Listener {
     private final RuntimeDirectory runtimeDir;
     private final SocketOwner socketOwner = new SocketOwner();
     private final WorkerLauncher launcher;
-    private final Dispatcher dispatcher;
+    private final Dispatcher<WorkerProcess> dispatcher;
     private final ScheduledExecutorService exec;
     private final Fatal fatal;
     private final RestartPolicy backoff;
@@ -101,12 +102,12 @@ public final class WorkerPool implements ControlServer.Listener {
         };
     }
 
-    public WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    public WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher<WorkerProcess> dispatcher,
             ScheduledExecutorService exec, Fatal fatal) {
         this(config, runtimeDir, launcher, dispatcher, exec, fatal, PoolEvents.NONE);
     }
 
-    public WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher dispatcher,
+    public WorkerPool(ServeConfig config, RuntimeDirectory runtimeDir, WorkerLauncher launcher, Dispatcher<WorkerProcess> dispatcher,
             ScheduledExecutorService exec, Fatal fatal, PoolEvents events) {
         this.events = events;
         this.config = config;
@@ -116,8 +117,8 @@ public final class WorkerPool implements ControlServer.Listener {
         this.exec = exec;
         this.fatal = fatal;
         this.target = config.poolTarget();
-        dispatcher.onExhausted(t -> post(() -> exhausted((WorkerProcess) t)));
-        dispatcher.onUnreachable(t -> post(() -> unreachable((WorkerProcess) t)));
+        dispatcher.onExhausted(t -> post(() -> exhausted(t)));
+        dispatcher.onUnreachable(t -> post(() -> unreachable(t)));
         this.backoff = new RestartPolicy(Duration.ofMillis(100), Duration.ofSeconds(10), Duration.ofSeconds(2),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.intensity = new RestartIntensity(config.maxRestarts(), config.restartWindow());

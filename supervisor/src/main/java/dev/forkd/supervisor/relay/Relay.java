@@ -1,11 +1,12 @@
 package dev.forkd.supervisor.relay;
 
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.Addresses;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import dev.forkd.supervisor.dispatch.ProxiedClient;
+
 import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,19 +27,36 @@ import org.apache.logging.log4j.Logger;
  * thread, blocking but short (a local Unix socket whose listener has a free slot); from then on
  * the connection belongs to one loop.
  */
-public final class Relay implements Dispatcher.Connector {
+public final class Relay<T extends Dispatcher.Target> implements Dispatcher.Connector<T> {
     private static final Logger LOG = LogManager.getLogger(Relay.class);
+
+    /** What the relay tells of each connection, typed as the dispatcher's targets are. */
+    public interface Events<T> {
+        /** The stream to the worker is open and the client is handed to a loop; before onWorkerDone. */
+        void onStarted(T target);
+
+        /**
+         * The worker is done with the connection (its side ended, or the connection closed): its
+         * slot is free. Told once, possibly before the client side has finished.
+         *
+         * @param workerSideEnded the worker's end closed or broke, rather than the supervisor closing it
+         */
+        void onWorkerDone(T target, boolean workerEndedFirst, boolean workerSideEnded);
+
+        /** The connection is closed on both sides. Told once, after onWorkerDone. */
+        void onClosed(AcceptedClient client);
+    }
 
     private final RelayLoop[] loops;
     private final ClientSocketOptions socketOptions;
     private final DispatchStats stats;
-    private final RelayedConnection.Events events;
+    /** Set by {@link #start}, before any worker can be a target. */
+    private volatile Events<T> events;
     private final AtomicInteger next = new AtomicInteger();
     private final AtomicLong ids = new AtomicLong(1);
     private final RateLimitedLog openFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10,
             java.util.concurrent.TimeUnit.SECONDS);
     private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
-    private final java.util.Map<SocketChannel, ProxiedClient> proxied = new ConcurrentHashMap<>();
     private final PeerCheck peerCheck;
     /** Connections closed for --min-rate. */
     public final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
@@ -56,7 +74,7 @@ public final class Relay implements Dispatcher.Connector {
      * @param budget what pending buffers may hold in all; reading stops while it is spent
      */
     public Relay(int threads, int bufferSize, long idleTimeoutNanos, long minRateBytesPerSecond, MemoryBudget budget,
-            ClientSocketOptions socketOptions, DispatchStats stats, RelayedConnection.Events events, PeerCheck peerCheck)
+            ClientSocketOptions socketOptions, DispatchStats stats, PeerCheck peerCheck)
             throws IOException {
         this.peerCheck = peerCheck;
         this.loops = new RelayLoop[threads];
@@ -66,23 +84,6 @@ public final class Relay implements Dispatcher.Connector {
         }
         this.socketOptions = socketOptions;
         this.stats = stats;
-        this.events = new RelayedConnection.Events() {
-            @Override
-            public void onStarted(RelayedConnection c) {
-                events.onStarted(c);
-            }
-
-            @Override
-            public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                events.onWorkerDone(c, workerEndedFirst);
-            }
-
-            @Override
-            public void onClosed(RelayedConnection c) {
-                live.remove(c);
-                events.onClosed(c);
-            }
-        };
     }
 
     /**
@@ -94,38 +95,29 @@ public final class Relay implements Dispatcher.Connector {
         return Math.max(bufferSize, 64 * 1024);
     }
 
-    public void start() {
+    /**
+     * Starts the loops. {@code events} hears of every connection from now on; given here rather
+     * than at construction because the pool that listens is built on the dispatcher, which is
+     * built on this relay.
+     */
+    public void start(Events<T> events) {
+        this.events = events;
         for (RelayLoop l : loops) {
             l.start();
         }
     }
 
-    /** What the preamble read of this client (its PROXY header, its first bytes), used when it is relayed. */
-    public void remember(SocketChannel client, ProxiedClient info) {
-        proxied.put(client, info);
-    }
-
-    public void forget(SocketChannel client) {
-        handedOver(proxied.remove(client));
-    }
-
-    private static void handedOver(ProxiedClient info) {
-        if (info != null) {
-            info.onHandedOver().run();
-        }
-    }
-
     @Override
-    public Dispatcher.OpenResult open(Dispatcher.Target target, SocketChannel client) {
+    public Dispatcher.OpenResult open(T target, AcceptedClient accepted) {
         InetSocketAddress remote;
         InetSocketAddress local;
-        ProxiedClient upstream = proxied.get(client);
+        SocketChannel client = accepted.channel;
         try {
             remote = (InetSocketAddress) client.getRemoteAddress();
             local = (InetSocketAddress) client.getLocalAddress();
-            if (upstream != null && upstream.source() != null) {
-                remote = upstream.source();
-                local = upstream.destination();
+            if (accepted.declaredSource() != null) {
+                remote = accepted.declaredSource();
+                local = accepted.declaredDestination();
             }
         } catch (IOException e) {
             Dispatcher.closeQuietly(client);
@@ -161,15 +153,33 @@ public final class Relay implements Dispatcher.Connector {
             return Dispatcher.OpenResult.WORKER_UNREACHABLE;
         }
         socketOptions.apply(client);
-        handedOver(proxied.remove(client));
-        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, client, worker,
-                upstream == null ? null : upstream.leftover(), stats, events);
+        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, accepted, worker,
+                stats, eventsOf(target));
+        // the connection has copied the preamble's bytes: their reservation goes back
+        accepted.handedOver();
         live.add(c);
-        events.onStarted(c);
+        events.onStarted(target);
         LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
         RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
         loop.execute(() -> c.register(loop));
         return Dispatcher.OpenResult.STARTED;
+    }
+
+    /** The connection's events, which the relay's own events hear of typed. */
+    private RelayedConnection.Events eventsOf(T target) {
+        Events<T> e = events;
+        return new RelayedConnection.Events() {
+            @Override
+            public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
+                e.onWorkerDone(target, workerEndedFirst, c.workerSideEnded());
+            }
+
+            @Override
+            public void onClosed(RelayedConnection c) {
+                live.remove(c);
+                e.onClosed(c.accepted);
+            }
+        };
     }
 
     /**

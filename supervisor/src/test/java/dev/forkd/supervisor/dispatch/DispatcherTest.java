@@ -51,7 +51,7 @@ class DispatcherTest {
     }
 
     /** Records each open; starts the relay unless the target was marked unreachable. */
-    static final class FakeConnector implements Dispatcher.Connector {
+    static final class FakeConnector implements Dispatcher.Connector<Dispatcher.Target> {
         record Call(Dispatcher.Target target, SocketChannel client) {
         }
 
@@ -61,8 +61,8 @@ class DispatcherTest {
         volatile Consumer<Call> onUnreachable = c -> { };
 
         @Override
-        public Dispatcher.OpenResult open(Dispatcher.Target target, SocketChannel client) {
-            Call call = new Call(target, client);
+        public Dispatcher.OpenResult open(Dispatcher.Target target, AcceptedClient client) {
+            Call call = new Call(target, client.channel);
             calls.add(call);
             if (unreachable.contains(target)) {
                 onUnreachable.accept(call);
@@ -84,8 +84,8 @@ class DispatcherTest {
         }
     }
 
-    private Dispatcher dispatcher(int queueBound, Duration queueTimeout, Dispatcher.Target... targets) {
-        Dispatcher d = new Dispatcher(queueBound, queueTimeout, timer, connector, stats);
+    private Dispatcher<Dispatcher.Target> dispatcher(int queueBound, Duration queueTimeout, Dispatcher.Target... targets) {
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(queueBound, queueTimeout, timer, connector, stats);
         for (Dispatcher.Target t : targets) {
             d.addTarget(t);
         }
@@ -103,13 +103,13 @@ class DispatcherTest {
         }
     }
 
-    private SocketChannel submit(Dispatcher d) {
+    private SocketChannel submit(Dispatcher<Dispatcher.Target> d) {
         SocketChannel ch = client();
-        d.submit(ch);
+        d.submit(new AcceptedClient(ch));
         return ch;
     }
 
-    private Thread awaitRoomInBackground(Dispatcher d) {
+    private Thread awaitRoomInBackground(Dispatcher<Dispatcher.Target> d) {
         Thread t = new Thread(() -> {
             try {
                 d.awaitRoom();
@@ -148,7 +148,7 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 10);
         FakeTarget b = new FakeTarget(2, 10);
         FakeTarget c = new FakeTarget(3, 10);
-        Dispatcher d = dispatcher(10, LONG, a, b, c);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a, b, c);
 
         for (int i = 0; i < 3; i++) {
             submit(d);
@@ -171,7 +171,7 @@ class DispatcherTest {
     void capacityIsRespected() {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 2);
-        Dispatcher d = dispatcher(10, LONG, a, b);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a, b);
 
         for (int i = 0; i < 4; i++) {
             submit(d);
@@ -185,7 +185,7 @@ class DispatcherTest {
     @Test
     void queueIsServedOldestFirst() {
         FakeTarget a = new FakeTarget(1, 1);
-        Dispatcher d = dispatcher(10, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
         SocketChannel first = submit(d);
         SocketChannel second = submit(d);
@@ -208,7 +208,7 @@ class DispatcherTest {
     @Test
     void queueTimeoutClosesTheWaitingConnection() {
         FakeTarget a = new FakeTarget(1, 1);
-        Dispatcher d = dispatcher(10, Duration.ofMillis(100), a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(100), a);
         SocketChannel served = submit(d);
         SocketChannel waiting = submit(d);
 
@@ -223,7 +223,7 @@ class DispatcherTest {
 
     @Test
     void fullQueueRejectsAndCloses() {
-        Dispatcher d = dispatcher(1, LONG, new FakeTarget(1, 1));
+        Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, new FakeTarget(1, 1));
         submit(d);
         SocketChannel queued = submit(d);
         SocketChannel rejected = submit(d);
@@ -239,7 +239,7 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 1);
         connector.unreachable.add(a);
-        Dispatcher d = dispatcher(10, LONG, a, b);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a, b);
         List<Dispatcher.Target> told = new CopyOnWriteArrayList<>();
         d.onUnreachable(told::add);
 
@@ -259,7 +259,7 @@ class DispatcherTest {
     void unreachableWorkerWhileServingTheQueueKeepsTheConnectionAtTheHead() {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 1);
-        Dispatcher d = dispatcher(10, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
         SocketChannel first = submit(d);
         SocketChannel second = submit(d);
@@ -280,7 +280,7 @@ class DispatcherTest {
     @Test
     void awaitRoomBlocksWhileTheQueueIsFull() throws InterruptedException {
         FakeTarget a = new FakeTarget(1, 1);
-        Dispatcher d = dispatcher(1, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, a);
         submit(d);
         submit(d);
 
@@ -293,7 +293,7 @@ class DispatcherTest {
     @Test
     void withQueueBoundZeroAwaitRoomBlocksWhileNoSlotIsFree() throws InterruptedException {
         FakeTarget a = new FakeTarget(1, 1);
-        Dispatcher d = dispatcher(0, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(0, LONG, a);
         submit(d);
         assertFalse(submit(d).isOpen(), "nothing may wait");
 
@@ -307,7 +307,7 @@ class DispatcherTest {
     void removedTargetGetsNothingNewButItsConnectionsStillRelease() {
         FakeTarget a = new FakeTarget(1, 2);
         FakeTarget b = new FakeTarget(2, 1);
-        Dispatcher d = dispatcher(10, LONG, a, b);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a, b);
         submit(d);
         assertEquals(a, connector.last().target());
 
@@ -331,7 +331,7 @@ class DispatcherTest {
     @Test
     void awaitIdleReportsIdleOrTheDeadline() throws InterruptedException {
         FakeTarget a = new FakeTarget(1, 1);
-        Dispatcher d = dispatcher(10, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         assertTrue(d.awaitIdle(System.nanoTime() + WAIT.toNanos()));
 
         submit(d);
@@ -345,7 +345,7 @@ class DispatcherTest {
 
     @Test
     void closeClosesQueuedClientsAndRejectsNewOnes() throws InterruptedException {
-        Dispatcher d = dispatcher(10, LONG, new FakeTarget(1, 1));
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, new FakeTarget(1, 1));
         SocketChannel served = submit(d);
         SocketChannel q1 = submit(d);
         SocketChannel q2 = submit(d);
@@ -363,7 +363,7 @@ class DispatcherTest {
     void closeWhileAQueuedConnectionIsBeingHandedOnStillClosesIt() {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 1);
-        Dispatcher d = dispatcher(10, LONG, a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
         SocketChannel waiting = submit(d);
 
@@ -379,7 +379,7 @@ class DispatcherTest {
     void queueTimeoutWhileBeingHandedOnStillClosesIt() {
         FakeTarget a = new FakeTarget(1, 1);
         FakeTarget b = new FakeTarget(2, 1);
-        Dispatcher d = dispatcher(10, Duration.ofMillis(200), a);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(200), a);
         submit(d);
         SocketChannel waiting = submit(d);
 
@@ -407,7 +407,7 @@ class DispatcherTest {
         LimitedTarget a = new LimitedTarget(1, 10, 3);
         FakeTarget b = new FakeTarget(2, 10);
         List<Dispatcher.Target> exhausted = new CopyOnWriteArrayList<>();
-        Dispatcher d = dispatcher(10, LONG);
+        Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG);
         d.onExhausted(exhausted::add);
         d.addTarget(a);
         for (int i = 0; i < 8; i++) {
@@ -426,7 +426,7 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 5);
         java.util.concurrent.CountDownLatch inOpen = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Dispatcher d = new Dispatcher(10, LONG, timer, (t, c) -> {
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c) -> {
             inOpen.countDown();
             try {
                 release.await();
@@ -436,7 +436,7 @@ class DispatcherTest {
             return Dispatcher.OpenResult.STARTED;
         }, stats);
         d.addTarget(a);
-        Thread opener = new Thread(() -> d.submit(client()));
+        Thread opener = new Thread(() -> d.submit(new AcceptedClient(client())));
         opener.start();
         threads.add(opener);
         assertTrue(inOpen.await(5, TimeUnit.SECONDS));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import dev.forkd.supervisor.dispatch.ProxiedClient;
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,8 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -33,31 +31,29 @@ class PreambleTest {
 
     private final List<SocketChannel> channels = new ArrayList<>();
     private final DispatchStats stats = new DispatchStats();
-    private final LinkedBlockingQueue<SocketChannel> closed = new LinkedBlockingQueue<>();
-    private final LinkedBlockingQueue<ProxiedClient> ready = new LinkedBlockingQueue<>();
-    private final Map<ProxiedClient, SocketChannel> readyChannel = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<AcceptedClient> closed = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<AcceptedClient> ready = new LinkedBlockingQueue<>();
     private volatile boolean refuseDeclared;
     private ServerSocketChannel server;
     private Preamble preamble;
 
     private final Preamble.Sink sink = new Preamble.Sink() {
         @Override
-        public boolean admitDeclared(SocketChannel client, InetSocketAddress declared) {
+        public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
             if (refuseDeclared) {
-                Dispatcher.closeQuietly(client);
+                Dispatcher.closeQuietly(client.channel);
                 return false;
             }
             return true;
         }
 
         @Override
-        public void ready(SocketChannel client, ProxiedClient info) {
-            readyChannel.put(info, client);
-            ready.add(info);
+        public void ready(AcceptedClient client) {
+            ready.add(client);
         }
 
         @Override
-        public void closed(SocketChannel client) {
+        public void closed(AcceptedClient client) {
             closed.add(client);
         }
     };
@@ -75,7 +71,7 @@ class PreambleTest {
         SocketChannel accepted = server.accept();
         channels.add(client);
         channels.add(accepted);
-        preamble.submit(accepted);
+        preamble.submit(new AcceptedClient(accepted));
         return client;
     }
 
@@ -110,11 +106,11 @@ class PreambleTest {
         SocketChannel c = connect();
         assertNull(ready.poll(300, TimeUnit.MILLISECONDS), "nothing sent: no worker yet");
         send(c, "hello\n".getBytes(StandardCharsets.US_ASCII));
-        ProxiedClient info = ready.poll(5, TimeUnit.SECONDS);
+        AcceptedClient info = ready.poll(5, TimeUnit.SECONDS);
         assertEquals("hello\n", text(info.leftover()));
-        assertNull(info.source(), "no PROXY header: the peer is the client");
+        assertNull(info.declaredSource(), "no PROXY header: the peer is the client");
         assertEquals(Preamble.FIRST_READ, budget.used(), "its buffer is counted until the relay takes it");
-        info.onHandedOver().run();
+        info.handedOver();
         assertEquals(0, budget.used());
     }
 
@@ -125,8 +121,8 @@ class PreambleTest {
         send(c, ProxyV2.encode(new InetSocketAddress("192.0.2.7", 4000), new InetSocketAddress("198.51.100.1", 443)));
         assertNull(ready.poll(300, TimeUnit.MILLISECONDS), "a header alone is not a request: no worker yet");
         send(c, "x".getBytes(StandardCharsets.US_ASCII));
-        ProxiedClient info = ready.poll(5, TimeUnit.SECONDS);
-        assertEquals(new InetSocketAddress("192.0.2.7", 4000), info.source());
+        AcceptedClient info = ready.poll(5, TimeUnit.SECONDS);
+        assertEquals(new InetSocketAddress("192.0.2.7", 4000), info.declaredSource());
         assertEquals("x", text(info.leftover()));
     }
 
@@ -170,8 +166,8 @@ class PreambleTest {
         h.put(v2, 0, 14).putShort((short) declared).put(v2, 16, 12).put((byte) 0x04).putShort((short) tlv).put(new byte[tlv]);
         h.put("ok".getBytes(StandardCharsets.US_ASCII));
         send(c, h.array());
-        ProxiedClient info = ready.poll(5, TimeUnit.SECONDS);
-        assertEquals(new InetSocketAddress("192.0.2.7", 4000), info.source());
+        AcceptedClient info = ready.poll(5, TimeUnit.SECONDS);
+        assertEquals(new InetSocketAddress("192.0.2.7", 4000), info.declaredSource());
         assertEquals("ok", text(info.leftover()));
     }
 
@@ -201,11 +197,11 @@ class PreambleTest {
         assertNull(ready.poll(500, TimeUnit.MILLISECONDS), "no budget for the second: its bytes wait in the kernel");
         assertTrue(budget.exhaustedEvents.sum() >= 1);
         send(first, "first\n".getBytes(StandardCharsets.US_ASCII));
-        ProxiedClient one = ready.poll(5, TimeUnit.SECONDS);
+        AcceptedClient one = ready.poll(5, TimeUnit.SECONDS);
         assertEquals("first\n", text(one.leftover()));
         assertNull(ready.poll(300, TimeUnit.MILLISECONDS), "still held by the first until the relay takes its bytes");
-        one.onHandedOver().run();
-        ProxiedClient two = ready.poll(5, TimeUnit.SECONDS);
+        one.handedOver();
+        AcceptedClient two = ready.poll(5, TimeUnit.SECONDS);
         assertEquals("second\n", text(two.leftover()));
     }
 

@@ -2,6 +2,8 @@ package dev.forkd.tools.experiment;
 
 import dev.forkd.supervisor.cli.AdminClient;
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.forkd.shared.StatusReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -41,14 +43,12 @@ final class StatusPoller implements AutoCloseable {
 
     /** One /status answer: the workers by pid, and the slots that have a ready worker. */
     record Snapshot(long atMs, Map<Long, Worker> workers, Set<Integer> readySlots) {
-        static Snapshot of(JsonNode status, long atMs) {
+        static Snapshot of(StatusReport status, long atMs) {
             Map<Long, Worker> workers = new HashMap<>();
             Set<Integer> ready = new HashSet<>();
-            for (JsonNode w : status.path("workers")) {
-                List<String> clients = new ArrayList<>();
-                w.path("clients").forEach(c -> clients.add(c.asText()));
-                Worker worker = new Worker(w.path("id").asInt(), w.path("slot").asInt(), w.path("state").asText(), List.copyOf(clients));
-                workers.put(w.path("pid").asLong(), worker);
+            for (StatusReport.Worker w : status.workers()) {
+                Worker worker = new Worker(w.id(), w.slot(), w.state(), List.copyOf(w.clients()));
+                workers.put(w.pid(), worker);
                 if (worker.state().equals("ready")) {
                     ready.add(worker.slot());
                 }
@@ -101,7 +101,7 @@ final class StatusPoller implements AutoCloseable {
 
     /** A fresh /status, now. */
     Snapshot fetch() throws AdminClient.AdminException, InterruptedException {
-        Snapshot s = Snapshot.of(admin.get("/status"), clock.nowMs());
+        Snapshot s = Snapshot.of(StatusReport.from(admin.get("/status")), clock.nowMs());
         latest = s;
         return s;
     }

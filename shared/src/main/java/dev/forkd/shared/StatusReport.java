@@ -1,0 +1,72 @@
+package dev.forkd.shared;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The contract of the admin endpoint's GET /status: written by the supervisor's admin server,
+ * read by `forkd status` and by the experiment's status poller, all three through this record
+ * (serialised with Jackson), so that none builds or picks at the JSON by hand. Readers ignore
+ * fields they do not know, so that an older `forkd status` can read a newer supervisor. Here, in
+ * the module both the daemon and the tools depend on, because it is the contract between them.
+ *
+ * @param restarts every worker restart, whatever its reason; {@code restartsByReason} says which
+ * @param restartsByReason by reason (the restart metric's labels), every reason listed
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonPropertyOrder({"pid", "uptimeSeconds", "model", "listen", "handler", "targetWorkers", "connections", "restarts", "restartsByReason",
+        "supervisor", "workers"})
+public record StatusReport(long pid, long uptimeSeconds, String model, String listen, String handler, int targetWorkers,
+        Connections connections, long restarts, Map<String, Long> restartsByReason, Self supervisor, List<Worker> workers) {
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonPropertyOrder({"active", "queued", "accepted", "rejected", "queueTimeouts"})
+    public record Connections(long active, long queued, long accepted, long rejected, long queueTimeouts) {
+    }
+
+    /** The supervisor process itself; the buffer fields are absent when it has no memory budget. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonPropertyOrder({"heapUsedBytes", "heapMaxBytes", "threads", "bufferBudgetBytes", "bufferBytesUsed", "bufferBudgetExhausted"})
+    public record Self(long heapUsedBytes, long heapMaxBytes, int threads,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetBytes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBytesUsed,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetExhausted) {
+    }
+
+    /**
+     * @param clients the client addresses (address:port) relayed to it now
+     * @param startedAt an ISO-8601 instant
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonPropertyOrder({"id", "slot", "pid", "state", "activeConnections", "clients", "connectionsServed", "restarts", "restartsByReason",
+            "startedAt", "uptimeSeconds"})
+    public record Worker(int id, int slot, long pid, String state, int activeConnections, List<String> clients, long connectionsServed,
+            long restarts, Map<String, Long> restartsByReason, String startedAt, long uptimeSeconds) {
+        public Worker {
+            clients = clients == null ? List.of() : clients;
+            restartsByReason = restartsByReason == null ? Map.of() : restartsByReason;
+        }
+    }
+
+    public StatusReport {
+        workers = workers == null ? List.of() : workers;
+        restartsByReason = restartsByReason == null ? Map.of() : restartsByReason;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads a /status answer. */
+    public static StatusReport from(JsonNode status) {
+        return JSON.convertValue(status, StatusReport.class);
+    }
+
+    /** Restarts of one reason (by its label) in a restartsByReason map; 0 if not listed. */
+    public static long restartsOf(Map<String, Long> byReason, String label) {
+        return byReason.getOrDefault(label, 0L);
+    }
+}

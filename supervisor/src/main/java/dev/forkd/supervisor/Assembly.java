@@ -1,0 +1,257 @@
+package dev.forkd.supervisor;
+
+import dev.forkd.supervisor.dispatch.AcceptedClient;
+import dev.forkd.supervisor.admin.AdminServer;
+import dev.forkd.supervisor.admin.Metrics;
+import dev.forkd.supervisor.common.Addresses;
+import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.dispatch.DispatchStats;
+import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.listen.Admission;
+import dev.forkd.supervisor.listen.Cidr;
+import dev.forkd.supervisor.listen.Listener;
+import dev.forkd.supervisor.listen.Preamble;
+import dev.forkd.supervisor.pool.ControlServer;
+import dev.forkd.supervisor.pool.WorkerClassArchive;
+import dev.forkd.supervisor.pool.WorkerLauncher;
+import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.pool.WorkerProcess;
+import dev.forkd.supervisor.pool.WorkerState;
+import dev.forkd.supervisor.relay.ClientSocketOptions;
+import dev.forkd.supervisor.relay.Relay;
+import dev.forkd.supervisor.relay.RelayedConnection;
+import dev.forkd.supervisor.rundir.RuntimeDirectory;
+import dev.forkd.supervisor.rundir.SocketOwner;
+import dev.forkd.supervisor.rundir.StaleRuntimeDirs;
+import dev.forkd.supervisor.systemd.SystemdNotifier;
+import dev.forkd.supervisor.dispatch.AcceptedClient;
+import dev.forkd.shared.ExitCodes;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The parts of `forkd serve`, each built on the ones before it and added to {@link Parts} as it
+ * starts holding something, so that a failure at any step closes exactly what was started, in
+ * reverse. The order of the additions is the stop order read backwards: the preamble stops
+ * before the dispatcher, so that nothing it still hands on is left unclosed; the dispatcher (its
+ * queue) before the pool; the pool's workers before the control socket they talk on. Nothing
+ * here accepts a client or launches a worker: {@link Supervisor} does, once it is built.
+ */
+final class Assembly {
+    private static final Logger LOG = LogManager.getLogger(Assembly.class);
+
+    /** A part could not start; what went wrong is logged already. */
+    static final class StartFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int exitCode;
+
+        StartFailure(int exitCode) {
+            super(null, null, false, false);
+            this.exitCode = exitCode;
+        }
+    }
+
+    final Listener listener;
+    final ScheduledExecutorService poolThread;
+    final MemoryBudget budget;
+    final Admission admission;
+    final Relay<WorkerProcess> relay;
+    final Dispatcher<WorkerProcess> dispatcher;
+    final WorkerLauncher launcher;
+    final WorkerPool pool;
+    /** Null without --admin. */
+    final AdminServer admin;
+    /** Null when connections need no preamble. */
+    final Preamble preamble;
+    private final int bufferSize;
+
+    /**
+     * Builds and starts every part but the listener's accepting, the pool's workers and the admin
+     * endpoint's serving, adding each to {@code parts}.
+     *
+     * @param reloadComplete told when a rolling restart has replaced every worker
+     */
+    Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, Runnable reloadComplete)
+            throws StartFailure {
+        bufferSize = config.bufferSize();
+        Listener l = listen(config);
+        listener = parts.add("listener", l, l::close);
+        ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
+        parts.add("dispatch timer", timer, timer::shutdownNow);
+        poolThread = FatalErrors.scheduler("pool");
+        parts.add("pool thread", poolThread, poolThread::shutdownNow);
+        DispatchStats stats = new DispatchStats();
+        budget = MemoryBudget.fromHeap();
+        HeapReport.log(budget);
+        admission = new Admission(config.maxConnections(), config.maxPerIp(),
+                config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
+        try {
+            relay = new Relay<>(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
+                    budget, new ClientSocketOptions(config.keepAlive()), stats,
+                    new WorkerPeerCheck(dev.forkd.shared.PeerCredentials.self(), new SocketOwner()));
+        } catch (IOException e) {
+            LOG.error("cannot open a selector: {}", e.toString());
+            throw new StartFailure(ExitCodes.INTERNAL);
+        }
+        parts.add("relay", relay, relay::shutdown);
+        dispatcher = new Dispatcher<>(config.queueBound(), config.queueTimeout(), timer, relay, stats);
+        dispatcher.onDropped(c -> {
+            admission.release(c);
+            c.handedOver();
+        });
+        Metrics metrics = new Metrics(stats, dispatcher, admission);
+        metrics.relay(budget, relay.tooSlow);
+        Path controlSocket = dir.controlSocket();
+        WorkerClassArchive archive = WorkerLauncher.archiveFor(config);
+        // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
+        archive.announce();
+        launcher = new WorkerLauncher(config, controlSocket, archive);
+        pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, fatal, new WorkerPool.PoolEvents() {
+            @Override
+            public void spawnedToReady(long nanos) {
+                metrics.spawnedToReady(nanos);
+            }
+
+            @Override
+            public void reloadComplete() {
+                reloadComplete.run();
+            }
+        });
+        metrics.pool(pool::snapshot, pool.restarts());
+        if (config.admin() != null) {
+            AdminServer a = admin(config, dir, stats, metrics);
+            admin = parts.add("admin endpoint", a, a::stop);
+        } else {
+            admin = null;
+        }
+        ControlServer control = control(controlSocket);
+        parts.add("control socket", control, control::close);
+        parts.add("class archive", launcher, launcher::stop);
+        parts.add("pool", pool, pool::stopAll);
+        parts.add("dispatcher", dispatcher, dispatcher::close);
+        preamble = Preamble.needed(config.acceptProxy(), config.handlerSpeaksFirst()) ? preamble(config, stats, parts) : null;
+        relay.start(new Relay.Events<>() {
+            @Override
+            public void onStarted(WorkerProcess w) {
+                pool.onRelayStarted(w);
+            }
+
+            @Override
+            public void onWorkerDone(WorkerProcess w, boolean workerEndedFirst, boolean workerSideEnded) {
+                pool.onWorkerDone(w, workerEndedFirst, workerSideEnded, () -> dispatcher.release(w));
+            }
+
+            @Override
+            public void onClosed(AcceptedClient c) {
+                admission.release(c);
+            }
+        });
+    }
+
+    private static Listener listen(ServeConfig config) throws StartFailure {
+        InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+        if (address.isUnresolved()) {
+            LOG.error("cannot resolve --host {}", config.host());
+            throw new StartFailure(ExitCodes.CONFIG);
+        }
+        try {
+            Listener listener = Listener.inherited();
+            if (listener != null) {
+                LOG.info("using the listening socket passed on standard input (socket activation); --host and --port are not used");
+                return listener;
+            }
+            return Listener.bind(address, config.backlog());
+        } catch (BindException e) {
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("in use")) {
+                LOG.error("port {} is already in use", config.port());
+            } else {
+                LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), msg);
+            }
+            throw new StartFailure(ExitCodes.CONFIG);
+        } catch (IOException e) {
+            LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
+            throw new StartFailure(ExitCodes.CONFIG);
+        }
+    }
+
+    private AdminServer admin(ServeConfig config, RuntimeDirectory dir, DispatchStats stats, Metrics metrics) throws StartFailure {
+        try {
+            AdminServer a = new AdminServer(config.admin(), config, dir.path(), pool, dispatcher, stats, metrics);
+            a.showBudget(budget);
+            a.showClients(relay::clientsOf);
+            return a;
+        } catch (IOException e) {
+            LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
+                    e instanceof BindException ? "address already in use" : e.getMessage());
+            throw new StartFailure(ExitCodes.CONFIG);
+        }
+    }
+
+    private ControlServer control(Path controlSocket) throws StartFailure {
+        ControlServer control;
+        try {
+            control = new ControlServer(controlSocket, pool);
+            control.start();
+        } catch (IOException e) {
+            LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
+            throw new StartFailure(ExitCodes.INTERNAL);
+        }
+        pool.controlSocket(new WorkerPool.ControlSocket() {
+            @Override
+            public boolean restoreIfGone() throws IOException {
+                return control.restoreIfGone();
+            }
+
+            @Override
+            public void moveTo(Path path) throws IOException {
+                control.moveTo(path);
+            }
+        });
+        return control;
+    }
+
+    private Preamble preamble(ServeConfig config, DispatchStats stats, Parts parts) throws StartFailure {
+        Preamble p;
+        try {
+            p = new Preamble(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout(), budget, stats,
+                    new Preamble.Sink() {
+                        @Override
+                        public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
+                            return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
+                        }
+
+                        @Override
+                        public void ready(AcceptedClient client) {
+                            dispatcher.submit(client);
+                        }
+
+                        @Override
+                        public void closed(AcceptedClient client) {
+                            admission.release(client);
+                        }
+                    });
+        } catch (IOException e) {
+            LOG.error("cannot open a selector: {}", e.toString());
+            throw new StartFailure(ExitCodes.INTERNAL);
+        }
+        p.start();
+        return parts.add("preamble", p, p::close);
+    }
+
+    /** Accepts clients; each admitted one goes to the preamble, or straight to the dispatcher. */
+    void startAccepting() {
+        Preamble first = preamble;
+        listener.acceptWithin(budget, Relay.chunkSize(bufferSize));
+        listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
+    }
+
+    private static int relayThreads() {
+        return Integer.getInteger("forkd.relayThreads", Runtime.getRuntime().availableProcessors());
+    }
+}
