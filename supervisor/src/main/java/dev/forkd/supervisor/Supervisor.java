@@ -203,7 +203,7 @@ final class Supervisor {
         archive.announce();
         WorkerLauncher launcher = new WorkerLauncher(config, controlSocket, archive);
         this.launcher = launcher;
-        WorkerPool pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, this::fail, events);
+        WorkerPool pool = new WorkerPool(poolSettings(config), dir, launcher, PoolDispatch.of(dispatcher), poolThread, this::fail, events);
         poolRef[0] = pool;
         metricsRef[0] = new Metrics(stats, dispatcher, pool::snapshot, pool.restarts(), admission);
         metricsRef[0].relay(budget, relay.tooSlow);
@@ -422,6 +422,14 @@ final class Supervisor {
     }
 
     /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */
+    /** The pool's settings, in its own terms: it knows no command-line type. */
+    static PoolSettings poolSettings(ServeConfig c) {
+        return new PoolSettings(c.poolTarget(), c.connectionsPerWorker(), c.recycleAfter(), c.recycleJitter(),
+                c.workerHeartbeat(), c.workerTimeout(), c.gracefulTimeout(), c.maxRestarts(), c.restartWindow(),
+                c.maxWorkers(), c.processCap(),
+                c.model() == Model.FORK_PER_CONNECTION ? PoolSettings.Replacement.AT_ONCE : PoolSettings.Replacement.AFTER_READY);
+    }
+
     private WorkerPool servingPool() {
         synchronized (lock) {
             return phase == Phase.SERVING ? pool : null;

@@ -19,7 +19,7 @@ import org.apache.logging.log4j.Logger;
  * Starts worker JVMs with commons-exec: the same java binary and class path as the supervisor,
  * output pumped into the supervisor's log, and the exit reported asynchronously.
  */
-final class WorkerLauncher {
+final class WorkerLauncher implements WorkerPool.Launcher {
     private static final Logger LOG = LogManager.getLogger(WorkerLauncher.class);
 
     /** Fast boot and a small footprint; an OutOfMemoryError becomes an exit (and a restart), never a zombie. */
@@ -76,7 +76,8 @@ final class WorkerLauncher {
     }
 
     /** The runtime directory moved: workers launched from now on report to {@code path}. */
-    void controlSocket(Path path) {
+    @Override
+    public void controlSocket(Path path) {
         this.controlSocket = path;
     }
 
@@ -161,7 +162,8 @@ final class WorkerLauncher {
     }
 
     /** Launches {@code w}; {@code onExit} gets the exit value (128 + N for signal N) on a commons-exec thread. */
-    void launch(WorkerProcess w, IntConsumer onExit) throws IOException {
+    @Override
+    public void launch(WorkerProcess w, IntConsumer onExit) throws IOException {
         DefaultExecutor executor = new CapturingExecutor(w);
         executor.setStreamHandler(new PumpStreamHandler(new WorkerLogStream(w, false), new WorkerLogStream(w, true)));
         // every exit value is an outcome for the pool to judge, not an executor failure
