@@ -73,7 +73,7 @@ final class AdminCommands {
         static void printTable(JsonNode s, PrintWriter out) {
             JsonNode c = s.path("connections");
             out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.path("pid").asLong(), s.path("model").asText(),
-                    s.path("handler").asText(), s.path("listen").asText(), WorkerPool.human(s.path("uptimeSeconds").asLong() * 1_000_000_000L));
+                    s.path("handler").asText(), s.path("listen").asText(), dev.forkd.shared.Durations.human(s.path("uptimeSeconds").asLong() * 1_000_000_000L));
             out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
                     c.path("active").asLong(), c.path("queued").asLong(), c.path("accepted").asLong(), restarts(s),
                     s.path("targetWorkers").asInt());
@@ -82,7 +82,7 @@ final class AdminCommands {
             for (JsonNode w : s.path("workers")) {
                 out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.path("id").asInt(), w.path("slot").asInt(), w.path("pid").asLong(),
                         w.path("state").asText(), w.path("activeConnections").asInt(), w.path("connectionsServed").asLong(),
-                        WorkerPool.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L), restarts(w));
+                        dev.forkd.shared.Durations.human(w.path("uptimeSeconds").asLong() * 1_000_000_000L), restarts(w));
             }
         }
 

@@ -146,7 +146,7 @@ final class Heartbeat {
         }
         long credit = gap - hb;
         LOG.warn("the heartbeat did not run for {} (every {} expected): the supervisor was stopped or starved; "
-                + "not counting that time against the workers", WorkerPool.human(gap), Durations.format(interval));
+                + "not counting that time against the workers", Durations.human(gap), Durations.format(interval));
         for (WorkerProcess w : workers) {
             if (w.state == WorkerState.READY || w.state == WorkerState.DRAINING) {
                 w.lastPongNanos = Math.min(now, w.lastPongNanos + credit);

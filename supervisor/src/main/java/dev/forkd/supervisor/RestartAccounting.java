@@ -46,7 +46,7 @@ final class RestartAccounting {
      * @param takenDown the client connections it was serving
      */
     long unplanned(WorkerProcess w, RestartReason reason, int code, int takenDown, long now) {
-        String uptime = WorkerPool.human(now - w.launchedNanos);
+        String uptime = Durations.human(now - w.launchedNanos);
         if (reason == RestartReason.BOOT_FAILURE) {
             LOG.warn("{} exited before it was ready ({}, after {})", w.label(), ExitStatus.describe(code), uptime);
         } else if (reason == RestartReason.HANG) {

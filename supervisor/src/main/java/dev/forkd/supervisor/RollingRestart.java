@@ -5,14 +5,16 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Replacement one for one: a worker to be replaced (recycled, or rolled by a reload) keeps serving
+ * Which workers go, and when. Replacement is one for one: a worker to be replaced (recycled, or rolled by a reload) keeps serving
  * until a new worker is ready, then drains. A reload (HUP) replaces every worker launched before
- * it, one at a time. On the pool thread only.
+ * it, one at a time. A scale-down lets the least busy go. On the pool thread only.
  */
 final class RollingRestart {
     private static final Logger LOG = LogManager.getLogger(RollingRestart.class);
 
     private final PoolActions pool;
+    /** Connections live on a worker: a scale-down lets the least busy go. */
+    private final java.util.function.ToIntFunction<WorkerProcess> active;
     private final PoolSettings.Replacement replacement;
     private final Runnable complete;
     private boolean rolling;
@@ -20,8 +22,10 @@ final class RollingRestart {
     private int generation;
 
     /** @param complete told when a rolling restart has replaced every worker */
-    RollingRestart(PoolActions pool, PoolSettings.Replacement replacement, Runnable complete) {
+    RollingRestart(PoolActions pool, java.util.function.ToIntFunction<WorkerProcess> active, PoolSettings.Replacement replacement,
+            Runnable complete) {
         this.pool = pool;
+        this.active = active;
         this.replacement = replacement;
         this.complete = complete;
     }
@@ -36,8 +40,42 @@ final class RollingRestart {
         return w.state == WorkerState.STARTING || w.state == WorkerState.READY && !w.awaitingReplacement();
     }
 
-    /** {@code w} took its last connection (its --recycle-after limit): replace it, then drain it. */
-    void recycle(WorkerProcess w) {
+    /** Scaling down: drain the least busy live workers, those still booting first. */
+    void retire(int n) {
+        java.util.List<WorkerProcess> live = new java.util.ArrayList<>();
+        for (WorkerProcess w : pool.workers()) {
+            if (countsAsLive(w)) {
+                live.add(w);
+            }
+        }
+        live.sort(Comparator.<WorkerProcess>comparingInt(w -> w.state == WorkerState.STARTING ? 0 : 1)
+                .thenComparingInt(active)
+                .thenComparing(w -> -w.id));
+        for (int i = 0; i < n && i < live.size(); i++) {
+            WorkerProcess w = live.get(i);
+            try (var ctx = WorkerLogContext.of(w)) {
+                if (w.state == WorkerState.STARTING) {
+                    LOG.info("{}: not needed any more; stopping it", w.label());
+                    pool.stop(w, RestartReason.SCALE, RestartReason.SCALE.label());
+                } else {
+                    pool.drain(w, RestartReason.SCALE, RestartReason.SCALE.label());
+                }
+            }
+        }
+    }
+
+    /** The worker took its last connection (its --recycle-after limit): replace it, then drain it. */
+    void exhausted(WorkerProcess w) {
+        if (w.state != WorkerState.READY || pool.stopping()) {
+            return;
+        }
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
+        }
+        recycle(w);
+    }
+
+    private void recycle(WorkerProcess w) {
         w.replaceReason = RestartReason.RECYCLE;
         pool.reconcile();
         pair(false);

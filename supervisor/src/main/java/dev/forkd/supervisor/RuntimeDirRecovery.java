@@ -23,11 +23,23 @@ import org.apache.logging.log4j.Logger;
 final class RuntimeDirRecovery {
     private static final Logger LOG = LogManager.getLogger(RuntimeDirRecovery.class);
 
+    /** The supervisor's control socket, which workers find by path. */
+    interface ControlSocket {
+        /** Binds it again if its file is gone; true if it did. */
+        boolean restoreIfGone() throws IOException;
+
+        /** The runtime directory moved: bind at {@code path} from now on. */
+        default void moveTo(Path path) throws IOException {
+            throw new IOException("cannot move the control socket");
+        }
+    }
+
+    private final SocketOwner socketOwner = new SocketOwner();
     private final RuntimeDirectory dir;
     private final PoolActions pool;
     /** Told the control socket's new path when the directory moved: replacements are launched with it. */
     private final java.util.function.Consumer<Path> controlSocketMoved;
-    private volatile WorkerPool.ControlSocket controlSocket = () -> false;
+    private volatile ControlSocket controlSocket = () -> false;
     private boolean lossReported;
     private final RateLimitedLog failures = new RateLimitedLog(LOG, Level.ERROR, 10, TimeUnit.SECONDS);
 
@@ -37,7 +49,7 @@ final class RuntimeDirRecovery {
         this.controlSocketMoved = controlSocketMoved;
     }
 
-    void controlSocket(WorkerPool.ControlSocket socket) {
+    void controlSocket(ControlSocket socket) {
         this.controlSocket = socket;
     }
 
@@ -54,6 +66,31 @@ final class RuntimeDirRecovery {
     /** Its socket is in the current runtime directory (not one forkd moved away from). */
     boolean inRuntimeDir(WorkerProcess w) {
         return dir.path().equals(w.socket.getParent());
+    }
+
+    /** {@code w}'s listening socket is held by {@code pid} alone; logs it when another process has bound that path. */
+    boolean ownsSocket(WorkerProcess w, long pid) {
+        if (socketOwner.check(w.socket, pid) != SocketOwner.Verdict.NOT_HELD) {
+            return true;
+        }
+        try (var ctx = WorkerLogContext.of(w)) {
+            LOG.error("{}: the listening socket at {} is not (only) its own: another process has bound that path; "
+                    + "not using it, replacing it", w.label(), w.socket);
+        }
+        return false;
+    }
+
+    /** After {@code w} exited: removes its socket file, if it is its own. */
+    void removeSocket(WorkerProcess w) {
+        try {
+            // only its own: a file another user put at the path (an impostor's socket) is evidence, not ours to delete
+            if (w.distrusted.get() == null && inRuntimeDir(w)) {
+                Files.deleteIfExists(w.socket);
+            }
+        } catch (IOException e) {
+            // a stale socket is replaced by the next bind; worth a line, not a failure
+            LOG.debug("removing {}: {}", w.socket, e.toString());
+        }
     }
 
     /** On the heartbeat and when a worker could not boot or be reached: repairs a lost directory. */

@@ -226,7 +226,7 @@ final class Supervisor {
         try {
             control = new ControlServer(controlSocket, pool);
             control.start();
-            pool.controlSocket(new WorkerPool.ControlSocket() {
+            pool.controlSocket(new RuntimeDirRecovery.ControlSocket() {
                 @Override
                 public boolean restoreIfGone() throws IOException {
                     return control.restoreIfGone();

@@ -3,11 +3,9 @@ package dev.forkd.supervisor;
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,17 +36,6 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         void fail(int exitCode, String reason);
     }
 
-    /** The supervisor's control socket, which workers find by path. */
-    interface ControlSocket {
-        /** Binds it again if its file is gone; true if it did. */
-        boolean restoreIfGone() throws IOException;
-
-        /** The runtime directory moved: bind at {@code path} from now on. */
-        default void moveTo(Path path) throws IOException {
-            throw new IOException("cannot move the control socket");
-        }
-    }
-
     /** Starts worker processes. */
     interface Launcher {
         /** Starts {@code w}; {@code onExit} gets its exit value (128 + N for signal N) on another thread. */
@@ -65,16 +52,9 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         /** A rolling restart has replaced every worker. */
         default void reloadComplete() {
         }
-
-        PoolEvents NONE = new PoolEvents() {
-            @Override
-            public void spawnedToReady(long nanos) {
-            }
-        };
     }
 
     private final PoolSettings settings;
-    private final SocketOwner socketOwner = new SocketOwner();
     private final PoolDispatch dispatch;
     private final ScheduledExecutorService exec;
     private final Fatal fatal;
@@ -113,15 +93,15 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         this.heartbeat = new Heartbeat(settings.heartbeat(), settings.timeout(), settings.gracefulTimeout(),
                 Heartbeat.Hands.signals(dispatch, pingSeq::incrementAndGet));
         this.recovery = new RuntimeDirRecovery(runtimeDir, this, launcher::controlSocket);
-        this.rolling = new RollingRestart(this, settings.replacement(), events::reloadComplete);
+        this.rolling = new RollingRestart(this, dispatch::active, settings.replacement(), events::reloadComplete);
         this.drains = new WorkerDrain(dispatch, this::post, exec, clock, heartbeat);
         this.spawner = new WorkerSpawner(runtimeDir, launcher, settings, w -> SlotProofs.of(w, pingSeq::incrementAndGet, exec, dispatch));
-        dispatch.onExhausted(w -> post(() -> exhausted(w)));
+        dispatch.onExhausted(w -> post(() -> rolling.exhausted(w)));
         dispatch.onUnreachable(w -> post(() -> recovery.unreachable(w)));
     }
 
     /** Set by the supervisor, which owns the control socket, before {@link #start()}. */
-    void controlSocket(ControlSocket socket) {
+    void controlSocket(RuntimeDirRecovery.ControlSocket socket) {
         recovery.controlSocket(socket);
     }
 
@@ -186,7 +166,7 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         }
         long live = workers.values().stream().filter(RollingRestart::countsAsLive).count();
         if (live > target) {
-            retireSurplus((int) (live - target));
+            rolling.retire((int) (live - target));
             return;
         }
         long alive = workers.values().stream().filter(w -> w.state != WorkerState.EXITED).count();
@@ -208,43 +188,6 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         for (long i = 0; i < deficit && !stopping; i++) {
             spawn();
         }
-    }
-
-    /** Scaling down: drain the least busy live workers, those still booting first. */
-    private void retireSurplus(int n) {
-        List<WorkerProcess> live = new ArrayList<>();
-        for (WorkerProcess w : workers.values()) {
-            if (RollingRestart.countsAsLive(w)) {
-                live.add(w);
-            }
-        }
-        live.sort(Comparator.<WorkerProcess>comparingInt(w -> w.state == WorkerState.STARTING ? 0 : 1)
-                .thenComparingInt(dispatch::active)
-                .thenComparing(w -> -w.id));
-        for (int i = 0; i < n && i < live.size(); i++) {
-            WorkerProcess w = live.get(i);
-            try (var ctx = WorkerLogContext.of(w)) {
-                if (w.state == WorkerState.STARTING) {
-                    LOG.info("{}: not needed any more; stopping it", w.label());
-                    w.exitReason = RestartReason.SCALE;
-                    w.exitDetail = RestartReason.SCALE.label();
-                    heartbeat.terminate(w, clock.getAsLong());
-                } else {
-                    drain(w, RestartReason.SCALE, RestartReason.SCALE.label());
-                }
-            }
-        }
-    }
-
-    /** The worker took its last connection (its --recycle-after limit): replace it, then drain it. */
-    private void exhausted(WorkerProcess w) {
-        if (w.state != WorkerState.READY || stopping) {
-            return;
-        }
-        try (var ctx = WorkerLogContext.of(w)) {
-            LOG.debug("{} reached its recycle limit of {} connection(s)", w.label(), w.assignmentLimit);
-        }
-        rolling.recycle(w);
     }
 
     /** Lets {@code w} go gracefully (see {@link WorkerDrain}); never blocks the pool thread. */
@@ -302,12 +245,7 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         return target;
     }
 
-    /** For experiments: signal one worker. Returns false if there is no such worker. */
-    CompletableFuture<Boolean> kill(int id, boolean force) {
-        return kill(id, force, w -> { });
-    }
-
-    /** {@code atSignal} runs on the pool's thread just before the signal is sent, e.g. to note the connections the worker holds. */
+    /** For experiments: signal one worker; false if there is no such worker. {@code atSignal} runs on the pool's thread just before the signal is sent, e.g. to note the connections the worker holds. */
     CompletableFuture<Boolean> kill(int id, boolean force, java.util.function.Consumer<WorkerProcess> atSignal) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         post(() -> {
@@ -360,15 +298,9 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         }
         long now = clock.getAsLong();
         w.control = s;
-        if (socketOwner.check(w.socket, w.pid > 0 ? w.pid : s.pid) == SocketOwner.Verdict.NOT_HELD) {
+        if (!recovery.ownsSocket(w, w.pid > 0 ? w.pid : s.pid)) {
             // someone else bound its path (in a runtime directory others could write to): never send it a client
-            try (var ctx = WorkerLogContext.of(w)) {
-                LOG.error("{}: the listening socket at {} is not (only) its own: another process has bound that path; "
-                        + "not using it, replacing it", w.label(), w.socket);
-            }
-            w.exitReason = RestartReason.SOCKET;
-            w.exitDetail = "socket not its own";
-            heartbeat.terminate(w, now);
+            stop(w, RestartReason.SOCKET, "socket not its own");
             reconcile();
             return;
         }
@@ -424,15 +356,7 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
         if (w.control != null) {
             w.control.close();
         }
-        try {
-            // only its own: a file another user put at the path (an impostor's socket) is evidence, not ours to delete
-            if (w.distrusted.get() == null && recovery.inRuntimeDir(w)) {
-                Files.deleteIfExists(w.socket);
-            }
-        } catch (IOException e) {
-            // a stale socket is replaced by the next bind; worth a line, not a failure
-            LOG.debug("removing {}: {}", w.socket, e.toString());
-        }
+        recovery.removeSocket(w);
         long now = clock.getAsLong();
         ExitDecision d = ExitDecision.of(stopping, was, w.exitReason, w.everReady(), code,
                 !w.everReady() && code == ExitCodes.BOOT_FAILURE && recovery.lostFor(w));
@@ -481,19 +405,6 @@ final class WorkerPool implements ControlServer.Listener, PoolActions {
             // the heartbeat must survive anything, or no hung worker would ever be noticed again
             LOG.error("heartbeat failed: {}", e.toString(), e);
         }
-    }
-
-    /** 850ms, 2.1s, 3m12s: how long a worker lived, for people. */
-    static String human(long nanos) {
-        long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        if (ms < 60_000) {
-            return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
-        }
-        long s = ms / 1000;
-        return s / 3600 > 0 ? (s / 3600) + "h" + (s % 3600 / 60) + "m" : (s / 60) + "m" + (s % 60) + "s";
     }
 
     private int countIn(WorkerState state) {
