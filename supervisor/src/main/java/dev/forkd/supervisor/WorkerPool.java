@@ -20,13 +20,20 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Keeps N healthy workers: spawning, replacing (recycle, reload, scale) and stopping them.
- * Restarting is reconciliation (compare the live count with the target and start the
- * difference), not a code path of its own. The pool's state changes run on the one pool thread;
- * the judgements it leans on are classes of their own: {@link Heartbeat} (timeouts, TERM→KILL),
- * {@link ExitDecision} (what an exit means), {@link RuntimeDirRecovery} (a deleted runtime
- * directory) and {@link SlotProofs} (slot releases held until a worker proves alive, the only
- * state touched from other threads, guarded by its own lock).
+ * Keeps N healthy workers: spawning, replacing and stopping them. Restarting is reconciliation
+ * (compare the live count with the target and start the difference), not a code path of its own.
+ * Every state change runs on the one pool thread; the pool decides little itself and leans on
+ * one class per job:
+ * <ul>
+ * <li>{@link RollingRestart}: which workers go and when (recycle and reload one for one, scale-down);</li>
+ * <li>{@link WorkerDrain}: letting one go gracefully, without blocking the pool thread;</li>
+ * <li>{@link Heartbeat}: pings, timeouts, pause credit, TERM then KILL;</li>
+ * <li>{@link ExitDecision}: what an exit means (a pure function), {@link RestartAccounting}: counting it;</li>
+ * <li>{@link RuntimeDirRecovery}: a runtime directory deleted under the supervisor;</li>
+ * <li>{@link SlotProofs}: slot releases held until a worker proves alive, the only state touched
+ * from other threads (relay, control reader), guarded by its own lock;</li>
+ * <li>{@link WorkerSpawner}: the next worker's id, slot and limits; {@link WorkerShutdown}: the end of a shutdown.</li>
+ * </ul>
  */
 final class WorkerPool implements ControlServer.Listener, PoolActions {
     private static final Logger LOG = LogManager.getLogger(WorkerPool.class);

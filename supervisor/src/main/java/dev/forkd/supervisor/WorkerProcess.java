@@ -24,6 +24,7 @@ final class WorkerProcess implements Dispatcher.Target {
     volatile long readyNanos;
     volatile ControlSession control;
     volatile long lastPongNanos;
+    /** Connections it has served; incremented under this object's lock (relay threads), read without it. */
     volatile long served;
     /** Its slot releases held until it proves alive, and the connections it would take down; set by the pool before launch. */
     volatile SlotProofs proofs;
