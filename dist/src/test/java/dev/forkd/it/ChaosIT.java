@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ChaosIT {
     private static final String[] CHAOS = {"--handler", "chaos", "--enable-chaos"};
-    /** WorkerPool.KILL_GRACE: a SIGSTOPped worker ignores TERM, so it is the KILL after this that ends it. */
+    /** Heartbeat.KILL_GRACE: a SIGSTOPped worker ignores TERM, so it is the KILL after this that ends it. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(3);
 
     @ParameterizedTest

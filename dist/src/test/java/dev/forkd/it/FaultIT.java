@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * SIGSTOP) and the windows in which something must NOT happen.
  */
 class FaultIT {
-    /** WorkerPool.KILL_GRACE: a SIGSTOPped worker ignores TERM, so it is the KILL after this that ends it. */
+    /** Heartbeat.KILL_GRACE: a SIGSTOPped worker ignores TERM, so it is the KILL after this that ends it. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(3);
     /** Generous for a loaded 2-core machine; a healthy run takes a fraction of it. */
     private static final Duration PROMPTLY = Duration.ofSeconds(10);

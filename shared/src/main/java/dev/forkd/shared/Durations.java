@@ -73,4 +73,17 @@ public final class Durations {
         }
         return ms + "ms";
     }
+
+    /** 850ms, 2.1s, 3m12s: a length of time for people (how long a worker lived, say). */
+    public static String human(long nanos) {
+        long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos);
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        if (ms < 60_000) {
+            return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
+        }
+        long s = ms / 1000;
+        return s / 3600 > 0 ? (s / 3600) + "h" + (s % 3600 / 60) + "m" : (s / 60) + "m" + (s % 60) + "s";
+    }
 }

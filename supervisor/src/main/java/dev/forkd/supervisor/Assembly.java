@@ -14,6 +14,8 @@ import dev.forkd.supervisor.listen.Preamble;
 import dev.forkd.supervisor.pool.ControlServer;
 import dev.forkd.supervisor.pool.WorkerClassArchive;
 import dev.forkd.supervisor.pool.WorkerLauncher;
+import dev.forkd.supervisor.pool.PoolDispatch;
+import dev.forkd.supervisor.pool.RuntimeDirRecovery;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.pool.WorkerState;
@@ -111,7 +113,7 @@ final class Assembly {
         // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
         archive.announce();
         launcher = new WorkerLauncher(config, controlSocket, archive);
-        pool = new WorkerPool(config, dir, launcher, dispatcher, poolThread, fatal, new WorkerPool.PoolEvents() {
+        pool = new WorkerPool(Supervisor.poolSettings(config), dir, launcher, PoolDispatch.of(dispatcher), poolThread, fatal, new WorkerPool.PoolEvents() {
             @Override
             public void spawnedToReady(long nanos) {
                 metrics.spawnedToReady(nanos);
@@ -202,7 +204,7 @@ final class Assembly {
             LOG.error("cannot open the control socket {}: {}", controlSocket, e.toString());
             throw new StartFailure(ExitCodes.INTERNAL);
         }
-        pool.controlSocket(new WorkerPool.ControlSocket() {
+        pool.controlSocket(new RuntimeDirRecovery.ControlSocket() {
             @Override
             public boolean restoreIfGone() throws IOException {
                 return control.restoreIfGone();

@@ -14,6 +14,7 @@ import dev.forkd.supervisor.listen.Preamble;
 import dev.forkd.supervisor.pool.ControlServer;
 import dev.forkd.supervisor.pool.WorkerClassArchive;
 import dev.forkd.supervisor.pool.WorkerLauncher;
+import dev.forkd.supervisor.pool.PoolSettings;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.pool.WorkerState;
@@ -281,7 +282,14 @@ public final class Supervisor {
         return ready + " workers ready, " + busy + " busy; " + dispatcher.active() + " connections, " + dispatcher.queued() + " queued";
     }
 
-    /** The pool while serving, else null: reload and scaling make no sense while starting or stopping. */
+    /** The pool's settings, in its own terms: it knows no command-line type. */
+    static PoolSettings poolSettings(ServeConfig c) {
+        return new PoolSettings(c.poolTarget(), c.connectionsPerWorker(), c.recycleAfter(), c.recycleJitter(),
+                c.workerHeartbeat(), c.workerTimeout(), c.gracefulTimeout(), c.maxRestarts(), c.restartWindow(),
+                c.maxWorkers(), c.processCap(),
+                c.model() == Model.FORK_PER_CONNECTION ? PoolSettings.Replacement.AT_ONCE : PoolSettings.Replacement.AFTER_READY);
+    }
+
     private WorkerPool servingPool() {
         synchronized (lock) {
             return phase == Phase.SERVING ? assembly.pool : null;

@@ -78,7 +78,7 @@ final class AdminCommands {
             StatusReport s = StatusReport.from(json);
             StatusReport.Connections c = s.connections();
             out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.pid(), s.model(),
-                    s.handler(), s.listen(), WorkerPool.human(s.uptimeSeconds() * 1_000_000_000L));
+                    s.handler(), s.listen(), dev.forkd.shared.Durations.human(s.uptimeSeconds() * 1_000_000_000L));
             out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
                     c.active(), c.queued(), c.accepted(), restarts(s.restartsByReason()), s.targetWorkers());
             // RESTARTS last: its width varies with the reasons
@@ -86,7 +86,7 @@ final class AdminCommands {
             for (StatusReport.Worker w : s.workers()) {
                 out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.id(), w.slot(), w.pid(),
                         w.state(), w.activeConnections(), w.connectionsServed(),
-                        WorkerPool.human(w.uptimeSeconds() * 1_000_000_000L), restarts(w.restartsByReason()));
+                        dev.forkd.shared.Durations.human(w.uptimeSeconds() * 1_000_000_000L), restarts(w.restartsByReason()));
             }
         }
 

@@ -78,6 +78,8 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         int opening;
         long assignmentsLeft;
         boolean usable = true;
+        /** Told once no stream is being opened to it (see whenNoOpening). */
+        List<Runnable> noneOpening = new ArrayList<>();
 
         Slot(T target) {
             this.target = target;
@@ -235,18 +237,18 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         }
     }
 
-    /** Blocks until no stream is being opened to {@code target}, so that all it was sent is in its backlog. */
-    public synchronized void awaitNoOpening(T target) throws InterruptedException {
+    /**
+     * True if no stream is being opened to {@code target} now, so that all it was sent is in its
+     * backlog; else {@code then} runs, outside the lock on the opening thread, once the last one
+     * being opened has landed (or failed). Lets a drain wait without blocking its caller.
+     */
+    public synchronized boolean whenNoOpening(T target, Runnable then) {
         Slot<T> s = slots.get(target);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (s != null && s.opening > 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                LOG.warn("worker {}: a stream is still being opened after 5s; draining anyway", target.id());
-                return;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+        if (s == null || s.opening == 0) {
+            return true;
         }
+        s.noneOpening.add(then);
+        return false;
     }
 
     /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
@@ -256,14 +258,20 @@ public final class Dispatcher<T extends Dispatcher.Target> {
             r = connector.open(s.target, w.client);
         } finally {
             boolean exhausted;
+            List<Runnable> landed = List.of();
             synchronized (this) {
                 s.opening--;
                 exhausted = s.assignmentsLeft == 0 && s.usable;
                 if (exhausted) {
                     s.usable = false;
                 }
+                if (s.opening == 0 && !s.noneOpening.isEmpty()) {
+                    landed = s.noneOpening;
+                    s.noneOpening = new ArrayList<>();
+                }
                 notifyAll();
             }
+            landed.forEach(Runnable::run);
             if (exhausted) {
                 exhaustedListener.onExhausted(s.target);
             }

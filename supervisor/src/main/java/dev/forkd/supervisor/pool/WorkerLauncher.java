@@ -1,6 +1,7 @@
 package dev.forkd.supervisor.pool;
 
 import dev.forkd.supervisor.ServeConfig;
+
 import dev.forkd.shared.WorkerContract;
 import java.io.File;
 import java.io.IOException;
@@ -20,7 +21,7 @@ import org.apache.logging.log4j.Logger;
  * Starts worker JVMs with commons-exec: the same java binary and class path as the supervisor,
  * output pumped into the supervisor's log, and the exit reported asynchronously.
  */
-public final class WorkerLauncher {
+public final class WorkerLauncher implements WorkerPool.Launcher {
     private static final Logger LOG = LogManager.getLogger(WorkerLauncher.class);
 
     /** Fast boot and a small footprint; an OutOfMemoryError becomes an exit (and a restart), never a zombie. */
@@ -77,7 +78,8 @@ public final class WorkerLauncher {
     }
 
     /** The runtime directory moved: workers launched from now on report to {@code path}. */
-    void controlSocket(Path path) {
+    @Override
+    public void controlSocket(Path path) {
         this.controlSocket = path;
     }
 
@@ -162,7 +164,8 @@ public final class WorkerLauncher {
     }
 
     /** Launches {@code w}; {@code onExit} gets the exit value (128 + N for signal N) on a commons-exec thread. */
-    void launch(WorkerProcess w, IntConsumer onExit) throws IOException {
+    @Override
+    public void launch(WorkerProcess w, IntConsumer onExit) throws IOException {
         DefaultExecutor executor = new CapturingExecutor(w);
         executor.setStreamHandler(new PumpStreamHandler(new WorkerLogStream(w, false), new WorkerLogStream(w, true)));
         // every exit value is an outcome for the pool to judge, not an executor failure

@@ -1,6 +1,7 @@
 package dev.forkd.supervisor.pool;
 
 import dev.forkd.supervisor.dispatch.Dispatcher;
+
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -25,21 +26,10 @@ public final class WorkerProcess implements Dispatcher.Target {
     volatile long readyNanos;
     volatile ControlSession control;
     volatile long lastPongNanos;
+    /** Connections it has served; incremented under this object's lock (relay threads), read without it. */
     public volatile long served;
-    /** Connections relayed to it whose worker side has not ended; guarded by this (WorkerPool.onWorkerDone). */
-    int relaying;
-    /** Connections whose worker side ended with no proof yet that it outlived the end; guarded by this. */
-    int suspects;
-    /** Slot releases (and suspects' clearances) waiting for the answer to proof ping {@link #proofSeq}; guarded by this (WorkerPool.releaseWhenAlive). */
-    java.util.List<Runnable> asked = new java.util.ArrayList<>();
-    /** Slot releases that came while that ping was out: they share the next one; guarded by this. */
-    java.util.List<Runnable> unasked = new java.util.ArrayList<>();
-    /** The proof ping out, or 0 if none; guarded by this. */
-    long proofSeq;
-    /** A proof ping for the unasked releases is due shortly (WorkerPool.PROOF_BATCH); guarded by this. */
-    boolean proofScheduled;
-    /** The worker has exited and its waiting releases ran: later ones run at once; guarded by this. */
-    boolean proofsClosed;
+    /** Its slot releases held until it proves alive, and the connections it would take down; set by the pool before launch. */
+    volatile SlotProofs proofs;
     /** When the pool started stopping it (TERM, then KILL by elapsed time); 0 if not. */
     long stopRequestedNanos;
     boolean termSent;
@@ -84,6 +74,20 @@ public final class WorkerProcess implements Dispatcher.Target {
     @Override
     public Path socket() {
         return socket;
+    }
+
+    /**
+     * Ready and serving, but its replacement has been asked for (recycle, reload): it drains once
+     * that replacement is ready. Not a {@link WorkerState} of its own: the dispatcher, the
+     * heartbeat and /status treat it as ready, which it is.
+     */
+    boolean awaitingReplacement() {
+        return state == WorkerState.READY && replaceReason != null;
+    }
+
+    /** Holds its pool slot: not on its way out (replaced, draining) and not gone. */
+    boolean holdsSlot() {
+        return replaceReason == null && state != WorkerState.DRAINING && state != WorkerState.EXITED;
     }
 
     boolean everReady() {

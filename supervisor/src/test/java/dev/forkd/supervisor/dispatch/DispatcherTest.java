@@ -3,6 +3,7 @@ package dev.forkd.supervisor.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -422,7 +423,7 @@ class DispatcherTest {
     }
 
     @Test
-    void awaitNoOpeningWaitsForAStreamBeingOpened() throws Exception {
+    void whenNoOpeningCallsBackOnceTheStreamBeingOpenedHasLanded() throws Exception {
         FakeTarget a = new FakeTarget(1, 5);
         java.util.concurrent.CountDownLatch inOpen = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -436,23 +437,15 @@ class DispatcherTest {
             return Dispatcher.OpenResult.STARTED;
         }, stats);
         d.addTarget(a);
+        assertTrue(d.whenNoOpening(a, () -> fail("nothing is being opened: the caller goes on at once")));
         Thread opener = new Thread(() -> d.submit(new AcceptedClient(client())));
         opener.start();
         threads.add(opener);
         assertTrue(inOpen.await(5, TimeUnit.SECONDS));
-        Thread waiter = new Thread(() -> {
-            try {
-                d.awaitNoOpening(a);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        waiter.start();
-        threads.add(waiter);
-        waiter.join(300);
-        assertTrue(waiter.isAlive(), "a drain must not start while a stream to the worker is being opened");
+        java.util.concurrent.CountDownLatch landed = new java.util.concurrent.CountDownLatch(1);
+        assertFalse(d.whenNoOpening(a, landed::countDown), "a drain must not start while a stream to the worker is being opened");
+        assertFalse(landed.await(200, TimeUnit.MILLISECONDS));
         release.countDown();
-        waiter.join(5000);
-        assertFalse(waiter.isAlive());
+        assertTrue(landed.await(5, TimeUnit.SECONDS), "told once the stream is in the worker's backlog");
     }
 }
