@@ -23,7 +23,8 @@ class ToolPackagesTest {
     @Test
     void theToolsNeverReachIntoTheDaemonsParts() {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor.listen..", "dev.forkd.supervisor.dispatch..",
-                "dev.forkd.supervisor.relay..", "dev.forkd.supervisor.pool..", "dev.forkd.supervisor.admin..",
+                "dev.forkd.supervisor.relay..", "dev.forkd.supervisor.pool..", "dev.forkd.supervisor.restart..",
+                "dev.forkd.supervisor.launch..", "dev.forkd.supervisor.control..", "dev.forkd.supervisor.admin..",
                 "dev.forkd.supervisor.systemd..", "dev.forkd.supervisor.rundir..", "dev.forkd.worker..").check(tools);
     }
 

@@ -1,5 +1,7 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartReason;
+import dev.forkd.supervisor.control.ControlSession;
 import dev.forkd.shared.Durations;
 import java.time.Duration;
 import java.util.Collection;

@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartReason;
 import java.util.Collection;
 
 /** What the pool's parts ask the pool to do to its workers; on the pool thread. */

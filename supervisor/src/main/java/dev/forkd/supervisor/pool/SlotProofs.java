@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.control.ControlSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

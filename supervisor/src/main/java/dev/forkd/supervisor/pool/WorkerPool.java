@@ -1,5 +1,12 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartAccounting;
+import dev.forkd.supervisor.restart.ExitDecision;
+import dev.forkd.supervisor.restart.ExitStatus;
+import dev.forkd.supervisor.restart.RestartCounts;
+import dev.forkd.supervisor.restart.RestartReason;
+import dev.forkd.supervisor.control.ControlSession;
+import dev.forkd.supervisor.control.ControlServer;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 
 import dev.forkd.shared.ControlMessage;
@@ -46,7 +53,7 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
     }
 
     /** Starts worker processes. */
-    interface Launcher {
+    public interface Launcher {
         /** Starts {@code w}; {@code onExit} gets its exit value (128 + N for signal N) on another thread. */
         void launch(WorkerProcess w, IntConsumer onExit) throws IOException;
 
@@ -367,7 +374,7 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
         }
         recovery.removeSocket(w);
         long now = clock.getAsLong();
-        ExitDecision d = ExitDecision.of(stopping, was, w.exitReason, w.everReady(), code,
+        ExitDecision d = ExitDecision.of(stopping, was == WorkerState.STOPPING, w.exitReason, w.everReady(), code,
                 !w.everReady() && code == ExitCodes.BOOT_FAILURE && recovery.lostFor(w));
         if (d.reason() != null) {
             accounting.record(w.slot, d.reason());
@@ -392,7 +399,7 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
                 fatal.fail(ExitCodes.BOOT_FAILURE, "workers cannot boot");
             }
             case REPLACE_AFTER_BACKOFF -> {
-                long delay = accounting.unplanned(w, d.reason(), code, takenDown, now);
+                long delay = accounting.unplanned(w.label(), w.launchedNanos, w.readyNanos, d.reason(), code, takenDown, now);
                 if (delay == RestartAccounting.GIVE_UP) {
                     fatal.fail(ExitCodes.INTERNAL, "restart intensity exceeded");
                     return;

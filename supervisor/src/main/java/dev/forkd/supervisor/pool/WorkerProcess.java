@@ -1,5 +1,7 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartReason;
+import dev.forkd.supervisor.control.ControlSession;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ public final class WorkerProcess implements Dispatcher.Target {
     /** Why its socket is not trusted (another user answered there), set once, by the first connection that found out. */
     public final java.util.concurrent.atomic.AtomicReference<String> distrusted = new java.util.concurrent.atomic.AtomicReference<>();
 
-    WorkerProcess(int id, Path socket, int capacity) {
+    public WorkerProcess(int id, Path socket, int capacity) {
         this(id, socket, capacity, Long.MAX_VALUE);
     }
 
@@ -88,6 +90,12 @@ public final class WorkerProcess implements Dispatcher.Target {
     /** Holds its pool slot: not on its way out (replaced, draining) and not gone. */
     boolean holdsSlot() {
         return replaceReason == null && state != WorkerState.DRAINING && state != WorkerState.EXITED;
+    }
+
+    /** Its process is started: the pool needs it for the pid and for TERM/KILL. */
+    public void started(Process p) {
+        process = p;
+        pid = p.pid();
     }
 
     boolean everReady() {

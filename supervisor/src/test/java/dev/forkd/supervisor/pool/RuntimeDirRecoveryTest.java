@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartReason;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,7 @@
 package dev.forkd.supervisor.pool;
 
+import dev.forkd.supervisor.restart.RestartReason;
+import dev.forkd.supervisor.control.ControlSession;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.control;
 
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.listen.Listener;
@@ -28,7 +28,7 @@ import org.apache.logging.log4j.Logger;
 public final class ControlServer {
     private static final Logger LOG = LogManager.getLogger(ControlServer.class);
 
-    interface Listener {
+    public interface Listener {
         /** On the reader thread: a worker said ready. */
         void onReady(ControlSession session);
 

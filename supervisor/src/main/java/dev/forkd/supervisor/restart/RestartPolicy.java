@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.restart;
 
 import java.time.Duration;
 import java.util.function.DoubleSupplier;

@@ -1,7 +1,7 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.restart;
 
 /** Reads a child's exit value as Java reports it: 128 + N means killed by signal N. */
-final class ExitStatus {
+public final class ExitStatus {
     private static final String[] SIGNALS = {
         null, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
         "PIPE", "ALRM", "TERM"
@@ -14,7 +14,7 @@ final class ExitStatus {
         return exitValue > 128 && exitValue < 128 + 65;
     }
 
-    static String describe(int exitValue) {
+    public static String describe(int exitValue) {
         if (isSignal(exitValue)) {
             int sig = exitValue - 128;
             String name = sig < SIGNALS.length ? SIGNALS[sig] : null;

@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.restart;
 
 import java.util.Locale;
 import java.util.StringJoiner;

@@ -1,5 +1,7 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.launch;
 
+import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.ServeConfig;
 
 import dev.forkd.shared.WorkerContract;
@@ -205,8 +207,7 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         }
 
         private Process capture(Process p) {
-            worker.process = p;
-            worker.pid = p.pid();
+            worker.started(p);
             return p;
         }
     }

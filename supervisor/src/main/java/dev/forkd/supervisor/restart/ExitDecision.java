@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.restart;
 
 import dev.forkd.shared.ExitCodes;
 
@@ -9,10 +9,10 @@ import dev.forkd.shared.ExitCodes;
  *
  * @param reason what the exit is counted as; null only for {@link Then#NOTHING} (the supervisor's own shutdown is not a restart)
  */
-record ExitDecision(RestartReason reason, Then then) {
+public record ExitDecision(RestartReason reason, Then then) {
 
     /** What the pool does after counting the exit. */
-    enum Then {
+    public enum Then {
         /** The supervisor is stopping: log it, count nothing, start nothing. */
         NOTHING,
         /** The pool ended it (drained or stopped it on purpose): start its replacement, no backoff. */
@@ -27,13 +27,13 @@ record ExitDecision(RestartReason reason, Then then) {
 
     /**
      * @param stopping the supervisor is shutting down
-     * @param was the worker's state when its exit was seen
+     * @param wasStopping the pool had started stopping it (TERM sent) when its exit was seen
      * @param asked why the pool drained or stopped it, or null if the pool did not end it
      * @param everReady it said ready once
      * @param code its exit value (128 + N for signal N)
      * @param runtimeDirLost the runtime directory or the control socket is gone, or the worker's socket is not in the current directory
      */
-    static ExitDecision of(boolean stopping, WorkerState was, RestartReason asked, boolean everReady, int code,
+    public static ExitDecision of(boolean stopping, boolean wasStopping, RestartReason asked, boolean everReady, int code,
             boolean runtimeDirLost) {
         if (stopping) {
             return new ExitDecision(null, Then.NOTHING);
@@ -48,7 +48,7 @@ record ExitDecision(RestartReason reason, Then then) {
             }
             return new ExitDecision(RestartReason.BOOT_FAILURE, Then.REPLACE_AFTER_BACKOFF);
         }
-        if (asked == RestartReason.HANG || was == WorkerState.STOPPING) {
+        if (asked == RestartReason.HANG || wasStopping) {
             return new ExitDecision(RestartReason.HANG, Then.REPLACE_AFTER_BACKOFF);
         }
         return new ExitDecision(RestartReason.CRASH, Then.REPLACE_AFTER_BACKOFF);

@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.restart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.launch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

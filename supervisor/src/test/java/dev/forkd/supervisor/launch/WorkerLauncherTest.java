@@ -1,5 +1,6 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.launch;
 
+import dev.forkd.supervisor.pool.WorkerProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.launch;
 
+import dev.forkd.supervisor.pool.WorkerLogContext;
+import dev.forkd.supervisor.pool.WorkerProcess;
 import java.nio.charset.StandardCharsets;
 import org.apache.commons.exec.LogOutputStream;
 import org.apache.logging.log4j.CloseableThreadContext;

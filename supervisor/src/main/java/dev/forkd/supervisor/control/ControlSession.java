@@ -1,4 +1,4 @@
-package dev.forkd.supervisor.pool;
+package dev.forkd.supervisor.control;
 
 import dev.forkd.shared.ControlMessage;
 import java.io.IOException;
@@ -9,14 +9,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /** The supervisor's end of one worker's control channel. */
-final class ControlSession {
+public final class ControlSession {
     private static final Logger LOG = LogManager.getLogger(ControlSession.class);
 
     final SocketChannel channel;
-    final int workerId;
-    final long pid;
+    public final int workerId;
+    public final long pid;
 
-    ControlSession(SocketChannel channel, int workerId, long pid) {
+    public ControlSession(SocketChannel channel, int workerId, long pid) {
         this.channel = channel;
         this.workerId = workerId;
         this.pid = pid;
@@ -26,7 +26,7 @@ final class ControlSession {
      * Sends one message. Blocking, but control messages are a few bytes and the socket buffer holds
      * thousands of them, so even a hung worker cannot block the caller before it is timed out.
      */
-    boolean send(ControlMessage m) {
+    public boolean send(ControlMessage m) {
         ByteBuffer b = ByteBuffer.wrap(m.encode().getBytes(StandardCharsets.US_ASCII));
         try {
             synchronized (this) {
@@ -41,7 +41,7 @@ final class ControlSession {
         }
     }
 
-    void close() {
+    public void close() {
         try {
             channel.close();
         } catch (IOException e) {
