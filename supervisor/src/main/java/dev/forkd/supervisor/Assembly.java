@@ -13,6 +13,7 @@ import dev.forkd.supervisor.listen.Listener;
 import dev.forkd.supervisor.listen.Preamble;
 import dev.forkd.supervisor.control.ControlServer;
 import dev.forkd.supervisor.launch.WorkerClassArchive;
+import dev.forkd.supervisor.launch.LaunchSettings;
 import dev.forkd.supervisor.launch.WorkerLauncher;
 import dev.forkd.supervisor.pool.PoolDispatch;
 import dev.forkd.supervisor.pool.RuntimeDirRecovery;
@@ -109,11 +110,12 @@ final class Assembly {
         Metrics metrics = new Metrics(stats, dispatcher, admission);
         metrics.relay(budget, relay.tooSlow);
         Path controlSocket = dir.controlSocket();
-        WorkerClassArchive archive = WorkerLauncher.archiveFor(config);
+        LaunchSettings launchSettings = PartSettings.launch(config);
+        WorkerClassArchive archive = WorkerLauncher.archiveFor(launchSettings);
         // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
         archive.announce();
-        launcher = new WorkerLauncher(config, controlSocket, archive);
-        pool = new WorkerPool(Supervisor.poolSettings(config), dir, launcher, PoolDispatch.of(dispatcher), poolThread, fatal, new WorkerPool.PoolEvents() {
+        launcher = new WorkerLauncher(launchSettings, controlSocket, archive);
+        pool = new WorkerPool(PartSettings.pool(config), dir, launcher, PoolDispatch.of(dispatcher), poolThread, fatal, new WorkerPool.PoolEvents() {
             @Override
             public void spawnedToReady(long nanos) {
                 metrics.spawnedToReady(nanos);
@@ -184,7 +186,7 @@ final class Assembly {
 
     private AdminServer admin(ServeConfig config, RuntimeDirectory dir, DispatchStats stats, Metrics metrics) throws StartFailure {
         try {
-            AdminServer a = new AdminServer(config.admin(), config, dir.path(), pool, dispatcher, stats, metrics);
+            AdminServer a = new AdminServer(config.admin(), PartSettings.admin(config), dir.path(), pool, dispatcher, stats, metrics);
             a.showBudget(budget);
             a.showClients(relay::clientsOf);
             return a;

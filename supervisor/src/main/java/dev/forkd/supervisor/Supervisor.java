@@ -14,7 +14,6 @@ import dev.forkd.supervisor.listen.Preamble;
 import dev.forkd.supervisor.control.ControlServer;
 import dev.forkd.supervisor.launch.WorkerClassArchive;
 import dev.forkd.supervisor.launch.WorkerLauncher;
-import dev.forkd.supervisor.pool.PoolSettings;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.pool.WorkerState;
@@ -280,14 +279,6 @@ public final class Supervisor {
             }
         }
         return ready + " workers ready, " + busy + " busy; " + dispatcher.active() + " connections, " + dispatcher.queued() + " queued";
-    }
-
-    /** The pool's settings, in its own terms: it knows no command-line type. */
-    static PoolSettings poolSettings(ServeConfig c) {
-        return new PoolSettings(c.poolTarget(), c.connectionsPerWorker(), c.recycleAfter(), c.recycleJitter(),
-                c.workerHeartbeat(), c.workerTimeout(), c.gracefulTimeout(), c.maxRestarts(), c.restartWindow(),
-                c.maxWorkers(), c.processCap(),
-                c.model() == Model.FORK_PER_CONNECTION ? PoolSettings.Replacement.AT_ONCE : PoolSettings.Replacement.AFTER_READY);
     }
 
     private WorkerPool servingPool() {

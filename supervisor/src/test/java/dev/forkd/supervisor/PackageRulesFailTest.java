@@ -28,6 +28,7 @@ class PackageRulesFailTest {
     void theListenerReadingTheConfigBreaksTheLayering() {
         JavaClasses classes = new ClassFileImporter().importClasses(ListenReadingTheConfig.class, ServeConfig.class);
         assertViolated(PackageRules.LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, classes, "ServeConfig");
+        assertViolated(PackageRules.THE_PARTS_TAKE_PLAIN_SETTINGS, classes, "ServeConfig");
     }
 
     @Test

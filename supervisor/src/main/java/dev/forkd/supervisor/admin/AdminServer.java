@@ -1,6 +1,5 @@
 package dev.forkd.supervisor.admin;
 
-import dev.forkd.supervisor.ServeConfig;
 import dev.forkd.supervisor.common.Addresses;
 import dev.forkd.supervisor.common.AdminTokens;
 import dev.forkd.supervisor.common.MemoryBudget;
@@ -55,7 +54,7 @@ public final class AdminServer {
     private final Dispatcher<WorkerProcess> dispatcher;
     private final DispatchStats stats;
     private final Metrics metrics;
-    private final ServeConfig config;
+    private final AdminSettings settings;
     private final AdminGuard guard;
     private final Path runtimeDir;
     private final long startedNanos = System.nanoTime();
@@ -66,16 +65,16 @@ public final class AdminServer {
     private AdminTokenFiles tokenFiles;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
 
-    public AdminServer(InetSocketAddress address, ServeConfig config, Path runtimeDir, WorkerPool pool, Dispatcher<WorkerProcess> dispatcher,
+    public AdminServer(InetSocketAddress address, AdminSettings settings, Path runtimeDir, WorkerPool pool, Dispatcher<WorkerProcess> dispatcher,
             DispatchStats stats, Metrics metrics) throws IOException {
-        this.config = config;
+        this.settings = settings;
         this.runtimeDir = runtimeDir;
         this.pool = pool;
         this.dispatcher = dispatcher;
         this.stats = stats;
         this.metrics = metrics;
-        this.token = config.adminTokenFile() == null ? AdminTokens.generate().getBytes(StandardCharsets.US_ASCII)
-                : AdminTokens.readToken(config.adminTokenFile());
+        this.token = settings.tokenFile() == null ? AdminTokens.generate().getBytes(StandardCharsets.US_ASCII)
+                : AdminTokens.readToken(settings.tokenFile());
         this.server = new AdminHttpServer(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
         this.guard = new AdminGuard(server.address());
     }
@@ -83,7 +82,7 @@ public final class AdminServer {
     /** Publishes the token (if forkd made it) and serves. */
     public void start(String listenAddress) {
         this.listen = listenAddress;
-        if (config.adminTokenFile() == null) {
+        if (settings.tokenFile() == null) {
             tokenFiles = AdminTokenFiles.publish(new String(token, StandardCharsets.US_ASCII), runtimeDir, server.address().getPort(),
                     System.getenv(), System.getProperty("java.io.tmpdir"));
         }
@@ -236,7 +235,7 @@ public final class AdminServer {
         }
         // "restarts" stays the one number (now every reason's); the object says which reasons
         return new StatusReport(ProcessHandle.current().pid(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos),
-                config.model().toString(), listen, config.handler(), pool.target(), conns, restarts.total(), byReason(restarts::of), self, rows);
+                settings.model(), listen, settings.handler(), pool.target(), conns, restarts.total(), byReason(restarts::of), self, rows);
     }
 
     /** Every reason, in the enum's order. */

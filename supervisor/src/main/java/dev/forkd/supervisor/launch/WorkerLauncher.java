@@ -2,7 +2,6 @@ package dev.forkd.supervisor.launch;
 
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
-import dev.forkd.supervisor.ServeConfig;
 
 import dev.forkd.shared.WorkerContract;
 import java.io.File;
@@ -60,19 +59,19 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         return List.copyOf(opts);
     }
 
-    private final ServeConfig config;
+    private final LaunchSettings settings;
     /** Changed by the pool thread when the runtime directory moves; later workers get the new path. */
     private volatile Path controlSocket;
     private final String javaBinary;
     private final String classPath;
     private final WorkerClassArchive archive;
 
-    public WorkerLauncher(ServeConfig config, Path controlSocket) {
-        this(config, controlSocket, WorkerClassArchive.disabled());
+    public WorkerLauncher(LaunchSettings settings, Path controlSocket) {
+        this(settings, controlSocket, WorkerClassArchive.disabled());
     }
 
-    public WorkerLauncher(ServeConfig config, Path controlSocket, WorkerClassArchive archive) {
-        this.config = config;
+    public WorkerLauncher(LaunchSettings settings, Path controlSocket, WorkerClassArchive archive) {
+        this.settings = settings;
         this.controlSocket = controlSocket;
         this.javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         this.classPath = System.getProperty("java.class.path");
@@ -86,9 +85,9 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
     }
 
     /** The class-data archive of this supervisor's workers, found in the cache directory (or made later). */
-    public static WorkerClassArchive archiveFor(ServeConfig config) {
+    public static WorkerClassArchive archiveFor(LaunchSettings settings) {
         List<String> key = new java.util.ArrayList<>(DEFAULT_JVM_OPTIONS);
-        key.addAll(config.workerJvmOptions());
+        key.addAll(settings.jvmOptions());
         return WorkerClassArchive.locate(System.getenv(), System.getProperty("java.class.path"), key);
     }
 
@@ -110,10 +109,10 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
             cmd.addArgument(opt, false);
         }
         // after the defaults, so that a user's -Xmx or GC choice wins
-        for (String opt : config.workerJvmOptions()) {
+        for (String opt : settings.jvmOptions()) {
             cmd.addArgument(opt, false);
         }
-        cmd.addArgument("-Dorg.apache.logging.log4j.simplelog.level=" + config.logLevel(), false);
+        cmd.addArgument("-Dorg.apache.logging.log4j.simplelog.level=" + settings.logLevel(), false);
         cmd.addArgument("-cp", false).addArgument(classPath, false);
         cmd.addArgument(WorkerContract.MAIN_CLASS, false);
         cmd.addArgument(WorkerContract.OPT_ID, false).addArgument(Integer.toString(w.id), false);
@@ -129,11 +128,11 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         for (String opt : DEFAULT_JVM_OPTIONS) {
             cmd.addArgument(opt, false);
         }
-        for (String opt : config.workerJvmOptions()) {
+        for (String opt : settings.jvmOptions()) {
             cmd.addArgument(opt, false);
         }
         cmd.addArgument("-XX:ArchiveClassesAtExit=" + archiveFile, false);
-        cmd.addArgument("-Dorg.apache.logging.log4j.simplelog.level=" + config.logLevel(), false);
+        cmd.addArgument("-Dorg.apache.logging.log4j.simplelog.level=" + settings.logLevel(), false);
         cmd.addArgument("-cp", false).addArgument(classPath, false);
         cmd.addArgument(WorkerContract.MAIN_CLASS, false);
         cmd.addArgument(WorkerContract.OPT_TRAIN, false);
@@ -145,22 +144,22 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
     }
 
     private void addProtocol(CommandLine cmd) {
-        cmd.addArgument(WorkerContract.OPT_HANDLER, false).addArgument(config.handler(), false);
-        cmd.addArgument(WorkerContract.OPT_BUFFER_SIZE, false).addArgument(Integer.toString(config.bufferSize()), false);
-        cmd.addArgument(WorkerContract.OPT_FRAMING, false).addArgument(config.framing().name().toLowerCase(java.util.Locale.ROOT), false);
-        cmd.addArgument(WorkerContract.OPT_MAX_FRAME, false).addArgument(Integer.toString(config.maxFrame()), false);
-        cmd.addArgument(WorkerContract.OPT_FIXED_SIZE, false).addArgument(Integer.toString(config.fixedSize()), false);
-        cmd.addArgument(WorkerContract.OPT_HEARTBEAT_TIMEOUT_MS, false).addArgument(Long.toString(config.heartbeatTimeout().toMillis()), false);
-        if (config.workerClasspath() != null) {
-            cmd.addArgument(WorkerContract.OPT_WORKER_CLASSPATH, false).addArgument(config.workerClasspath(), false);
+        cmd.addArgument(WorkerContract.OPT_HANDLER, false).addArgument(settings.handler(), false);
+        cmd.addArgument(WorkerContract.OPT_BUFFER_SIZE, false).addArgument(Integer.toString(settings.bufferSize()), false);
+        cmd.addArgument(WorkerContract.OPT_FRAMING, false).addArgument(settings.framing(), false);
+        cmd.addArgument(WorkerContract.OPT_MAX_FRAME, false).addArgument(Integer.toString(settings.maxFrame()), false);
+        cmd.addArgument(WorkerContract.OPT_FIXED_SIZE, false).addArgument(Integer.toString(settings.fixedSize()), false);
+        cmd.addArgument(WorkerContract.OPT_HEARTBEAT_TIMEOUT_MS, false).addArgument(Long.toString(settings.heartbeatTimeout().toMillis()), false);
+        if (settings.workerClasspath() != null) {
+            cmd.addArgument(WorkerContract.OPT_WORKER_CLASSPATH, false).addArgument(settings.workerClasspath(), false);
         }
-        if (config.enableChaos()) {
+        if (settings.enableChaos()) {
             cmd.addArgument(WorkerContract.OPT_ENABLE_CHAOS, false);
         }
-        if (config.handlerSpeaksFirst()) {
+        if (settings.handlerSpeaksFirst()) {
             cmd.addArgument(WorkerContract.OPT_HANDLER_SPEAKS_FIRST, false);
         }
-        if (config.model().threaded) {
+        if (settings.threaded()) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
         }
     }

@@ -59,7 +59,7 @@ class WorkerClassArchiveTest {
         Files.writeString(probe.file(), "an archive");
         WorkerClassArchive archive = WorkerClassArchive.locate(Map.of("FORKD_CACHE_DIR", tmp.toString()), "x.jar", List.of());
         assertTrue(archive.usable());
-        WorkerLauncher launcher = new WorkerLauncher(config, Path.of("/tmp/control.sock"), archive);
+        WorkerLauncher launcher = new WorkerLauncher(dev.forkd.supervisor.PartSettings.launch(config), Path.of("/tmp/control.sock"), archive);
 
         List<String> worker = List.of(launcher.commandLine(new WorkerProcess(1, Path.of("/tmp/x.sock"), 1)).toStrings());
         int shared = worker.indexOf("-XX:SharedArchiveFile=" + archive.file());

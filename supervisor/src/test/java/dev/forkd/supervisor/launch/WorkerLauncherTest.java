@@ -21,7 +21,7 @@ class WorkerLauncherTest {
         CommandLine cl = new CommandLine(new ServeCommand());
         cl.parseArgs(serveArgs);
         ServeConfig config = cl.<ServeCommand>getCommand().resolve();
-        WorkerLauncher launcher = new WorkerLauncher(config, CONTROL);
+        WorkerLauncher launcher = new WorkerLauncher(dev.forkd.supervisor.PartSettings.launch(config), CONTROL);
         return List.of(launcher.commandLine(new WorkerProcess(1, Path.of("/tmp/x.sock"), 1)).toStrings());
     }
 

@@ -1,0 +1,39 @@
+package dev.forkd.supervisor.launch;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What a worker's command line is made of, in the launcher's own terms: built by the supervisor
+ * from the command line, so that the launcher depends on no command-line type.
+ *
+ * @param jvmOptions the user's JVM options (--worker-jvm-opt), after forkd's defaults so that they win
+ * @param logLevel the workers' log level
+ * @param handler the handler class or name
+ * @param bufferSize the workers' relay buffer
+ * @param framing the framing's name as the worker reads it (lower case)
+ * @param maxFrame the largest frame
+ * @param fixedSize the fixed framing's record size
+ * @param heartbeatTimeout a worker that hears no ping for this long exits
+ * @param workerClasspath extra class path for the handler, or null
+ * @param enableChaos the workers may load the chaos handler
+ * @param handlerSpeaksFirst the handler writes before the client does
+ * @param threaded one worker serves several connections at once (the threaded model)
+ */
+public record LaunchSettings(
+        List<String> jvmOptions,
+        String logLevel,
+        String handler,
+        int bufferSize,
+        String framing,
+        int maxFrame,
+        int fixedSize,
+        Duration heartbeatTimeout,
+        String workerClasspath,
+        boolean enableChaos,
+        boolean handlerSpeaksFirst,
+        boolean threaded) {
+    public LaunchSettings {
+        jvmOptions = List.copyOf(jvmOptions);
+    }
+}
