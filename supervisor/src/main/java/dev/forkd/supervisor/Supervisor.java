@@ -231,7 +231,7 @@ public final class Supervisor {
             case "TTOU":
                 if (servingPool() != null) {
                     LOG.info("received SIG{}: one worker {}", name, name.equals("TTIN") ? "more" : "fewer");
-                    servingPool().scale(name.equals("TTIN") ? 1 : -1).whenComplete((n, e) -> {
+                    servingPool().requests().scale(name.equals("TTIN") ? 1 : -1).whenComplete((n, e) -> {
                         if (e != null) {
                             LOG.warn("SIG{} ignored: {}", name, e.getMessage());
                         }
@@ -262,7 +262,7 @@ public final class Supervisor {
         }
         LOG.info("received SIGHUP: replacing every worker, one at a time");
         notifier.reloading();
-        p.reload();
+        p.requests().reload();
     }
 
     /** systemctl status shows this: how many workers serve and how busy they are. */

@@ -8,6 +8,7 @@ import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.restart.RestartCounts;
 import dev.forkd.supervisor.restart.RestartReason;
+import dev.forkd.supervisor.pool.PoolRequests;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -133,7 +134,7 @@ public final class AdminServer {
                         + "run as forkd's user find it, or give --admin-token-file")).with("WWW-Authenticate", "Bearer realm=\"forkd\"");
             }
             if (path.equals("/workers/reload")) {
-                pool.reload();
+                pool.requests().reload();
                 return AdminResponse.json(202, "{\"status\":\"reloading\"}");
             }
             if (path.equals("/workers/scale")) {
@@ -143,7 +144,7 @@ public final class AdminServer {
             boolean force = !sig.find() || sig.group(1).equals("KILL");
             // the connections it holds at the instant of the signal, for experiments that judge what a crash took down
             List<String> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-            boolean found = pool.kill(Integer.parseInt(kill.group(1)), force, w -> held.addAll(clients.apply(w))).get(5, TimeUnit.SECONDS);
+            boolean found = pool.requests().kill(Integer.parseInt(kill.group(1)), force, w -> held.addAll(clients.apply(w))).get(5, TimeUnit.SECONDS);
             if (!found) {
                 return AdminResponse.json(404, error("no such worker"));
             }
@@ -181,10 +182,10 @@ public final class AdminServer {
         String n = d.group(1);
         int delta = Integer.parseInt(n.startsWith("+") ? n.substring(1) : n);
         try {
-            int target = pool.scale(delta).get(5, TimeUnit.SECONDS);
+            int target = pool.requests().scale(delta).get(5, TimeUnit.SECONDS);
             return AdminResponse.json(200, "{\"workers\":" + target + "}");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof WorkerPool.ScaleRefused refused) {
+            if (e.getCause() instanceof PoolRequests.ScaleRefused refused) {
                 LOG.warn("admin: scale by {} refused: {}", delta, refused.getMessage());
                 return AdminResponse.json(409, error(refused.getMessage()));
             }

@@ -2,7 +2,6 @@ package dev.forkd.supervisor.pool;
 
 import dev.forkd.supervisor.restart.RestartAccounting;
 import dev.forkd.supervisor.restart.ExitDecision;
-import dev.forkd.supervisor.restart.ExitStatus;
 import dev.forkd.supervisor.restart.RestartCounts;
 import dev.forkd.supervisor.restart.RestartReason;
 import dev.forkd.supervisor.control.ControlSession;
@@ -13,7 +12,6 @@ import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +35,12 @@ import org.apache.logging.log4j.Logger;
  * <li>{@link RollingRestart}: which workers go and when (recycle and reload one for one, scale-down);</li>
  * <li>{@link WorkerDrain}: letting one go gracefully, without blocking the pool thread;</li>
  * <li>{@link Heartbeat}: pings, timeouts, pause credit, TERM then KILL;</li>
- * <li>{@link ExitDecision}: what an exit means (a pure function), {@link RestartAccounting}: counting it;</li>
+ * <li>{@link WorkerExits}: acting on a worker's exit as {@link ExitDecision} (a pure function) decides, counted by {@link RestartAccounting};</li>
  * <li>{@link RuntimeDirRecovery}: a runtime directory deleted under the supervisor;</li>
  * <li>{@link SlotProofs}: slot releases held until a worker proves alive, the only state touched
  * from other threads (relay, control reader), guarded by its own lock;</li>
- * <li>{@link WorkerSpawner}: the next worker's id, slot and limits; {@link WorkerShutdown}: the end of a shutdown.</li>
+ * <li>{@link WorkerSpawner}: the next worker's id, slot and limits; {@link WorkerShutdown}: the end of a shutdown;</li>
+ * <li>{@link PoolRequests}: the operator's reload, scale and kill.</li>
  * </ul>
  */
 public final class WorkerPool implements ControlServer.Listener, PoolActions {
@@ -76,11 +75,13 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
     private final Fatal fatal;
     private final LongSupplier clock;
     private final RestartAccounting accounting;
+    private final WorkerExits exits;
     private final Heartbeat heartbeat;
     private final RuntimeDirRecovery recovery;
     private final RollingRestart rolling;
     private final WorkerDrain drains;
     private final WorkerSpawner spawner;
+    private final PoolRequests requests;
     private final Map<Integer, WorkerProcess> workers = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> allReady = new CompletableFuture<>();
     private final PoolEvents events;
@@ -112,6 +113,8 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
         this.rolling = new RollingRestart(this, dispatch::active, settings.replacement(), events::reloadComplete);
         this.drains = new WorkerDrain(dispatch, this::post, exec, clock, heartbeat);
         this.spawner = new WorkerSpawner(runtimeDir, launcher, settings, w -> SlotProofs.of(w, pingSeq::incrementAndGet, exec, dispatch));
+        this.requests = new PoolRequests(this, settings.maxWorkers());
+        this.exits = new WorkerExits(this, dispatch, recovery, accounting, rolling, fatal, clock, until -> notBeforeNanos = until);
         dispatch.onExhausted(w -> post(() -> rolling.exhausted(w)));
         dispatch.onUnreachable(w -> post(() -> recovery.unreachable(w)));
     }
@@ -160,7 +163,7 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
         return accounting.counts();
     }
 
-    private void post(Runnable r) {
+    void post(Runnable r) {
         try {
             exec.execute(() -> {
                 try {
@@ -212,79 +215,36 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
         drains.drain(w, reason, detail);
     }
 
-    /** HUP: a rolling restart (see {@link RollingRestart#reload}). */
-    public void reload() {
-        post(() -> {
-            if (!stopping) {
-                rolling.reload();
-            }
-        });
+    /** The operator's reload, scale and kill. */
+    public PoolRequests requests() {
+        return requests;
     }
 
-    /** Why a scale request was refused: past --max-workers, or below one worker. */
-    public static final class ScaleRefused extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        ScaleRefused(String message) {
-            super(message);
+    void reloadUnlessStopping() {
+        if (!stopping) {
+            rolling.reload();
         }
     }
 
-    /**
-     * TTIN / TTOU and the admin endpoint: change the pool size by {@code delta}. Completes with the
-     * new target, or exceptionally with {@link ScaleRefused} when the result would be past
-     * --max-workers or below one worker (nothing changes then).
-     */
-    public CompletableFuture<Integer> scale(int delta) {
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        post(() -> {
-            int before = target;
-            long wanted = (long) before + delta;
-            if (wanted > settings.maxWorkers()) {
-                done.completeExceptionally(new ScaleRefused("cannot scale from " + before + " to " + wanted
-                        + " worker(s): the limit is --max-workers " + settings.maxWorkers()));
-                return;
-            }
-            if (wanted < 1) {
-                done.completeExceptionally(new ScaleRefused("cannot scale from " + before + " to " + wanted + " worker(s): at least 1 stays"));
-                return;
-            }
-            target = (int) wanted;
-            LOG.info("scaling from {} to {} worker(s)", before, target);
-            reconcile();
-            done.complete(target);
-        });
-        return done;
+    /** A scale request's new target, on the pool thread: reconcile towards it. */
+    void retarget(int wanted) {
+        target = wanted;
+        reconcile();
     }
 
     public int target() {
         return target;
     }
 
-    /** For experiments: signal one worker; false if there is no such worker. {@code atSignal} runs on the pool's thread just before the signal is sent, e.g. to note the connections the worker holds. */
-    public CompletableFuture<Boolean> kill(int id, boolean force, java.util.function.Consumer<WorkerProcess> atSignal) {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
-        post(() -> {
-            WorkerProcess w = workers.get(id);
-            if (w == null || w.state == WorkerState.EXITED) {
-                done.complete(false);
-                return;
-            }
-            atSignal.accept(w);
-            try (var ctx = WorkerLogContext.of(w)) {
-                LOG.info("{}: sending {} on request", w.label(), force ? "KILL" : "TERM");
-            }
-            w.handle().ifPresent(force ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
-            done.complete(true);
-        });
-        return done;
+    WorkerProcess worker(int id) {
+        return workers.get(id);
     }
 
     private void spawn() {
         WorkerProcess w = spawner.next(workers.values(), rolling.generation());
         workers.put(w.id, w);
         try {
-            spawner.launch(w, code -> post(() -> onExit(w, code)));
+            spawner.launch(w, code -> post(() -> exits.exited(w, code)));
             try (var ctx = WorkerLogContext.of(w)) {
                 LOG.debug("started {}", w.label());
             }
@@ -354,62 +314,6 @@ public final class WorkerPool implements ControlServer.Listener, PoolActions {
             w.served++;
         }
         w.proofs.relayDone(workerEndedFirst, workerSideEnded, release);
-    }
-
-    private void onExit(WorkerProcess w, int code) {
-        try (var ctx = WorkerLogContext.of(w)) {
-            exited(w, code);
-        }
-    }
-
-    private void exited(WorkerProcess w, int code) {
-        WorkerState was = w.state;
-        w.state = WorkerState.EXITED;
-        workers.remove(w.id, w);
-        dispatch.removeTarget(w);
-        // gone: its slots can be let go, and nothing new is sent to it
-        int takenDown = w.proofs.close();
-        if (w.control != null) {
-            w.control.close();
-        }
-        recovery.removeSocket(w);
-        long now = clock.getAsLong();
-        ExitDecision d = ExitDecision.of(stopping, was == WorkerState.STOPPING, w.exitReason, w.everReady(), code,
-                !w.everReady() && code == ExitCodes.BOOT_FAILURE && recovery.lostFor(w));
-        if (d.reason() != null) {
-            accounting.record(w.slot, d.reason());
-        }
-        switch (d.then()) {
-            case NOTHING -> LOG.info("{} exited ({})", w.label(), ExitStatus.describe(code));
-            case REPLACE -> {
-                // its last connections ended just before it exited, as a drained worker's do: no count of them here
-                LOG.info("{} exited after draining ({}; {})", w.label(), w.exitDetail, ExitStatus.describe(code));
-                reconcile();
-                // a booting worker the restart waited for may have been scaled away: nothing else would end it
-                rolling.continueRolling();
-            }
-            case RESTORE_RUNTIME_DIR -> {
-                LOG.warn("{} could not boot: the runtime directory was deleted under it", w.label());
-                recovery.check();
-                reconcile();
-            }
-            case GIVE_UP -> {
-                LOG.error("{} failed to boot (exit code 3); its log lines above say why. Not retrying: fix the cause and start forkd again",
-                        w.label());
-                fatal.fail(ExitCodes.BOOT_FAILURE, "workers cannot boot");
-            }
-            case REPLACE_AFTER_BACKOFF -> {
-                long delay = accounting.unplanned(w.label(), w.launchedNanos, w.readyNanos, d.reason(), code, takenDown, now);
-                if (delay == RestartAccounting.GIVE_UP) {
-                    fatal.fail(ExitCodes.INTERNAL, "restart intensity exceeded");
-                    return;
-                }
-                if (delay > 0) {
-                    notBeforeNanos = now + delay;
-                }
-                reconcile();
-            }
-        }
     }
 
     /** The heartbeat's tick: a lost runtime directory first, then every worker's liveness. */

@@ -202,7 +202,7 @@ class WorkerPoolTest {
         dispatch.active.put(1, 4);
         dispatch.active.put(2, 1);
         dispatch.active.put(3, 2);
-        var scaled = pool.scale(-1);
+        var scaled = pool.requests().scale(-1);
         thread.runDue();
         assertEquals(2, scaled.join());
         assertEquals(WorkerState.DRAINING, worker(pool, 2).state);
@@ -216,8 +216,8 @@ class WorkerPoolTest {
     @Test
     void scalingPastTheLimitsIsRefused() {
         WorkerPool pool = pool(1);
-        var tooMany = pool.scale(8);
-        var none = pool.scale(-1);
+        var tooMany = pool.requests().scale(8);
+        var none = pool.requests().scale(-1);
         thread.runDue();
         assertTrue(tooMany.isCompletedExceptionally());
         assertTrue(none.isCompletedExceptionally());
@@ -232,7 +232,7 @@ class WorkerPoolTest {
         ready(pool, 1);
         ready(pool, 2);
         dispatch.opening = true;
-        pool.scale(-1);
+        pool.requests().scale(-1);
         thread.runDue();
         WorkerProcess draining = pool.snapshot().stream().filter(w -> w.state == WorkerState.DRAINING).findFirst().orElseThrow();
         assertFalse(told(draining.id).contains("drain"), "not told while a stream to it is being opened");
@@ -252,7 +252,7 @@ class WorkerPoolTest {
         ready(pool, 1);
         ready(pool, 2);
         dispatch.opening = true;
-        pool.scale(-1);
+        pool.requests().scale(-1);
         thread.runDue();
         WorkerProcess draining = pool.snapshot().stream().filter(w -> w.state == WorkerState.DRAINING).findFirst().orElseThrow();
         thread.advance(WorkerDrain.OPENING_WAIT.toNanos());
@@ -266,7 +266,7 @@ class WorkerPoolTest {
         thread.runDue();
         ready(pool, 1);
         ready(pool, 2);
-        pool.reload();
+        pool.requests().reload();
         thread.runDue();
         assertEquals(3, launched.size(), "one replacement at a time");
         assertTrue(worker(pool, 1).awaitingReplacement(), "the oldest serves on until then");
