@@ -1,19 +1,15 @@
 package dev.forkd.supervisor.dispatch;
 
-import dev.forkd.supervisor.common.RateLimitedLog;
-
-import dev.forkd.shared.Durations;
+import dev.forkd.supervisor.dispatch.WaitingQueue.Waiting;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,8 +25,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class Dispatcher<T extends Dispatcher.Target> {
     private static final Logger LOG = LogManager.getLogger(Dispatcher.class);
-    private final RateLimitedLog queueFull = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
-    private final RateLimitedLog queueTimeouts = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10, TimeUnit.SECONDS);
 
     /** A worker as the dispatcher sees it. */
     public interface Target {
@@ -71,44 +65,8 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         OpenResult open(T target, AcceptedClient client);
     }
 
-    private static final class Slot<T extends Target> {
-        final T target;
-        int active;
-        /** Streams being opened to it right now; a drain must wait for them to land in its backlog. */
-        int opening;
-        long assignmentsLeft;
-        boolean usable = true;
-        /** Told once no stream is being opened to it (see whenNoOpening). */
-        List<Runnable> noneOpening = new ArrayList<>();
-
-        Slot(T target) {
-            this.target = target;
-            this.assignmentsLeft = target.assignmentLimit();
-        }
-
-        boolean free() {
-            return usable && active < target.capacity() && assignmentsLeft > 0;
-        }
-    }
-
-    private static final class Waiting {
-        final AcceptedClient client;
-        final long enqueuedNanos;
-        ScheduledFuture<?> timeout;
-        /** Its queue timeout has fired; guarded by the dispatcher's monitor. */
-        boolean expired;
-
-        Waiting(AcceptedClient client, long enqueuedNanos) {
-            this.client = client;
-            this.enqueuedNanos = enqueuedNanos;
-        }
-    }
-
     private final Map<T, Slot<T>> slots = new LinkedHashMap<>();
-    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
-    private final int queueBound;
-    private final Duration queueTimeout;
-    private final ScheduledExecutorService timer;
+    private final WaitingQueue queue;
     private final Connector<T> connector;
     private final DispatchStats stats;
     private volatile ExhaustedListener<T> exhaustedListener = t -> { };
@@ -118,9 +76,7 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     private boolean closed;
 
     public Dispatcher(int queueBound, Duration queueTimeout, ScheduledExecutorService timer, Connector<T> connector, DispatchStats stats) {
-        this.queueBound = queueBound;
-        this.queueTimeout = queueTimeout;
-        this.timer = timer;
+        this.queue = new WaitingQueue(queueBound, queueTimeout, timer, stats);
         this.connector = connector;
         this.stats = stats;
     }
@@ -214,17 +170,17 @@ public final class Dispatcher<T extends Dispatcher.Target> {
                     expired = w.expired;
                     drop = expired || closed;
                     if (!drop) {
-                        queue.addFirst(w);
+                        queue.putBack(w);
                     }
                 }
                 if (expired) {
-                    timedOut(w);
-                } else if (drop) {
+                    queue.timedOut(w);
+                }
+                if (drop) {
                     drop(w.client);
                 }
-            } else if (w.timeout != null) {
-                w.timeout.cancel(false);
-                stats.queueWait.observe(System.nanoTime() - w.enqueuedNanos);
+            } else {
+                queue.served(w);
             }
         }
     }
@@ -321,15 +277,12 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     }
 
     private void enqueue(Waiting w) {
-        if (closed || queue.size() >= queueBound) {
-            stats.rejected.increment();
-            queueFull.log("no worker free and the queue is full ({}): closing a connection from {}", queueBound, remote(w.client.channel));
+        if (closed) {
+            queue.reject(w);
             drop(w.client);
-            return;
+        } else if (!queue.offer(w, this::expire)) {
+            drop(w.client);
         }
-        queue.add(w);
-        stats.queued.increment();
-        w.timeout = timer.schedule(() -> expire(w), queueTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void expire(Waiting w) {
@@ -341,18 +294,13 @@ public final class Dispatcher<T extends Dispatcher.Target> {
             }
             notifyAll();
         }
-        timedOut(w);
-    }
-
-    private void timedOut(Waiting w) {
-        stats.queueTimedOut.increment();
-        queueTimeouts.log("connection from {} waited {} in the queue with no free worker; closing it", remote(w.client.channel), Durations.format(queueTimeout));
+        queue.timedOut(w);
         drop(w.client);
     }
 
     /** True while the listener may accept: the queue has room, or a slot is free for the next connection. */
     private boolean hasRoom() {
-        if (queue.size() < queueBound) {
+        if (queue.hasRoom()) {
             return true;
         }
         if (!queue.isEmpty()) {
@@ -407,23 +355,11 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         List<Waiting> dropped;
         synchronized (this) {
             closed = true;
-            dropped = new ArrayList<>(queue);
-            queue.clear();
+            dropped = queue.clear();
             notifyAll();
         }
         for (Waiting w : dropped) {
-            if (w.timeout != null) {
-                w.timeout.cancel(false);
-            }
             drop(w.client);
-        }
-    }
-
-    private static String remote(SocketChannel ch) {
-        try {
-            return String.valueOf(ch.getRemoteAddress());
-        } catch (IOException e) {
-            return "(closed)";
         }
     }
 
