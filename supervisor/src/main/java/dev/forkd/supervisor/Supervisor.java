@@ -1,27 +1,11 @@
 package dev.forkd.supervisor;
 
-import dev.forkd.supervisor.dispatch.AcceptedClient;
-import dev.forkd.supervisor.admin.AdminServer;
-import dev.forkd.supervisor.admin.Metrics;
 import dev.forkd.supervisor.common.Addresses;
-import dev.forkd.supervisor.common.MemoryBudget;
-import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import dev.forkd.supervisor.listen.Admission;
-import dev.forkd.supervisor.listen.Cidr;
-import dev.forkd.supervisor.listen.Listener;
-import dev.forkd.supervisor.listen.Preamble;
-import dev.forkd.supervisor.control.ControlServer;
-import dev.forkd.supervisor.launch.WorkerClassArchive;
-import dev.forkd.supervisor.launch.WorkerLauncher;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
 import dev.forkd.supervisor.pool.WorkerState;
-import dev.forkd.supervisor.relay.ClientSocketOptions;
-import dev.forkd.supervisor.relay.Relay;
-import dev.forkd.supervisor.relay.RelayedConnection;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
-import dev.forkd.supervisor.rundir.SocketOwner;
 import dev.forkd.supervisor.rundir.StaleRuntimeDirs;
 import dev.forkd.supervisor.systemd.SystemdNotifier;
 import dev.forkd.shared.Durations;

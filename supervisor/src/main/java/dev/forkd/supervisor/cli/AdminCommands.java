@@ -2,7 +2,6 @@ package dev.forkd.supervisor.cli;
 
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.restart.RestartReason;
-import dev.forkd.supervisor.pool.WorkerPool;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.forkd.shared.StatusReport;
 import java.io.PrintWriter;
