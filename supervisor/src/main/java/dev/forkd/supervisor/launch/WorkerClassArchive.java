@@ -228,21 +228,19 @@ public final class WorkerClassArchive {
         t.start();
     }
 
+    /** The lock file while this forkd is making the archive, else null. */
+    private volatile Path lock;
+
     private void train(Function<Path, List<String>> trainingCommand) throws IOException, InterruptedException {
         Path dir = file.getParent();
         Files.createDirectories(dir);
         Path lock = dir.resolve(file.getFileName() + ".lock");
-        try {
-            Files.createFile(lock);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            FileTime t = Files.getLastModifiedTime(lock);
-            if (t.toInstant().isAfter(Instant.now().minusSeconds(TRAIN_TIMEOUT_SECONDS))) {
-                state = State.MISSING;
-                LOG.info("class-data archive for workers: another forkd is making {}; workers start without it until a restart of forkd", file);
-                return;
-            }
-            Files.setLastModifiedTime(lock, FileTime.from(Instant.now())); // a stale lock: ours now
+        if (!claimLock(lock, ProcessHandle.current().pid())) {
+            state = State.MISSING;
+            LOG.info("class-data archive for workers: another forkd is making {}; workers start without it until a restart of forkd", file);
+            return;
         }
+        this.lock = lock;
         Path tmp = dir.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         long start = System.nanoTime();
         try {
@@ -265,7 +263,39 @@ public final class WorkerClassArchive {
             training = null;
             Files.deleteIfExists(tmp);
             Files.deleteIfExists(lock);
+            this.lock = null;
         }
+    }
+
+    /**
+     * Takes the lock file that says who is making the archive, writing {@code pid} in it. A lock is
+     * someone else's while its pid runs and it is younger than a training run may take; one whose
+     * maker is gone (a forkd stopped or killed mid-training leaves it behind) is taken over at once.
+     */
+    static boolean claimLock(Path lock, long pid) throws IOException {
+        byte[] ours = Long.toString(pid).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            Files.write(lock, ours, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+            return true;
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            FileTime t = Files.getLastModifiedTime(lock);
+            boolean fresh = t.toInstant().isAfter(Instant.now().minusSeconds(TRAIN_TIMEOUT_SECONDS));
+            if (fresh && makerRuns(lock, pid)) {
+                return false;
+            }
+            Files.write(lock, ours); // a stale lock: ours now
+            return true;
+        }
+    }
+
+    /** Whether the process named in {@code lock} (another than {@code self}) still runs; a lock naming none counts as held. */
+    private static boolean makerRuns(Path lock, long self) throws IOException {
+        String text = Files.readString(lock, java.nio.charset.StandardCharsets.US_ASCII).trim();
+        if (!text.matches("\\d{1,19}")) {
+            return true; // written by an older forkd, or being written: trust its age alone
+        }
+        long maker = Long.parseLong(text);
+        return maker != self && ProcessHandle.of(maker).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /**
@@ -295,6 +325,15 @@ public final class WorkerClassArchive {
         Process p = training;
         if (p != null) {
             p.destroyForcibly();
+        }
+        Path l = lock;
+        if (l != null) {
+            // the training thread is a daemon and may not reach its own clean-up before the JVM exits
+            try {
+                Files.deleteIfExists(l);
+            } catch (IOException e) {
+                LOG.debug("removing {}: {}", l, e.toString());
+            }
         }
     }
 

@@ -129,4 +129,25 @@ class WorkerClassArchiveTest {
         assertEquals(WorkerClassArchive.State.OFF, a.state());
         assertTrue(a.describe().contains("the cache directory " + theirs + " belongs to uid 65534, not to forkd's user"), a.describe());
     }
+
+    @Test
+    void aLockLeftByAForkdThatIsGoneIsTakenOverAndOneOfALiveForkdIsNot(@TempDir Path tmp) throws Exception {
+        Path lock = tmp.resolve("worker-x.jsa.lock");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(lock, Long.toString(gone.pid()));
+        assertTrue(WorkerClassArchive.claimLock(lock, 42), "its maker is gone: a fresh lock is taken over");
+        assertEquals("42", Files.readString(lock));
+
+        long live = ProcessHandle.current().parent().orElseThrow().pid();
+        Files.writeString(lock, Long.toString(live));
+        assertFalse(WorkerClassArchive.claimLock(lock, 42), "a live maker keeps its lock");
+
+        Files.writeString(lock, "");
+        assertFalse(WorkerClassArchive.claimLock(lock, 42), "a fresh lock naming nobody is held, as before");
+
+        Files.delete(lock);
+        assertTrue(WorkerClassArchive.claimLock(lock, 42));
+        assertEquals("42", Files.readString(lock));
+    }
 }
