@@ -117,7 +117,7 @@ public final class ProxyHeaderGen {
             }
             case 1: {
                 // the header's own length, or a TLV's length byte
-                int at = b.length > 16 && r.nextBoolean() ? 16 + r.nextInt(b.length - 16) : 14 + r.nextInt(2);
+                int at = b.length > 16 && r.nextBoolean() ? 16 + r.nextInt(b.length - 16) : Math.min(b.length - 1, 14 + r.nextInt(2));
                 b[at] ^= (byte) (1 << r.nextInt(8));
                 what = "a bit flipped at " + at;
                 break;
