@@ -71,6 +71,24 @@ class NettyProxyDecoderLimitsTest {
     }
 
     /**
+     * The 16 fixed bytes of a header declaring 60000: forkd's ProxyV2 refuses them at once
+     * (ProxyTrustIT.aV2HeaderDeclaringMoreThanTheBoundIsRefusedAtOnce), netty waits for more. The
+     * Netty data path keeps that IT only with a check of the declared length of its own.
+     */
+    @Test
+    void theFixedPartAloneIsNotEnoughForNettyToRefuse() {
+        byte[] fixed = ProxyV2.encodeLocal();
+        fixed[14] = (byte) (60000 >> 8);
+        fixed[15] = (byte) 60000;
+        assertThrows(ProxyProtocolException.class, () -> ProxyV2.decode(ByteBuffer.wrap(fixed), ProxyV2.MAX_ACCEPTED_DECLARED_LENGTH));
+        EmbeddedChannel ch = new EmbeddedChannel(new HAProxyMessageDecoder(ProxyV2.MAX_ACCEPTED_DECLARED_LENGTH - 216));
+        ch.writeInbound(Unpooled.wrappedBuffer(fixed));
+        assertTrue(ch.isOpen(), "netty waits for the bound to be passed");
+        assertEquals(null, (Object) ch.readInbound(), "no message yet");
+        NettyChannels.finish(ch);
+    }
+
+    /**
      * A TLV longer than the header, or an SSL sub-TLV longer than its SSL TLV: netty's TLV reader
      * runs off its slice. What escapes is a DecoderException (an IndexOutOfBoundsException), not
      * an HAProxyProtocolException, the decoder does not close the channel, and it then removes
