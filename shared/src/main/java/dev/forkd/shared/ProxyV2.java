@@ -14,7 +14,9 @@ import java.util.Arrays;
 /**
  * PROXY protocol version 2 (binary) encoder and decoder, after the HAProxy specification
  * ("The PROXY protocol", section 2.2). Only TCP over IPv4/IPv6 and LOCAL are produced; on
- * decoding, UNIX and unspecified families are accepted (no address) and TLVs are skipped.
+ * decoding, UNIX and unspecified families are accepted (no address). After an IPv4, IPv6 or UNIX
+ * address block the TLVs are read strictly ({@link ProxyTlvReader}); LOCAL and unspecified
+ * headers carry no block to find them after, and their extra bytes are skipped unread.
  */
 public final class ProxyV2 {
     /** The 12-byte signature that starts every v2 header. */
@@ -142,9 +144,14 @@ public final class ProxyV2 {
             in.get(p + alen, dst);
             int sport = u16(in, p + 2 * alen);
             int dport = u16(in, p + 2 * alen + 2);
-            header = ProxyHeader.of(socketAddress(src, sport), socketAddress(dst, dport));
+            header = new ProxyHeader(false, socketAddress(src, sport), socketAddress(dst, dport),
+                    ProxyTlvReader.read(in, start, p + needed, start + FIXED_LENGTH + length));
+        } else if (family == AF_UNIX) {
+            // a proxied connection whose address we cannot express as IP
+            header = new ProxyHeader(false, null, null,
+                    ProxyTlvReader.read(in, start, start + FIXED_LENGTH + needed, start + FIXED_LENGTH + length));
         } else {
-            // UNIX or UNSPEC: a proxied connection whose address we cannot express as IP
+            // UNSPEC: the spec gives no address block, so there is no telling where TLVs would start
             header = new ProxyHeader(false, null, null);
         }
         in.position(start + FIXED_LENGTH + length);

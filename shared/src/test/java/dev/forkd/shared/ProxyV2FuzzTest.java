@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -22,7 +23,8 @@ import java.util.Arrays;
  * so far, again after every read) and {@link ProxyV2#read} over a stream that trickles. Nothing
  * but {@link ProxyProtocolException} (and {@link EOFException} from read) may escape, every read
  * pattern and buffer layout must give the answer one plain buffer of all the bytes gives, and a
- * decoded header must say what its bytes say.
+ * decoded header must say what its bytes say, TLVs included ({@link TlvOracle}), and a header
+ * whose bytes are valid must decode.
  *
  * <p>Input format: {@link FuzzInput}. Seeds: {@code ProxyV2FuzzTestInputs/decode/}. Without
  * JAZZER_FUZZ only the seeds run; with it, this fuzzes for {@code maxDuration}.
@@ -42,6 +44,7 @@ class ProxyV2FuzzTest {
 
         Outcome whole = decodeOnce(ByteBuffer.wrap(p));
         checkAgainstBytes(p, whole);
+        checkErrorIsDeserved(p, whole);
 
         // as the callers do it: decode whatever has arrived, again after each read
         Outcome incremental = Outcome.MORE;
@@ -123,6 +126,38 @@ class ProxyV2FuzzTest {
             assertNull(h.source());
             assertNull(h.destination());
         }
+        if (family == 0) {
+            assertSame(ProxyTlvs.NONE, h.tlvs(), "no address block to find TLVs after");
+        } else {
+            int block = family == 1 ? 12 : family == 2 ? 36 : 216;
+            ProxyTlvs expected = TlvOracle.expected(p, ProxyV2.FIXED_LENGTH + block, ProxyV2.FIXED_LENGTH + length);
+            assertNotNull(expected, "decoded TLVs that the spec's framing (or forkd's strictness) rejects");
+            assertEquals(expected, h.tlvs());
+        }
+    }
+
+    /**
+     * The converse: a header whose fixed part and address block are valid and all there, and
+     * whose TLVs the oracle accepts, must decode. (An error for anything else is checked above: it
+     * must hold for the whole input once it holds for a prefix.)
+     */
+    private static void checkErrorIsDeserved(byte[] p, Outcome whole) {
+        if (!whole.error() || p.length < ProxyV2.FIXED_LENGTH || !Arrays.equals(ProxyV2.SIGNATURE, Arrays.copyOf(p, 12))) {
+            return;
+        }
+        int verCmd = p[12] & 0xFF;
+        int family = (p[13] & 0xFF) >> 4;
+        int protocol = p[13] & 0x0F;
+        int length = ((p[14] & 0xFF) << 8) | (p[15] & 0xFF);
+        int command = verCmd & 0x0F;
+        int block = family == 1 ? 12 : family == 2 ? 36 : family == 3 ? 216 : 0;
+        if ((verCmd & 0xF0) != 0x20 || command > 1 || family > 3 || protocol > 2 || p.length < ProxyV2.FIXED_LENGTH + length
+                || (command == 1 && length < block)) {
+            return;
+        }
+        boolean tlvsRead = command == 1 && family != 0;
+        assertTrue(tlvsRead && TlvOracle.expected(p, ProxyV2.FIXED_LENGTH + block, ProxyV2.FIXED_LENGTH + length) == null,
+                "a valid header was rejected");
     }
 
     /** {@link ProxyV2#read} must agree with decode over all the bytes and consume exactly the header. */

@@ -10,6 +10,9 @@ import com.tngtech.archunit.lang.EvaluationResult;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.listen.ListenReadingTheConfig;
 import dev.forkd.supervisor.pool.WorkerPool;
+import dev.forkd.supervisor.proxy.ProxyReachingIntoTheRelay;
+import dev.forkd.supervisor.proxy.TlsFacts;
+import dev.forkd.supervisor.proxy.TlsTlvs;
 import dev.forkd.supervisor.relay.Relay;
 import dev.forkd.supervisor.relay.RelayReachingIntoThePool;
 import org.junit.jupiter.api.Test;
@@ -29,6 +32,13 @@ class PackageRulesFailTest {
         JavaClasses classes = new ClassFileImporter().importClasses(ListenReadingTheConfig.class, ServeConfig.class);
         assertViolated(PackageRules.LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, classes, "ServeConfig");
         assertViolated(PackageRules.THE_PARTS_TAKE_PLAIN_SETTINGS, classes, "ServeConfig");
+    }
+
+    @Test
+    void theProxyPackageReachingIntoTheRelayBreaksItsRule() {
+        JavaClasses classes = new ClassFileImporter().importClasses(ProxyReachingIntoTheRelay.class, Relay.class, TlsTlvs.class, TlsFacts.class);
+        assertViolated(PackageRules.PROXY_STANDS_ALONE, classes, "Relay");
+        assertFalse(PackageRules.PROXY_STANDS_ALONE.evaluate(new ClassFileImporter().importClasses(TlsTlvs.class, TlsFacts.class)).hasViolation());
     }
 
     @Test

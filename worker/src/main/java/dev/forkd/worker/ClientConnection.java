@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import java.util.Optional;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameEncoder;
 import dev.forkd.shared.framing.Framing;
@@ -31,6 +32,7 @@ final class ClientConnection implements Connection, Runnable {
     private final FrameEncoder encoder;
     private final Object writeLock = new Object();
     private volatile ProxyHeader header;
+    private volatile Optional<TlsInfo> tls = Optional.empty();
     private volatile boolean open = true;
     private boolean opened;
     private volatile long lastMessageNanos = System.nanoTime();
@@ -178,6 +180,7 @@ final class ClientConnection implements Connection, Runnable {
                 return null;
             }
             if (header != null) {
+                tls = ProxiedTls.of(header.tlvs());
                 return buf;
             }
             buf.compact();
@@ -211,6 +214,11 @@ final class ClientConnection implements Connection, Runnable {
     public InetSocketAddress localAddress() {
         ProxyHeader h = header;
         return h == null ? null : h.destination();
+    }
+
+    @Override
+    public Optional<TlsInfo> tls() {
+        return tls;
     }
 
     @Override

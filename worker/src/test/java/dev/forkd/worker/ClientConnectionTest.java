@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkd.shared.ProxyTlvBytes;
 import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -202,5 +204,64 @@ class ClientConnectionTest {
         assertEquals("done", s.read(4));
         s.assertEof();
         s.assertRunEnded();
+    }
+
+    /** A handler that records what {@link Connection#tls()} said when the connection opened, and echoes. */
+    private static Handler tlsRecorder(CompletableFuture<Optional<TlsInfo>> seen) {
+        return new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                seen.complete(c.tls());
+            }
+
+            @Override
+            public void onMessage(Connection c, ByteBuffer m) throws IOException {
+                c.reply(m);
+            }
+        };
+    }
+
+    @Test
+    void theTlsFactsInTheHeaderReachTheHandler() throws Exception {
+        byte[] header = ProxyTlvBytes.tcp4(ProxyTlvBytes.tlv(ProxyTlvBytes.ALPN, "http/1.1"), ProxyTlvBytes.tlv(ProxyTlvBytes.AUTHORITY, "api.example.com"),
+                ProxyTlvBytes.ssl(0x03, 0, ProxyTlvBytes.tlv(ProxyTlvBytes.SSL_VERSION, "TLSv1.3"),
+                        ProxyTlvBytes.tlv(ProxyTlvBytes.SSL_CN, "alice"), ProxyTlvBytes.tlv(ProxyTlvBytes.SSL_CIPHER, "TLS_AES_256_GCM_SHA384")));
+        CompletableFuture<Optional<TlsInfo>> seen = new CompletableFuture<>();
+        Relayed s = new Relayed(tlsRecorder(seen));
+        s.write(header, bytes("hi"));
+        assertEquals("hi", s.read(2), "the client's bytes after the TLVs are untouched");
+        assertEquals(Optional.of(new TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", true, true, "alice", "http/1.1", "api.example.com")),
+                seen.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aPlainClientHasNoTlsFacts() throws Exception {
+        CompletableFuture<Optional<TlsInfo>> seen = new CompletableFuture<>();
+        Relayed s = new Relayed(tlsRecorder(seen));
+        s.write(HEADER, bytes("x"));
+        assertEquals("x", s.read(1));
+        assertEquals(Optional.empty(), seen.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aHeaderWithBrokenTlvsClosesBeforeTheHandlerOpens() throws Exception {
+        CompletableFuture<Optional<TlsInfo>> seen = new CompletableFuture<>();
+        Relayed s = new Relayed(tlsRecorder(seen));
+        // the SSL TLV's sub-TLV claims 40 bytes; the SSL TLV holds 2
+        byte[] sslValue = ProxyTlvBytes.cat(new byte[] {1, 0, 0, 0, 0}, ProxyTlvBytes.tlv(ProxyTlvBytes.SSL_CN, 40, bytes("al")));
+        s.write(ProxyTlvBytes.tcp4(ProxyTlvBytes.tlv(ProxyTlvBytes.SSL, sslValue), new byte[40]), bytes("hi"));
+        s.assertEof();
+        s.assertRunEnded();
+        assertTrue(!seen.isDone(), "onOpen must not run for an invalid header");
+    }
+
+    @Test
+    void aHeaderWithTlvsLargerThanTheReadBufferIsTakenWhole() throws Exception {
+        CompletableFuture<Optional<TlsInfo>> seen = new CompletableFuture<>();
+        Relayed s = new Relayed(tlsRecorder(seen)); // a 4096-byte buffer; the header is 6000 bytes
+        byte[] header = ProxyTlvBytes.tcp4(ProxyTlvBytes.tlv(ProxyTlvBytes.NOOP, new byte[6000]), ProxyTlvBytes.ssl(1, 0, ProxyTlvBytes.tlv(ProxyTlvBytes.SSL_VERSION, "TLSv1.2")));
+        s.write(header, bytes("ok"));
+        assertEquals("ok", s.read(2));
+        assertEquals("TLSv1.2", seen.get(5, TimeUnit.SECONDS).orElseThrow().protocol());
     }
 }
