@@ -83,6 +83,14 @@ public final class TestCertificates {
         return new Pair(chain, key);
     }
 
+    /** {@code pair} as a PKCS#12 key store with the password "test", for a JDK SSLContext in a test. */
+    public Path pkcs12(Pair pair) throws IOException, InterruptedException {
+        Path p12 = dir.resolve(pair.cert().getFileName() + ".p12");
+        openssl(dir, "pkcs12", "-export", "-in", pair.cert().toString(), "-inkey", pair.key().toString(), "-out", p12.toString(),
+                "-passout", "pass:test");
+        return p12;
+    }
+
     private static Path key(Path file, KeyType type) throws IOException, InterruptedException {
         if (type == KeyType.RSA) {
             openssl(file.getParent(), "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", file.toString());
