@@ -4,13 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.forkd.supervisor.tls.Commands;
+import dev.forkd.supervisor.tls.Commands.Result;
 import dev.forkd.supervisor.tls.TestCertificates;
 import dev.forkd.supervisor.tls.TestCertificates.KeyFormat;
 import dev.forkd.supervisor.tls.TestCertificates.KeyType;
 import dev.forkd.supervisor.tls.TestCertificates.Pair;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,21 +69,8 @@ class TlsIT {
         return ForkdProcess.serve(name, args.toArray(new String[0]));
     }
 
-    /** Runs a command with {@code stdin}, returns its exit code and its output (stdout and stderr together). */
     private static Result run(List<String> command, String stdin) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not end within " + WAIT);
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    }
-
-    private record Result(int exit, String output) {
+        return Commands.run(command, stdin, WAIT);
     }
 
     private static List<String> sClient(int port, String... more) {
@@ -98,19 +85,19 @@ class TlsIT {
         try (ForkdProcess forkd = serve("tls-openssl", "--handler", "http-hello")) {
             int port = forkd.port();
             Result tls13 = run(sClient(port, "-servername", "localhost", "-tls1_3", "-brief"), HTTP_REQUEST);
-            assertEquals(0, tls13.exit, tls13.output);
-            assertTrue(tls13.output.contains("Protocol version: TLSv1.3"), tls13.output);
-            assertTrue(tls13.output.contains("Verification: OK"), tls13.output);
-            assertTrue(tls13.output.contains("Hello from forkd"), tls13.output);
+            assertEquals(0, tls13.exit(), tls13.output());
+            assertTrue(tls13.output().contains("Protocol version: TLSv1.3"), tls13.output());
+            assertTrue(tls13.output().contains("Verification: OK"), tls13.output());
+            assertTrue(tls13.output().contains("Hello from forkd"), tls13.output());
             Result tls12 = run(sClient(port, "-servername", "localhost", "-tls1_2", "-brief"), HTTP_REQUEST);
-            assertEquals(0, tls12.exit, tls12.output);
-            assertTrue(tls12.output.matches("(?s).*Ciphersuite: ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305).*"), tls12.output);
+            assertEquals(0, tls12.exit(), tls12.output());
+            assertTrue(tls12.output().matches("(?s).*Ciphersuite: ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305).*"), tls12.output());
             // OpenSSL 3 will not offer TLS 1.1 at its default security level: level 0 makes it try, so that forkd is what refuses
             Result tls11 = run(sClient(port, "-servername", "localhost", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"), "");
-            assertNotEquals(0, tls11.exit, tls11.output);
-            assertTrue(tls11.output.contains("alert protocol version"), "forkd refused it, not the client: " + tls11.output);
+            assertNotEquals(0, tls11.exit(), tls11.output());
+            assertTrue(tls11.output().contains("alert protocol version"), "forkd refused it, not the client: " + tls11.output());
             Result cbc = run(sClient(port, "-servername", "localhost", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"), "");
-            assertNotEquals(0, cbc.exit, "a CBC suite is not in the list: " + cbc.output);
+            assertNotEquals(0, cbc.exit(), "a CBC suite is not in the list: " + cbc.output());
         }
     }
 
@@ -121,11 +108,11 @@ class TlsIT {
             for (String version : new String[] {"-tls1_2", "-tls1_3"}) {
                 Path session = dir.resolve("session" + version);
                 Result first = run(sClient(port, "-servername", "localhost", version, "-sess_out", session.toString()), HTTP_REQUEST);
-                assertEquals(0, first.exit, first.output);
-                assertTrue(first.output.contains("New, TLSv1."), first.output);
+                assertEquals(0, first.exit(), first.output());
+                assertTrue(first.output().contains("New, TLSv1."), first.output());
                 Result second = run(sClient(port, "-servername", "localhost", version, "-sess_in", session.toString()), HTTP_REQUEST);
-                assertEquals(0, second.exit, second.output);
-                assertTrue(second.output.contains("Reused, TLSv1."), version + ": " + second.output);
+                assertEquals(0, second.exit(), second.output());
+                assertTrue(second.output().contains("Reused, TLSv1."), version + ": " + second.output());
             }
         }
     }
@@ -136,11 +123,11 @@ class TlsIT {
                 "--tls-key", betaRsa.key().toString())) {
             int port = forkd.port();
             Result beta = run(sClient(port, "-servername", "beta.test", "-brief"), HTTP_REQUEST);
-            assertTrue(beta.output.contains("Peer certificate: CN = beta.test"), beta.output);
+            assertTrue(beta.output().contains("Peer certificate: CN = beta.test"), beta.output());
             Result local = run(sClient(port, "-servername", "localhost", "-brief"), HTTP_REQUEST);
-            assertTrue(local.output.contains("Peer certificate: CN = localhost"), local.output);
+            assertTrue(local.output().contains("Peer certificate: CN = localhost"), local.output());
             Result none = run(sClient(port, "-noservername", "-brief"), HTTP_REQUEST);
-            assertTrue(none.output.contains("Peer certificate: CN = localhost"), "the first pair is the default: " + none.output);
+            assertTrue(none.output().contains("Peer certificate: CN = localhost"), "the first pair is the default: " + none.output());
         }
     }
 
@@ -150,10 +137,10 @@ class TlsIT {
             int port = forkd.port();
             Result curl = run(List.of("curl", "-sS", "-v", "--http1.1", "--cacert", ca.caCert().toString(),
                     "--resolve", "localhost:" + port + ":127.0.0.1", "https://localhost:" + port + "/"), "");
-            assertEquals(0, curl.exit, curl.output);
-            assertTrue(curl.output.contains("Hello from forkd"), curl.output);
-            assertTrue(curl.output.contains("ALPN: server accepted http/1.1") || curl.output.contains("ALPN, server accepted to use http/1.1"),
-                    curl.output);
+            assertEquals(0, curl.exit(), curl.output());
+            assertTrue(curl.output().contains("Hello from forkd"), curl.output());
+            assertTrue(curl.output().contains("ALPN: server accepted http/1.1") || curl.output().contains("ALPN, server accepted to use http/1.1"),
+                    curl.output());
         }
     }
 
@@ -164,18 +151,18 @@ class TlsIT {
             List<String> curl = new ArrayList<>(List.of("curl", "-sS", "--http1.1", "--cacert", ca.caCert().toString(),
                     "--resolve", "localhost:" + port + ":127.0.0.1", "https://localhost:" + port + "/"));
             Result without = run(curl, "");
-            assertNotEquals(0, without.exit, without.output);
+            assertNotEquals(0, without.exit(), without.output());
             curl.addAll(List.of("--cert", client.cert().toString(), "--key", client.key().toString()));
             Result with = run(curl, "");
-            assertEquals(0, with.exit, with.output);
-            assertTrue(with.output.contains("Hello from forkd"), with.output);
+            assertEquals(0, with.exit(), with.output());
+            assertTrue(with.output().contains("Hello from forkd"), with.output());
         }
         try (ForkdProcess forkd = serve("tls-mtls-optional", "--handler", "http-hello", "--tls-client-ca", ca.caCert().toString(),
                 "--tls-client-auth", "optional")) {
             int port = forkd.port();
             Result without = run(List.of("curl", "-sS", "--http1.1", "--cacert", ca.caCert().toString(),
                     "--resolve", "localhost:" + port + ":127.0.0.1", "https://localhost:" + port + "/"), "");
-            assertEquals(0, without.exit, without.output);
+            assertEquals(0, without.exit(), without.output());
         }
     }
 

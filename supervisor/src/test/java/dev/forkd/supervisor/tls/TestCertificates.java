@@ -1,12 +1,10 @@
 package dev.forkd.supervisor.tls;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A small CA and the certificates the TLS tests need, made with the `openssl` command into a
@@ -104,22 +102,15 @@ public final class TestCertificates {
         return name.replaceAll("[^A-Za-z0-9.-]", "_");
     }
 
-    /** Runs `openssl ARGS` in {@code dir}; its output goes into the exception if it fails. */
+    /** Runs `openssl ARGS`; its output goes into the exception if it fails. */
     public static String openssl(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("openssl " + String.join(" ", args) + ": no answer within 60 s");
+        Commands.Result r = Commands.run(command, "", java.time.Duration.ofSeconds(60));
+        if (r.exit() != 0) {
+            throw new IOException("openssl " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.output());
         }
-        String text = new String(out, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            throw new IOException("openssl " + String.join(" ", args) + " failed (" + p.exitValue() + "): " + text);
-        }
-        return text;
+        return r.output();
     }
 }

@@ -22,7 +22,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -96,23 +95,11 @@ class TlsLoopbackTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
-    private record Result(int exit, String output) {
-    }
-
-    private static Result sClient(String stdin, String... more) throws IOException, InterruptedException {
+    private static Commands.Result sClient(String stdin, String... more) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort(),
                 "-CAfile", ca.caCert().toString(), "-verify_return_error", "-ign_eof"));
         cmd.addAll(List.of(more));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(stdin.getBytes(StandardCharsets.US_ASCII));
-        }
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("openssl s_client did not end");
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return Commands.run(cmd, stdin, WAIT);
     }
 
     private static final String REQUEST = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -120,11 +107,11 @@ class TlsLoopbackTest {
     @Test
     void tls13WithFactsAndTls11Refused() throws Exception {
         facts.clear();
-        Result ok = sClient(REQUEST, "-servername", "localhost", "-tls1_3", "-brief", "-alpn", "http/1.1",
+        Commands.Result ok = sClient(REQUEST, "-servername", "localhost", "-tls1_3", "-brief", "-alpn", "http/1.1",
                 "-cert", clientCert.cert().toString(), "-key", clientCert.key().toString());
-        assertEquals(0, ok.exit, ok.output);
-        assertTrue(ok.output.contains("Protocol version: TLSv1.3"), ok.output);
-        assertTrue(ok.output.contains("hello"), ok.output);
+        assertEquals(0, ok.exit(), ok.output());
+        assertTrue(ok.output().contains("Protocol version: TLSv1.3"), ok.output());
+        assertTrue(ok.output().contains("hello"), ok.output());
         TlsFacts f = facts.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertEquals("TLSv1.3", f.protocol());
         assertEquals("localhost", f.sniHostname());
@@ -132,26 +119,26 @@ class TlsLoopbackTest {
         assertEquals("loop-client", f.clientSubjectCn());
         assertTrue(f.clientCertVerified());
 
-        Result old = sClient("", "-servername", "localhost", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
-        assertNotEquals(0, old.exit, old.output);
-        assertTrue(old.output.contains("alert protocol version"), "the server refused it, not the client: " + old.output);
-        Result cbc = sClient("", "-servername", "localhost", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256");
-        assertNotEquals(0, cbc.exit, "a CBC suite is not offered: " + cbc.output);
-        Result gcm = sClient(REQUEST, "-servername", "localhost", "-tls1_2", "-brief");
-        assertEquals(0, gcm.exit, gcm.output);
-        assertTrue(gcm.output.matches("(?s).*Ciphersuite: ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305).*"), gcm.output);
+        Commands.Result old = sClient("", "-servername", "localhost", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+        assertNotEquals(0, old.exit(), old.output());
+        assertTrue(old.output().contains("alert protocol version"), "the server refused it, not the client: " + old.output());
+        Commands.Result cbc = sClient("", "-servername", "localhost", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256");
+        assertNotEquals(0, cbc.exit(), "a CBC suite is not offered: " + cbc.output());
+        Commands.Result gcm = sClient(REQUEST, "-servername", "localhost", "-tls1_2", "-brief");
+        assertEquals(0, gcm.exit(), gcm.output());
+        assertTrue(gcm.output().matches("(?s).*Ciphersuite: ECDHE-ECDSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305).*"), gcm.output());
     }
 
     @Test
     void resumptionReusesTheSession() throws Exception {
         for (String version : new String[] {"-tls1_2", "-tls1_3"}) {
             Path session = dir.resolve("session" + version);
-            Result first = sClient(REQUEST, "-servername", "localhost", version, "-sess_out", session.toString());
-            assertEquals(0, first.exit, first.output);
-            assertTrue(first.output.contains("New, TLSv1."), first.output);
-            Result second = sClient(REQUEST, "-servername", "localhost", version, "-sess_in", session.toString());
-            assertEquals(0, second.exit, second.output);
-            assertTrue(second.output.contains("Reused, TLSv1."), version + ": " + second.output);
+            Commands.Result first = sClient(REQUEST, "-servername", "localhost", version, "-sess_out", session.toString());
+            assertEquals(0, first.exit(), first.output());
+            assertTrue(first.output().contains("New, TLSv1."), first.output());
+            Commands.Result second = sClient(REQUEST, "-servername", "localhost", version, "-sess_in", session.toString());
+            assertEquals(0, second.exit(), second.output());
+            assertTrue(second.output().contains("Reused, TLSv1."), version + ": " + second.output());
         }
     }
 }
