@@ -1,6 +1,6 @@
 package dev.forkd.tools.bench;
 
-import dev.forkd.tools.client.ClientTls;
+import dev.forkd.tools.tls.ClientTls;
 import dev.forkd.tools.client.ServerAddress;
 import dev.forkd.shared.framing.Framing;
 import java.time.Duration;

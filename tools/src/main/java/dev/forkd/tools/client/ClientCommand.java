@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;

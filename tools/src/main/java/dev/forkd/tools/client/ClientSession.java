@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameTooLargeException;

@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import java.io.IOException;
 import java.nio.file.Path;
 import picocli.CommandLine;

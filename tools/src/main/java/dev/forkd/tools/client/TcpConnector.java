@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -38,7 +39,7 @@ public final class TcpConnector {
             return plain;
         }
         try {
-            return tls.handshake(plain, target, timeout);
+            return tls.handshake(plain, target.address(), timeout);
         } catch (IOException e) {
             // handshake() closed the socket; its message already names the server and the reason
             throw new ConnectFailedException(e.getMessage(), e);

@@ -1,5 +1,7 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

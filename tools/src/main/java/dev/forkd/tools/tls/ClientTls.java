@@ -1,7 +1,8 @@
-package dev.forkd.tools.client;
+package dev.forkd.tools.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
@@ -23,8 +24,8 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * The TLS of `forkd client --tls` and `forkd bench --tls`: the JDK's SSLSocket over the TCP
- * connection {@link TcpConnector} made (TLS 1.2/1.3). The server's certificate is checked against
+ * The TLS of `forkd client --tls`, `forkd bench --tls` and `forkd experiment crash --tls-cert`:
+ * the JDK's SSLSocket over a TCP connection the caller made (TLS 1.2/1.3). The server's certificate is checked against
  * --ca (or the JDK's CAs) and the server name; --insecure checks nothing, for tests against a
  * self-signed certificate. SNI is --sni, else the host name given (never an IP address).
  */
@@ -53,11 +54,11 @@ public final class ClientTls {
     }
 
     /** Wraps {@code plain} and completes the handshake within {@code timeout}; closes {@code plain} if it fails. */
-    public Socket handshake(Socket plain, ServerAddress target, Duration timeout) throws IOException {
-        String host = target.address().getHostString();
+    public Socket handshake(Socket plain, InetSocketAddress target, Duration timeout) throws IOException {
+        String host = target.getHostString();
         try {
             SSLContext context = resume ? shared : context();
-            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, host, target.address().getPort(), true);
+            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, host, target.getPort(), true);
             SSLParameters p = tls.getSSLParameters();
             p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
             String name = sni != null ? sni : isIpLiteral(host) ? null : host;
@@ -76,10 +77,10 @@ public final class ClientTls {
             return tls;
         } catch (SocketTimeoutException e) {
             plain.close();
-            throw new IOException("TLS handshake with " + target + " timed out after " + timeout.toMillis() + " ms", e);
+            throw new IOException("TLS handshake with " + display(target) + " timed out after " + timeout.toMillis() + " ms", e);
         } catch (SSLException e) {
             plain.close();
-            throw new IOException("TLS handshake with " + target + " failed: " + e.getMessage(), e);
+            throw new IOException("TLS handshake with " + display(target) + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -118,6 +119,12 @@ public final class ClientTls {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(store);
         return tmf.getTrustManagers();
+    }
+
+    /** HOST:PORT, [IPv6]:PORT, as the user wrote it. */
+    private static String display(InetSocketAddress target) {
+        String host = target.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + target.getPort();
     }
 
     private static boolean isIpLiteral(String host) {
