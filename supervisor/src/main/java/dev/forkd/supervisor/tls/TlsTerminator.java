@@ -1,12 +1,20 @@
 package dev.forkd.supervisor.tls;
 
+import dev.forkd.supervisor.common.RateLimitedLog;
 import io.netty.channel.ChannelHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
+import java.net.SocketAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -16,6 +24,10 @@ import org.apache.logging.log4j.Logger;
  * first handler, which picks a certificate by SNI and does the handshake. {@link #reload()} (HUP,
  * `forkd reload`) reads every file again and swaps the whole set in at once: new handshakes use it,
  * live connections keep theirs, and a bad file keeps the old set and says why.
+ * <p>
+ * In the client pipeline: [HAProxyMessageDecoder with --accept-proxy] → {@link #newHandler()} →
+ * [first-data wait] → [relay]; on the SslHandshakeCompletionEvent, {@link #handshakeDone} and, if it
+ * succeeded, {@link TlsFacts#of(io.netty.channel.Channel)} for the worker's PROXY v2 TLVs, then dispatch.
  * <p>
  * The private keys stay here, in the supervisor: nothing of them goes to a worker (workers get
  * the decrypted bytes and, as PROXY v2 TLVs, {@link TlsFacts}), and nothing logs them.
@@ -29,6 +41,10 @@ public final class TlsTerminator {
     private final SslProvider provider;
     private final AtomicReference<CertificateSet> current;
     private final long handshakeTimeoutMillis;
+    private final LongAdder handshakes = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    /** Clients that fail handshakes (scanners, old clients, wrong CAs) can do so thousands of times a second. */
+    private final RateLimitedLog failureLog = new RateLimitedLog(LOG, Level.INFO, 10, TimeUnit.SECONDS);
 
     private TlsTerminator(TlsSettings settings, SslProvider provider, CertificateSet first) {
         this.settings = settings;
@@ -91,6 +107,36 @@ public final class TlsTerminator {
             LOG.error("TLS: reload failed, still serving the certificates loaded before: {}", e.toString(), e);
             return false;
         }
+    }
+
+    /**
+     * The client pipeline passes each SslHandshakeCompletionEvent (and a failed SniCompletionEvent:
+     * a ClientHello that never came or could not be read) here: counted, and a failure logged, at
+     * most one line per 10 s. The pipeline then closes a failed connection; nothing else to do here.
+     */
+    public void handshakeDone(SslCompletionEvent event, SocketAddress peer) {
+        if (event.isSuccess()) {
+            if (!(event instanceof SniCompletionEvent)) {
+                handshakes.increment();
+            }
+            return;
+        }
+        failures.increment();
+        Throwable cause = event.cause();
+        while (cause instanceof DecoderException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        failureLog.log("TLS: handshake with {} failed: {}", peer, cause == null ? "unknown" : cause.getMessage() != null ? cause.getMessage() : cause.toString());
+    }
+
+    /** Handshakes completed since start, for /status and /metrics. */
+    public long handshakes() {
+        return handshakes.sum();
+    }
+
+    /** Handshakes that failed (timeouts included) since start, for /status and /metrics. */
+    public long handshakeFailures() {
+        return failures.sum();
     }
 
     public long handshakeTimeoutMillis() {

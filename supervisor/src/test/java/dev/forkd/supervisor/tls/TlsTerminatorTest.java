@@ -247,6 +247,19 @@ class TlsTerminatorTest {
         silent.finishAndReleaseAll();
     }
 
+    @Test
+    void handshakesAndFailuresAreCounted() throws Exception {
+        TlsTerminator tls = TlsTerminator.start(settings(betaEc), SslProvider.JDK);
+        java.net.InetSocketAddress peer = new java.net.InetSocketAddress("127.0.0.1", 40000);
+        tls.handshakeDone(io.netty.handler.ssl.SslHandshakeCompletionEvent.SUCCESS, peer);
+        tls.handshakeDone(new io.netty.handler.ssl.SniCompletionEvent("beta.test"), peer);
+        tls.handshakeDone(new io.netty.handler.ssl.SslHandshakeCompletionEvent(
+                new io.netty.handler.codec.DecoderException(new javax.net.ssl.SSLHandshakeException("no cipher suites in common"))), peer);
+        tls.handshakeDone(new io.netty.handler.ssl.SniCompletionEvent(new io.netty.handler.ssl.SslHandshakeTimeoutException("timed out")), peer);
+        assertEquals(1, tls.handshakes(), "the SNI stage is not a handshake");
+        assertEquals(2, tls.handshakeFailures());
+    }
+
     @ParameterizedTest
     @EnumSource(KeyType.class)
     void namesComeFromTheSansAndTheCn(KeyType type) throws Exception {
