@@ -248,6 +248,29 @@ class TlsTerminatorTest {
     }
 
     @Test
+    void aClientThatStallsAfterItsClientHelloTimesOutToo() throws Exception {
+        TlsSettings quick = new TlsSettings(settings(betaEc).pairs(), null, ClientAuthMode.NONE, List.of(), Duration.ofMillis(300));
+        TlsTerminator tls = TlsTerminator.start(quick, providers().get(0));
+        io.netty.channel.embedded.EmbeddedChannel server = new io.netty.channel.embedded.EmbeddedChannel(tls.newHandler(), new Handshakes.Recorder());
+        io.netty.channel.embedded.EmbeddedChannel client = new io.netty.channel.embedded.EmbeddedChannel(
+                Handshakes.client(ca.caCert(), SslProvider.JDK).build().newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, "beta.test", 443));
+        // the ClientHello only: the server picks its certificate and answers, and the client never says more
+        for (Object hello; (hello = client.readOutbound()) != null; ) {
+            server.writeInbound(hello);
+        }
+        server.runPendingTasks();
+        assertNotNull(server.pipeline().get(io.netty.handler.ssl.SslHandler.class), "past SNI: the handshake itself is what stalls");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.isOpen() && System.nanoTime() - deadline < 0) {
+            server.runScheduledPendingTasks();
+            Thread.onSpinWait();
+        }
+        assertFalse(server.isOpen(), "closed after --tls-handshake-timeout");
+        server.finishAndReleaseAll();
+        client.finishAndReleaseAll();
+    }
+
+    @Test
     void handshakesAndFailuresAreCounted() throws Exception {
         TlsTerminator tls = TlsTerminator.start(settings(betaEc), SslProvider.JDK);
         java.net.InetSocketAddress peer = new java.net.InetSocketAddress("127.0.0.1", 40000);
