@@ -23,6 +23,8 @@ import dev.forkd.supervisor.relay.ClientSocketOptions;
 import dev.forkd.supervisor.relay.Relay;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 import dev.forkd.supervisor.rundir.SocketOwner;
+import dev.forkd.supervisor.tls.TlsConfigException;
+import dev.forkd.supervisor.tls.TlsTerminator;
 import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.shared.ExitCodes;
 import java.io.IOException;
@@ -67,6 +69,11 @@ final class Assembly {
     final AdminServer admin;
     /** Null when connections need no preamble. */
     final Preamble preamble;
+    /**
+     * Null without --tls-cert. The client pipeline's handler after the PROXY decoder is
+     * {@code tls::newHandler}; after its SslHandshakeCompletionEvent, {@code ChannelTls.of(channel)}.
+     */
+    final TlsTerminator tls;
     private final int bufferSize;
 
     /**
@@ -78,6 +85,8 @@ final class Assembly {
     Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, Runnable reloadComplete)
             throws StartFailure {
         bufferSize = config.bufferSize();
+        // first: a certificate that cannot be used stops forkd before it binds a port or starts a worker
+        tls = tls(config);
         Listener l = listen(config);
         listener = parts.add("listener", l, l::close);
         ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
@@ -125,6 +134,9 @@ final class Assembly {
         metrics.pool(pool::snapshot, pool.restarts());
         if (config.admin() != null) {
             AdminServer a = admin(config, dir, stats, metrics);
+            if (tls != null) {
+                a.onReload(tls::reload);
+            }
             admin = parts.add("admin endpoint", a, a::stop);
         } else {
             admin = null;
@@ -151,6 +163,15 @@ final class Assembly {
                 admission.release(c);
             }
         });
+    }
+
+    private static TlsTerminator tls(ServeConfig config) throws StartFailure {
+        try {
+            return TlsTerminator.start(config.tls());
+        } catch (TlsConfigException e) {
+            LOG.error("{}", e.getMessage());
+            throw new StartFailure(ExitCodes.CONFIG);
+        }
     }
 
     private static Listener listen(ServeConfig config) throws StartFailure {

@@ -51,7 +51,9 @@ public record ServeConfig(
         // --handler-speaks-first: the handler writes before the client does, so connections get a worker at once
         boolean handlerSpeaksFirst,
         // --min-rate in bytes per second; 0 = off
-        long minRateBytesPerSecond) {
+        long minRateBytesPerSecond,
+        // --tls-*: TlsSettings.off() without --tls-cert
+        dev.forkd.supervisor.tls.TlsSettings tls) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     public int poolTarget() {

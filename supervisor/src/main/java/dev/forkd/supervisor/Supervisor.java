@@ -239,6 +239,11 @@ public final class Supervisor {
     }
 
     private void onReloadSignal() {
+        Assembly a = assembly;
+        if (a != null && a.tls != null) {
+            LOG.info("received SIGHUP: reading the TLS certificates and keys again");
+            a.tls.reload();
+        }
         WorkerPool p = servingPool();
         if (p == null) {
             LOG.info("received SIGHUP while not serving; ignored");

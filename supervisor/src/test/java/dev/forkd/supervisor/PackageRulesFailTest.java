@@ -42,6 +42,16 @@ class PackageRulesFailTest {
     }
 
     @Test
+    void tlsReachingIntoThePoolAndThePoolUsingTlsBreakTheTlsRules() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.supervisor.tls.TlsReachingIntoThePool.class,
+                dev.forkd.supervisor.pool.PoolTerminatingTls.class, dev.forkd.supervisor.tls.TlsTerminator.class, WorkerPool.class);
+        assertViolated(PackageRules.TLS_STANDS_ALONE, classes, "WorkerPool");
+        assertViolated(PackageRules.ONLY_LISTEN_THE_ROOT_AND_CLI_USE_TLS, classes, "PoolTerminatingTls");
+        assertFalse(PackageRules.TLS_STANDS_ALONE.evaluate(new ClassFileImporter().importClasses(dev.forkd.supervisor.tls.TlsTerminator.class))
+                .hasViolation(), "the terminator itself keeps the rule");
+    }
+
+    @Test
     void theProductionClassesAloneBreakNoRule() {
         JavaClasses classes = new ClassFileImporter().importClasses(Relay.class, Dispatcher.class);
         assertFalse(PackageRules.RELAY_SEES_ONLY_DISPATCH.evaluate(classes).hasViolation());

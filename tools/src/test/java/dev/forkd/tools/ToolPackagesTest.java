@@ -34,6 +34,14 @@ class ToolPackagesTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.tools.bench..", "dev.forkd.tools.experiment..").check(tools);
     }
 
+    /** The TLS client side, which client, bench and experiment share, knows none of them. */
+    @Test
+    void tlsStandsBelowTheCommands() {
+        noClasses().that().resideInAPackage("dev.forkd.tools.tls..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.tools.client..", "dev.forkd.tools.bench..",
+                        "dev.forkd.tools.experiment..", "dev.forkd.supervisor..").check(tools);
+    }
+
     @Test
     void benchAndExperimentDoNotImportEachOther() {
         noClasses().that().resideInAPackage("dev.forkd.tools.bench..")

@@ -62,6 +62,8 @@ public final class AdminServer {
     private volatile String listen = "";
     private volatile MemoryBudget budget;
     private volatile java.util.function.Function<Dispatcher.Target, List<String>> clients = t -> List.of();
+    /** Also run by POST /workers/reload (the TLS files read again); true if what it reloaded is in use. Null: nothing else. */
+    private volatile java.util.function.BooleanSupplier alsoOnReload;
     private final byte[] token;
     private AdminTokenFiles tokenFiles;
     private final RateLimitedLog refusals = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
@@ -78,6 +80,11 @@ public final class AdminServer {
                 : AdminTokens.readToken(settings.tokenFile());
         this.server = new AdminHttpServer(address, REQUEST_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, THREADS, this::handle);
         this.guard = new AdminGuard(server.address());
+    }
+
+    /** POST /workers/reload also runs {@code reload} (TLS: the certificates read again), before the rolling restart. */
+    public void onReload(java.util.function.BooleanSupplier reload) {
+        this.alsoOnReload = reload;
     }
 
     /** Publishes the token (if forkd made it) and serves. */
@@ -134,8 +141,11 @@ public final class AdminServer {
                         + "run as forkd's user find it, or give --admin-token-file")).with("WWW-Authenticate", "Bearer realm=\"forkd\"");
             }
             if (path.equals("/workers/reload")) {
+                java.util.function.BooleanSupplier also = alsoOnReload;
+                // before the workers: the rolling restart is asynchronous, the TLS reload is done when this answers
+                String tls = also == null ? "" : also.getAsBoolean() ? ",\"tls\":\"reloaded\"" : ",\"tls\":\"kept the previous certificates: see forkd's log\"";
                 pool.requests().reload();
-                return AdminResponse.json(202, "{\"status\":\"reloading\"}");
+                return AdminResponse.json(202, "{\"status\":\"reloading\"" + tls + "}");
             }
             if (path.equals("/workers/scale")) {
                 return scale(r.rawQuery());

@@ -96,7 +96,8 @@ final class AdminCommands {
     }
 
     @Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, exitCodeOnInvalidInput = ExitCodes.USAGE,
-            description = "Replace every worker, one at a time, without dropping a connection (like SIGHUP).")
+            description = {"Replace every worker, one at a time, without dropping a connection (like SIGHUP),",
+                "and read the --tls-* certificate and key files again (exit 1 if one cannot be used: the old ones stay)."})
     static final class Reload implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -107,10 +108,14 @@ final class AdminCommands {
         @Override
         public Integer call() {
             return run(spec, target, (client, out) -> {
-                client.post("/workers/reload");
+                JsonNode answer = client.post("/workers/reload");
                 out.println("rolling restart started");
+                if (answer.has("tls")) {
+                    out.println("TLS certificates: " + answer.get("tls").asText());
+                }
                 out.flush();
-                return 0;
+                // the workers roll either way; a TLS file that could not be used is the operator's to fix
+                return answer.path("tls").asText("reloaded").equals("reloaded") ? 0 : 1;
             });
         }
     }

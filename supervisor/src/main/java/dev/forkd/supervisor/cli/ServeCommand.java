@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Spec;
             "Listen on TCP and relay each connection to a pool of worker JVMs.",
             "Once every worker is ready, logs one line `listening on HOST:PORT`.",
             "Signals: TERM/INT stop gracefully (a second one stops at once); HUP replaces every worker,",
-            "one at a time (a rolling restart); TTIN/TTOU add/remove one worker.",
+            "one at a time (a rolling restart), and re-reads the --tls-* files; TTIN/TTOU add/remove one worker.",
             ""
         },
         footer = {
@@ -215,6 +216,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Directory for the worker sockets. Default: $RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/forkd-PID, else /tmp/forkd-PID-RANDOM.")
     Path runtimeDir;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
             description = "text, or json (one object per line, for journald and log shippers). Default: ${DEFAULT-VALUE}.")
     String logFormat;
@@ -323,7 +327,7 @@ public final class ServeCommand implements Callable<Integer> {
                 workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions),
                 maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos,
                 cap, trustedProxies.isEmpty() ? List.of("127.0.0.0/8", "::1/128") : List.copyOf(trustedProxies),
-                firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate);
+                firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate, tls.resolve(spec.commandLine()));
     }
 
     /** Whether the command line named {@code option}, as opposed to leaving it at its default. */

@@ -54,6 +54,13 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void noTlsFileReachesAWorker() {
+        List<String> args = commandLine("--tls-cert", "/secret/site.pem", "--tls-key", "/secret/site.key", "--tls-client-ca", "/secret/ca.pem");
+        assertTrue(args.stream().noneMatch(a -> a.contains("/secret") || a.startsWith("--tls")),
+                "the key stays in the supervisor: " + args);
+    }
+
+    @Test
     void theArchiveIsMappedInPlaceOnlyOnJdksKnownToHaveTheFlag() {
         for (int jdk : new int[] {17, 21, 25}) {
             List<String> opts = WorkerLauncher.defaultJvmOptions(jdk);

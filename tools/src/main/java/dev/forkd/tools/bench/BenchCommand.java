@@ -4,12 +4,14 @@ import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
+import dev.forkd.tools.client.ClientTlsOptions;
 import dev.forkd.tools.client.ServerAddress;
 import dev.forkd.shared.framing.Framing;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -97,6 +99,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
+    @Mixin
+    ClientTlsOptions tlsOptions = new ClientTlsOptions();
+
+    @Option(names = "--tls-full-handshakes",
+            description = "With --tls: a full handshake on every (re)connection, no session resumption. Default: resume where the server allows.")
+    boolean fullHandshakes;
+
     @Override
     public Integer call() throws InterruptedException {
         BenchPlan plan = plan();
@@ -126,7 +135,9 @@ public final class BenchCommand implements Callable<Integer> {
                 "--size times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all, about 3 x size each)");
         require(rate == null || rate >= 1, "--rate must be at least 1 message per second");
         require(!timeout.isZero(), "--timeout must be more than 0");
-        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect);
+        require(!fullHandshakes || tlsOptions.enabled(), "--tls-full-handshakes goes with --tls");
+        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect,
+                tlsOptions.resolve(spec.commandLine(), !fullHandshakes));
     }
 
     /** What a default `forkd serve` on a machine with this many CPUs serves at once: its prefork workers. */

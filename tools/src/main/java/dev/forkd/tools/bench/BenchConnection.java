@@ -307,7 +307,7 @@ final class BenchConnection implements Runnable {
     private boolean connect() {
         Socket s;
         try {
-            s = TcpConnector.connect(plan.target(), plan.timeout());
+            s = TcpConnector.connect(plan.target(), plan.timeout(), plan.tls());
         } catch (TcpConnector.ConnectFailedException e) {
             if (!stopped) {
                 stats.error(BenchError.CONNECT, id, e.getMessage());

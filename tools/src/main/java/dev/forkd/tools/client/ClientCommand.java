@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -67,13 +69,17 @@ public final class ClientCommand implements Callable<Integer> {
             description = "Send a heartbeat ping this often in framed modes; 0 = never. Default: ${DEFAULT-VALUE}.")
     Duration heartbeat;
 
+    @Mixin
+    ClientTlsOptions tlsOptions = new ClientTlsOptions();
+
     @Override
     public Integer call() throws InterruptedException {
         validate();
+        ClientTls tls = tlsOptions.resolve(spec.commandLine(), true);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ClientSession session = new ClientSession(target, framing, maxFrame, fixedSize == null ? 0 : fixedSize,
-                heartbeat, stdin, out, err);
+                heartbeat, stdin, out, err, tls);
         try {
             long skipped = session.run();
             return skipped == 0 ? 0 : 1;

@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameTooLargeException;
@@ -60,10 +61,18 @@ final class ClientSession {
     private volatile long skippedLines;
 
     private Socket socket;
+    private final ClientTls tls;
     private OutputStream toServer;
 
     ClientSession(ServerAddress target, Framing framing, int maxFrame, int fixedSize, Duration heartbeat,
             InputStream stdin, PrintWriter out, PrintWriter err) {
+        this(target, framing, maxFrame, fixedSize, heartbeat, stdin, out, err, null);
+    }
+
+    /** @param tls null: plain TCP */
+    ClientSession(ServerAddress target, Framing framing, int maxFrame, int fixedSize, Duration heartbeat,
+            InputStream stdin, PrintWriter out, PrintWriter err, ClientTls tls) {
+        this.tls = tls;
         this.target = target;
         this.framing = framing;
         this.maxFrame = maxFrame;
@@ -83,7 +92,7 @@ final class ClientSession {
      */
     long run() throws ClientFailure, InterruptedException {
         try {
-            socket = TcpConnector.connect(target, CONNECT_TIMEOUT);
+            socket = TcpConnector.connect(target, CONNECT_TIMEOUT, tls);
         } catch (TcpConnector.ConnectFailedException e) {
             LOG.debug("connect failed", e);
             throw new ClientFailure(e.getMessage(), e);

@@ -1,5 +1,6 @@
 package dev.forkd.tools.client;
 
+import dev.forkd.tools.tls.ClientTls;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -28,6 +29,24 @@ public final class TcpConnector {
      * Nagle's algorithm would hold back waiting for the previous reply's ACK.
      */
     public static Socket connect(ServerAddress target, Duration timeout) throws ConnectFailedException {
+        return connect(target, timeout, null);
+    }
+
+    /** {@link #connect(ServerAddress, Duration)}, then the TLS handshake if {@code tls} is not null. */
+    public static Socket connect(ServerAddress target, Duration timeout, ClientTls tls) throws ConnectFailedException {
+        Socket plain = plain(target, timeout);
+        if (tls == null) {
+            return plain;
+        }
+        try {
+            return tls.handshake(plain, target.address(), timeout);
+        } catch (IOException e) {
+            // handshake() closed the socket; its message already names the server and the reason
+            throw new ConnectFailedException(e.getMessage(), e);
+        }
+    }
+
+    private static Socket plain(ServerAddress target, Duration timeout) throws ConnectFailedException {
         InetSocketAddress address = target.address();
         if (address.isUnresolved()) {
             throw new ConnectFailedException("cannot resolve host '" + address.getHostString() + "'", null);

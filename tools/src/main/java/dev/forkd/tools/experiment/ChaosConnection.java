@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import dev.forkd.tools.tls.ClientTls;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -26,11 +27,15 @@ final class ChaosConnection implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static ChaosConnection open(InetSocketAddress address, Duration connectTimeout, Duration readTimeout) throws IOException {
+    /** @param tls null: plain TCP; else the TLS handshake within {@code connectTimeout} too */
+    static ChaosConnection open(InetSocketAddress address, Duration connectTimeout, Duration readTimeout, ClientTls tls) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(address, (int) connectTimeout.toMillis());
+            if (tls != null) {
+                s = tls.handshake(s, address, connectTimeout);
+            }
             s.setSoTimeout((int) readTimeout.toMillis());
             return new ChaosConnection(s);
         } catch (IOException e) {

@@ -73,6 +73,13 @@ final class CrashCommand implements Callable<Integer> {
     @Option(names = "--clients", paramLabel = "N", defaultValue = "20", description = "Closed-loop load clients. Default: ${DEFAULT-VALUE}.")
     int clients;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Run over TLS: each supervisor serves this certificate (with --tls-key); the clients do not check it.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The key of --tls-cert.")
+    Path tlsKey;
+
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.DurationConverter.class,
             description = "Load time per model. Default: ${DEFAULT-VALUE}.")
     Duration duration;
@@ -201,9 +208,10 @@ final class CrashCommand implements Callable<Integer> {
         require(!CrashSchedule.of(0, duration, crashEvery).isEmpty(), "--duration " + Durations.format(duration) + " with --crash-every "
                 + Durations.format(crashEvery) + " schedules no crash (crashes come at every multiple of --crash-every before the end):"
                 + " nothing would be tested; give a --duration longer than --crash-every");
+        require((tlsCert == null) == (tlsKey == null), "--tls-cert and --tls-key go together");
         long s = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         return new CrashConfig(List.copyOf(new LinkedHashSet<>(models)), workers, clients, duration, crashEvery, kind, s,
-                requestsPerConnection, out);
+                requestsPerConnection, out, tlsCert, tlsKey);
     }
 
     private void require(boolean ok, String message) {

@@ -45,10 +45,13 @@ final class CrashInjector implements Runnable {
     private final StatusPoller poller;
     private final AdminClient admin;
     private final InetSocketAddress address;
+    /** Null: plain TCP. */
+    private final dev.forkd.tools.tls.ClientTls tls;
     private final List<CrashRecord> records = new ArrayList<>();
 
     CrashInjector(List<CrashSchedule.Planned> plan, CrashKind kind, long crashEveryMs, ExperimentClock clock, LoadRegistry registry,
-            StatusPoller poller, AdminClient admin, InetSocketAddress address) {
+            StatusPoller poller, AdminClient admin, InetSocketAddress address, dev.forkd.tools.tls.ClientTls tls) {
+        this.tls = tls;
         this.plan = plan;
         this.kind = kind;
         this.crashEveryMs = crashEveryMs;
@@ -145,7 +148,7 @@ final class CrashInjector implements Runnable {
         ChaosConnection injector = null;
         boolean frozen = false;
         try {
-            injector = ChaosConnection.open(address, LoadClient.CONNECT_TIMEOUT, LoadClient.READ_TIMEOUT);
+            injector = ChaosConnection.open(address, LoadClient.CONNECT_TIMEOUT, LoadClient.READ_TIMEOUT, tls);
             long pid = injector.askPid();
             registry.freeze();
             frozen = true;

@@ -25,6 +25,8 @@ final class LoadClient implements Runnable {
 
     private final int id;
     private final InetSocketAddress address;
+    /** Null: plain TCP. */
+    private final dev.forkd.tools.tls.ClientTls tls;
     private final int requests;
     private final ExperimentClock clock;
     private final long endMs;
@@ -32,7 +34,8 @@ final class LoadClient implements Runnable {
     private final ThroughputBuckets throughput;
 
     LoadClient(int id, InetSocketAddress address, int requests, ExperimentClock clock, long endMs, LoadRegistry registry,
-            ThroughputBuckets throughput) {
+            ThroughputBuckets throughput, dev.forkd.tools.tls.ClientTls tls) {
+        this.tls = tls;
         this.id = id;
         this.address = address;
         this.requests = requests;
@@ -62,7 +65,7 @@ final class LoadClient implements Runnable {
     private boolean runOne(LoadConnection c) throws InterruptedException {
         ChaosConnection conn;
         try {
-            conn = ChaosConnection.open(address, CONNECT_TIMEOUT, READ_TIMEOUT);
+            conn = ChaosConnection.open(address, CONNECT_TIMEOUT, READ_TIMEOUT, tls);
         } catch (IOException e) {
             registry.finish(c, clock.nowMs(), "connect: " + describe(e));
             return false;

@@ -72,6 +72,7 @@ final class ModelRun {
         long durationMs = config.duration().toMillis();
         // a first request before time 0: the HTTP client's first one loads classes for a while, and time 0 is when the load starts
         admin.get("/status");
+        dev.forkd.tools.tls.ClientTls tls = config.clientTls();
         ExperimentClock clock = new ExperimentClock();
         LoadRegistry registry = new LoadRegistry();
         ThroughputBuckets throughput = new ThroughputBuckets(ThroughputBuckets.DEFAULT_BUCKET_MS, durationMs);
@@ -84,14 +85,14 @@ final class ModelRun {
             rss.start();
             List<Thread> clients = new ArrayList<>();
             for (int i = 1; i <= config.clients(); i++) {
-                Thread t = new Thread(new LoadClient(i, sup.listen(), config.requestsPerConnection(), clock, durationMs, registry, throughput),
+                Thread t = new Thread(new LoadClient(i, sup.listen(), config.requestsPerConnection(), clock, durationMs, registry, throughput, tls),
                         "load-" + i);
                 t.setDaemon(true);
                 clients.add(t);
                 t.start();
             }
             CrashInjector injector = new CrashInjector(plan, config.kind(), config.crashEvery().toMillis(), clock, registry, poller, admin,
-                    sup.listen());
+                    sup.listen(), tls);
             Thread inj = new Thread(injector, "crash-injector");
             inj.setDaemon(true);
             inj.start();

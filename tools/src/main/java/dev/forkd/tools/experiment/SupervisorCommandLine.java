@@ -42,7 +42,7 @@ final class SupervisorCommandLine {
      * worker can miss a second of heartbeats, and its kill would be counted against the model.
      */
     static List<String> serve(Model model, CrashConfig c) {
-        return List.of("serve",
+        List<String> args = new ArrayList<>(List.of("serve",
                 "--port", "0",
                 "--model", model.cliName,
                 "--workers", Integer.toString(c.workersFor(model)),
@@ -56,6 +56,10 @@ final class SupervisorCommandLine {
                 "--queue-timeout", Durations.format(c.duration().plus(QUEUE_TIMEOUT_MARGIN)),
                 "--queue", Integer.toString(c.clients() * 4),
                 // the load has stopped by then; only a worker still hung could hold the stop up
-                "--graceful-timeout", "5s");
+                "--graceful-timeout", "5s"));
+        if (c.tlsCert() != null) {
+            args.addAll(List.of("--tls-cert", c.tlsCert().toString(), "--tls-key", c.tlsKey().toString()));
+        }
+        return List.copyOf(args);
     }
 }

@@ -59,6 +59,7 @@ class CrashCommandTest {
     void badValuesAreRefused() {
         assertEquals("--workers must be at least 1, not 0", assertThrows(ParameterException.class, () -> resolve("--workers", "0")).getMessage());
         assertEquals("--clients must be at least 1, not 0", assertThrows(ParameterException.class, () -> resolve("--clients", "0")).getMessage());
+        assertEquals("--tls-cert and --tls-key go together", assertThrows(ParameterException.class, () -> resolve("--tls-cert", "a.pem")).getMessage());
         assertEquals("--crash-every must be more than 0",
                 assertThrows(ParameterException.class, () -> resolve("--crash-every", "0s")).getMessage());
         assertTrue(assertThrows(ParameterException.class, () -> resolve("--crash-kind", "explode")).getMessage()

@@ -46,6 +46,17 @@ class SupervisorCommandLineTest {
     }
 
     @Test
+    void overTlsEachSupervisorServesTheCertificateAndTheClientsSpeakTls() {
+        CrashConfig tls = new CrashConfig(CONFIG.models(), 4, 20, CONFIG.duration(), CONFIG.crashEvery(), CrashKind.KILL9, 7, 5, CONFIG.out(),
+                Path.of("site.pem"), Path.of("site.key"));
+        assertTrue(String.join(" ", SupervisorCommandLine.serve(Model.PREFORK, tls)).endsWith("--tls-cert site.pem --tls-key site.key"));
+        assertTrue(tls.commandLine().endsWith("--tls-cert site.pem --tls-key site.key"), "the report's command line repeats the run: " + tls.commandLine());
+        assertTrue(tls.clientTls() != null);
+        assertTrue(CONFIG.clientTls() == null);
+        assertTrue(!String.join(" ", SupervisorCommandLine.serve(Model.PREFORK, CONFIG)).contains("--tls"));
+    }
+
+    @Test
     void iterativeHasOneWorker() {
         assertTrue(String.join(" ", SupervisorCommandLine.serve(Model.ITERATIVE, CONFIG)).contains("--model iterative --workers 1 "));
         assertTrue(String.join(" ", SupervisorCommandLine.serve(Model.FORK_PER_CONNECTION, CONFIG))
