@@ -118,6 +118,22 @@ class JsonFramingIT {
     }
 
     @Test
+    void forkdClientIsAnInteractiveJsonClient() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("json-client-serve", "--workers", "1", "--framing", "json");
+                CommandProcess client = CommandProcess.start("json-client", "client", "127.0.0.1:" + forkd.port(),
+                        "--framing", "json", "--heartbeat", "100ms")) {
+            client.write("{\"type\": \"say\", \"text\": \"hello\"}\n");
+            client.awaitStdout(o -> o.equals("{\"type\":\"SAY\",\"text\":\"HELLO\"}\n"), "the reply", Duration.ofSeconds(20));
+            client.write("{\"type\": \"say\" \"oops\"}\n" + PING + "\n\"bye\"\n");
+            client.closeStdin();
+            assertEquals(1, client.awaitExit(Duration.ofSeconds(30)), "a line was not sent: " + client.stderr());
+            assertEquals("{\"type\":\"SAY\",\"text\":\"HELLO\"}\n" + PONG + "\n\"BYE\"\n", client.stdout(),
+                    "the typed ping's pong is printed, the heartbeats' are not");
+            assertTrue(client.stderr().startsWith("forkd client: line 2 not sent: invalid JSON at byte 15"), client.stderr());
+        }
+    }
+
+    @Test
     void theTutorialsOwnHeartbeatCodeGetsItsPongs() throws Exception {
         assumeTrue(python3() != null, "python3 is not installed");
         Path script = Path.of(JsonFramingIT.class.getResource("tutorial_heartbeat_client.py").toURI());
