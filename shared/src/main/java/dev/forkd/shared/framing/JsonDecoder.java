@@ -142,9 +142,10 @@ final class JsonDecoder implements FrameDecoder {
         if (depth > 0) {
             return;
         }
-        if (t.isNumeric() || t.isBoolean() || t == JsonToken.VALUE_NULL) {
-            // the parser ended it at the byte after it, which is in this read; Jackson would take "1.5." as 1.5 then
-            // an error in one read but as an error alone when split after the "5": whitespace makes it the same
+        if ((t.isNumeric() || t.isBoolean() || t == JsonToken.VALUE_NULL) && end < fed) {
+            // the parser ended it at the byte after it, in this read (end < fed always holds: Jackson looks ahead for
+            // these, but an index past the read must never be what fails). It would take "1.5." as 1.5 then an error
+            // in one read but as an error alone when split after the "5": requiring whitespace makes both the same
             byte next = in.get((int) (end - origin));
             if (!isBlank(next)) {
                 throw new FramingException("invalid JSON at byte " + end + ": a top-level number, true, false or null must be"

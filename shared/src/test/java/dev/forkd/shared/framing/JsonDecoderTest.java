@@ -66,6 +66,17 @@ class JsonDecoderTest {
     }
 
     @Test
+    void topLevelScalarsOneByteARead() throws FramingException {
+        FrameDecoder d = json(64);
+        List<String> out = new ArrayList<>();
+        for (byte b : bytes("true false null 12 -0.5e3 \"s\"\n7")) {
+            feed(d, new byte[] {b}, out);
+        }
+        end(d, out);
+        assertEquals(List.of("true", "false", "null", "12", "-0.5e3", "\"s\"", "7"), out);
+    }
+
+    @Test
     void aTopLevelNumberOrKeywordFollowedByAnythingButWhitespaceIsRefusedHoweverItIsCut() {
         for (String bad : new String[] {"12{}", "1.5.", "true[1]", "null\"x\"", "-0.5e3,"}) {
             byte[] b = bytes(bad);
