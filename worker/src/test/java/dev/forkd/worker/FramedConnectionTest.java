@@ -10,25 +10,15 @@ import dev.forkd.shared.framing.Framing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ClientConnection in the framed modes over a real Unix socket pair; the test plays the
@@ -44,33 +34,15 @@ class FramedConnectionTest {
     private static final String PING = "{\"type\":\"ping\"}";
     private static final String PONG = "{\"type\":\"pong\"}";
 
-    @TempDir
-    Path dir;
-    private ServerSocketChannel server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<SocketChannel> channels = new ArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        threads.shutdownNow();
-        for (SocketChannel ch : channels) {
-            ch.close();
-        }
-        server.close();
-    }
+    @RegisterExtension
+    final RelayFixture relay = new RelayFixture();
 
     private static Protocol protocol(Framing framing, int fixedSize) {
         return new Protocol(framing, MAX_FRAME, fixedSize, BUFFER, HEARTBEAT_TIMEOUT);
     }
 
     private RelayedStream relayed(Protocol protocol, Handler handler) throws IOException {
-        return new RelayedStream(server, threads, channels, protocol, handler);
+        return relay.open(protocol, handler);
     }
 
     /** Records the messages its handler sees, and upper-cases them as the upper handler does. */
@@ -259,12 +231,7 @@ class FramedConnectionTest {
     // --- heartbeat timeout ---
 
     private ClientConnection idleConnection(Protocol protocol) throws IOException {
-        SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channels.add(client);
-        client.connect(server.getLocalAddress());
-        SocketChannel accepted = server.accept();
-        channels.add(accepted);
-        return new ClientConnection(1, accepted, new UpperHandler(), protocol);
+        return relay.idle(protocol, new UpperHandler());
     }
 
     @Test

@@ -7,23 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkd.shared.framing.Framing;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** ClientConnection in json framing, over a real Unix socket pair, as the supervisor relays to it. */
 @Timeout(10)
@@ -32,26 +22,8 @@ class JsonConnectionTest {
     private static final String PING = "{\"type\": \"ping\"}";
     private static final String PONG = "{\"type\":\"pong\"}";
 
-    @TempDir
-    Path dir;
-    private ServerSocketChannel server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<SocketChannel> channels = new ArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        threads.shutdownNow();
-        for (SocketChannel ch : channels) {
-            ch.close();
-        }
-        server.close();
-    }
+    @RegisterExtension
+    final RelayFixture relay = new RelayFixture();
 
     /** Echoes, recording what it saw. */
     private static final class RecordingEcho implements Handler {
@@ -66,7 +38,7 @@ class JsonConnectionTest {
 
     private RelayedStream relayed(Handler handler) throws IOException {
         Protocol p = new Protocol(Framing.JSON, RelayedStream.MAX_FRAME, 0, 4096, TimeUnit.SECONDS.toNanos(30));
-        return new RelayedStream(server, threads, channels, p, handler);
+        return relay.open(p, handler);
     }
 
     private static byte[] bytes(String s) {
