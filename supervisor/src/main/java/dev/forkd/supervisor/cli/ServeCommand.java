@@ -85,11 +85,11 @@ public final class ServeCommand implements Callable<Integer> {
     boolean enableChaos;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
-            description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records). Default: ${DEFAULT-VALUE}.")
+            description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records), json (consecutive JSON values; replies as NDJSON). Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
     @Option(names = "--max-frame", paramLabel = "SIZE", defaultValue = "1MiB", converter = Converters.SizeConverter.class,
-            description = "Largest message in line and length framing; larger gets an error and a closed connection. Default: ${DEFAULT-VALUE}.")
+            description = "Largest message in line, length and json framing; larger gets an error and a closed connection. Default: ${DEFAULT-VALUE}.")
     int maxFrame;
 
     @Option(names = "--fixed-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,

@@ -108,6 +108,11 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void jsonFramingIsNamedAsTheWorkerReadsIt() {
+        assertEquals("json", valueOf(commandLine("--framing", "json"), "--framing"));
+    }
+
+    @Test
     void aZeroHeartbeatTimeoutIsPassedAsOff() {
         assertEquals("0", valueOf(commandLine("--framing", "length", "--heartbeat-timeout", "0"), "--heartbeat-timeout-ms"));
     }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
         usageHelpWidth = 100,
         description = {
             "Measure the throughput and latency of a request/response server.",
-            "Each connection sends a message of --size lowercase letters and waits for its whole reply",
+            "Each connection sends a message of --size lowercase letters (json: a string of --size bytes,",
+            "quotes included) and waits for its whole reply",
             "(framed: one frame; raw: as many bytes as it sent) before it sends the next (closed loop).",
             "With --rate, messages go out on a schedule instead (open loop), and latency is measured from",
             "each message's intended send time, so that a stalled server is charged for every message it",
@@ -76,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
     int size;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
-            description = "raw, line, length or fixed; must match the server's --framing. Default: ${DEFAULT-VALUE}.")
+            description = "raw, line, length, fixed or json; must match the server's --framing. Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
     @Option(names = "--rate", paramLabel = "N",
@@ -131,6 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
                 "--connections must be between 1 and " + MAX_CONNECTIONS + " (a thread each), not " + connections);
         require(!duration.isZero(), "--duration must be more than 0");
         require(size >= 1, "--size must be at least 1 byte");
+        require(size >= 2 || framing != Framing.JSON, "--size must be at least 2 bytes in json framing: a JSON string and its quotes");
         require((long) size * connections * 3 <= MAX_BUFFERED,
                 "--size times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all, about 3 x size each)");
         require(rate == null || rate >= 1, "--rate must be at least 1 message per second");

@@ -78,7 +78,7 @@ final class BenchConnection implements Runnable {
         this.stats = stats;
         this.tried = tried;
         this.window = window;
-        byte[] payload = payload(plan.size(), id);
+        byte[] payload = payload(plan.framing(), plan.size(), id);
         this.message = encode(plan.framing(), payload);
         this.expected = plan.expect().expectedReply(payload);
         this.timeoutNanos = plan.timeout().toNanos();
@@ -91,6 +91,19 @@ final class BenchConnection implements Runnable {
         byte[] b = new byte[size];
         for (int i = 0; i < size; i++) {
             b[i] = (byte) ('a' + random.nextInt(26));
+        }
+        return b;
+    }
+
+    /**
+     * As {@link #payload(int, long)}; in json framing the letters are quoted, one JSON string of
+     * {@code size} bytes, which the json upper handler upper-cases as the byte handlers do.
+     */
+    static byte[] payload(Framing framing, int size, long seed) {
+        byte[] b = payload(size, seed);
+        if (framing == Framing.JSON) {
+            b[0] = '"';
+            b[size - 1] = '"';
         }
         return b;
     }

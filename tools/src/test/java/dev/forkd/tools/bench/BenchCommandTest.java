@@ -16,6 +16,7 @@ class BenchCommandTest {
         "bench 127.0.0.1:1 --connections 0 | --connections must be between 1 and 10000",
         "bench 127.0.0.1:1 --duration 0 | --duration must be more than 0",
         "bench 127.0.0.1:1 --size 0 | --size must be at least 1 byte",
+        "bench 127.0.0.1:1 --framing json --size 1 | --size must be at least 2 bytes in json framing",
         "bench 127.0.0.1:1 --size 1MiB --connections 1000 | too much memory",
         "bench 127.0.0.1:1 --rate 0 | --rate must be at least 1",
         "bench 127.0.0.1:1 --timeout 0 | --timeout must be more than 0",

@@ -156,5 +156,10 @@ class BenchRunTest {
         assertEquals(101, BenchConnection.encode(Framing.LINE, p).length);
         assertEquals(100, BenchConnection.encode(Framing.FIXED, p).length);
         assertEquals(100, BenchConnection.encode(Framing.RAW, p).length);
+        byte[] json = BenchConnection.payload(Framing.JSON, 100, 7);
+        assertEquals('"', json[0]);
+        assertEquals('"', json[99]);
+        assertEquals(new String(p, 1, 98), new String(json, 1, 98));
+        assertEquals(101, BenchConnection.encode(Framing.JSON, json).length, "NDJSON: the value and a newline");
     }
 }
