@@ -77,7 +77,7 @@ public final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, sha256, json, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
 
     @Option(names = "--enable-chaos",
@@ -301,6 +301,8 @@ public final class ServeCommand implements Callable<Integer> {
         require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
         require(fixedSize == null || f == Framing.FIXED, "--fixed-size goes with --framing fixed");
         require(!handler.equals("http-hello") || f == Framing.RAW, "--handler http-hello speaks HTTP itself: use --framing raw");
+        boolean compute = handler.equals("sha256") || handler.equals("json");
+        require(!compute || f != Framing.RAW, "--handler " + handler + " works on whole messages: use --framing length, line or fixed, not raw");
         require(keepalive || (keepaliveIdle == null && keepaliveInterval == null && keepaliveCount == null),
                 "--keepalive-idle, --keepalive-interval and --keepalive-count go with --keepalive");
         require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
