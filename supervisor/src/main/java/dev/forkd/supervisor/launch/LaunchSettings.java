@@ -8,7 +8,7 @@ import java.util.List;
  * from the command line, so that the launcher depends on no command-line type.
  *
  * @param jvmOptions the user's JVM options (--worker-jvm-opt), after forkd's defaults so that they win
- * @param jit the workers' JIT, resolved ({@link WorkerJit#resolve}): FAST or FULL
+ * @param jit the workers' JIT, resolved ({@link WorkerJit#resolve}): FAST, FULL or USER
  * @param logLevel the workers' log level
  * @param handler the handler class or name
  * @param bufferSize the workers' relay buffer

@@ -14,8 +14,14 @@ public enum WorkerJit {
     AUTO(List.of(), "auto"),
     /** C1 only: the shortest boot, and a single compiler thread (C1 needs no more). */
     FAST(List.of("-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1"), "fast (C1 only)"),
-    /** The JVM's own tiered compilation, C1 then C2: no option of forkd's. */
-    FULL(List.of(), "full (tiered, C1 and C2)");
+    /**
+     * The JVM's tiered compilation, C1 then C2, with one compiler thread of each: the JVM's own
+     * count grows with the CPUs (12 on 32), each a thread and an arena, in every one of forkd's
+     * 2 x CPUs workers; the workers already compile in parallel with each other.
+     */
+    FULL(List.of("-XX:CICompilerCount=2"), "full (tiered, C1 and C2)"),
+    /** Resolved from AUTO when --worker-jvm-opt chooses the JIT: no option of forkd's, the user's decide. */
+    USER(List.of(), "as --worker-jvm-opt says");
 
     /** Options that choose the JIT: with one of them in --worker-jvm-opt, the user has chosen. */
     private static final List<String> JIT_OPTIONS = List.of(
@@ -41,7 +47,7 @@ public enum WorkerJit {
     }
 
     public static WorkerJit parse(String text) {
-        for (WorkerJit j : values()) {
+        for (WorkerJit j : new WorkerJit[] {AUTO, FAST, FULL}) {
             if (j.name().equalsIgnoreCase(text.trim())) {
                 return j;
             }
@@ -51,15 +57,15 @@ public enum WorkerJit {
 
     /**
      * The choice for launching: AUTO becomes FAST when every worker serves one connection and
-     * exits (fork-per-connection, or {@code --recycle-after 1}), FULL otherwise, and FULL also when
-     * the user's JVM options choose the JIT themselves (FULL adds no option, so theirs decide alone).
+     * exits (fork-per-connection, or {@code --recycle-after 1}), FULL otherwise; and USER when the
+     * user's JVM options choose the JIT themselves, so that theirs decide alone.
      */
     public WorkerJit resolve(boolean oneConnectionPerWorker, List<String> userOptions) {
         if (this != AUTO) {
             return this;
         }
         if (userJitOption(userOptions).isPresent()) {
-            return FULL;
+            return USER;
         }
         return oneConnectionPerWorker ? FAST : FULL;
     }

@@ -107,7 +107,7 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
     /** Logs, once at start, which JIT the workers run with. */
     public static void announce(LaunchSettings settings) {
         LOG.info("workers' JIT: {}{}", settings.jit().description(),
-                WorkerJit.userJitOption(settings.jvmOptions()).map(o -> ", with --worker-jvm-opt " + o).orElse(""));
+                WorkerJit.userJitOption(settings.jvmOptions()).map(o -> " (" + o + ")").orElse(""));
     }
 
     /** Makes the workers' class-data archive in the background, if there is none yet. */
