@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift ;;
     --write-docs) docs=1; out="$root/docs/benchmarks.md" ;;
     --no-write) write=0 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
