@@ -1,6 +1,7 @@
 package dev.forkd.worker;
 
 import dev.forkd.shared.WorkerContract;
+import dev.forkd.shared.compute.ComputeWork;
 import dev.forkd.shared.framing.Framing;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -37,6 +38,10 @@ final class HandlerFactory {
                 return json ? () -> new JsonStringsHandler(JsonStringsHandler::reverse) : ReverseHandler::new;
             case "http-hello":
                 return HttpHelloHandler::new;
+            case "sha256":
+                return () -> new ComputeHandler(ComputeWork.Kind.SHA256);
+            case "json":
+                return () -> new ComputeHandler(ComputeWork.Kind.JSON);
             case WorkerContract.CHAOS_HANDLER:
                 if (!chaosEnabled) {
                     throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS

@@ -83,6 +83,8 @@ final class WorkerTraining {
         byte[] message;
         if (w.handler.equals("http-hello")) {
             message = "GET / HTTP/1.1\r\nHost: forkd\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        } else if (w.handler.equals("json")) {
+            message = "{\"hello\":\"forkd\"}".getBytes(StandardCharsets.US_ASCII);
         } else if (w.handler.equals(WorkerContract.CHAOS_HANDLER)) {
             message = "echo training".getBytes(StandardCharsets.US_ASCII);
         } else if (framing == Framing.JSON) {

@@ -284,4 +284,15 @@ class FramedConnectionTest {
         assertEquals("ok", s.readLine());
         assertEquals(List.of(CLIENT), seen);
     }
+
+    @Test
+    void aMessageTheJsonHandlerCannotParseGetsAnErrorAndCloses() throws Exception {
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new ComputeHandler(dev.forkd.shared.compute.ComputeWork.Kind.JSON));
+        s.write(bytes("[1,2]\n{\"a\":\n"));
+        assertEquals("[1,2]", s.readLine());
+        String error = s.readLine();
+        assertTrue(error.startsWith("{\"type\":\"error\",\"message\":\"not a JSON document"), error);
+        s.assertEof();
+        s.assertRunEnded();
+    }
 }

@@ -160,6 +160,14 @@ class ServeCommandTest {
     }
 
     @Test
+    void theComputeHandlersNeedWholeMessages() {
+        assertEquals("sha256", resolve("--handler", "sha256", "--framing", "length").handler());
+        assertEquals("json", resolve("--handler", "json", "--framing", "line").handler());
+        ParameterException e = assertThrows(ParameterException.class, () -> resolve("--handler", "json"));
+        assertTrue(e.getMessage().contains("--handler json works on whole messages"), e.getMessage());
+    }
+
+    @Test
     void timeouts() {
         ServeConfig c = resolve("--framing", "line", "--heartbeat-timeout", "15s", "--idle-timeout", "1h");
         assertEquals(Duration.ofSeconds(15), c.heartbeatTimeout());

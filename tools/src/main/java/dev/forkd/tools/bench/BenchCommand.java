@@ -1,6 +1,7 @@
 package dev.forkd.tools.bench;
 
 import dev.forkd.shared.ExitCodes;
+import dev.forkd.shared.compute.ComputeWork;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
@@ -55,6 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     static final int MAX_CONNECTIONS = 10_000;
     /** Every connection holds its message, the expected reply and a read buffer. */
     static final long MAX_BUFFERED = 256L << 20;
+    /** Replies a connection may owe at once: enough to keep one server thread busy, not a flood. */
+    static final int MAX_PIPELINE = 1024;
 
     @Spec
     CommandSpec spec;
@@ -93,9 +96,16 @@ public final class BenchCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--expect", paramLabel = "REPLY", defaultValue = "upper", converter = Expect.Converter.class,
-            description = "The right reply: upper (the message upper-cased, forkd's default handler), echo, or any"
+            description = "The right reply: upper (the message upper-cased, forkd's default handler), echo, sha256 (the message's"
+                    + " SHA-256 in hex), json (the message is a JSON document of --size bytes, answered unchanged), or any"
                     + " (anything but an error message). Default: ${DEFAULT-VALUE}.")
     Expect expect;
+
+    @Option(names = "--pipeline", paramLabel = "N", defaultValue = "1",
+            description = "Each connection sends N messages in one write, then reads their N replies (framed only),"
+                    + " so that a server's per-connection throughput is measured rather than the round trip; each message's"
+                    + " latency is then the whole batch's. Default: ${DEFAULT-VALUE}.")
+    int pipeline;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
@@ -137,8 +147,15 @@ public final class BenchCommand implements Callable<Integer> {
                 "--size times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all, about 3 x size each)");
         require(rate == null || rate >= 1, "--rate must be at least 1 message per second");
         require(!timeout.isZero(), "--timeout must be more than 0");
+        require(pipeline >= 1 && pipeline <= MAX_PIPELINE, "--pipeline must be between 1 and " + MAX_PIPELINE + ", not " + pipeline);
+        require(pipeline == 1 || framing != Framing.RAW, "--pipeline needs a framing that keeps messages apart (length, line or fixed), not raw");
+        require(pipeline == 1 || rate == null, "--pipeline goes with a closed loop, not --rate");
+        require((long) size * pipeline * connections * 3 <= MAX_BUFFERED,
+                "--size times --pipeline times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all)");
+        require(expect != Expect.JSON || size >= ComputeWork.MIN_DOCUMENT,
+                "--expect json sends JSON documents of --size bytes: at least " + ComputeWork.MIN_DOCUMENT + ", not " + size);
         require(!fullHandshakes || tlsOptions.enabled(), "--tls-full-handshakes goes with --tls");
-        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect,
+        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect, pipeline,
                 tlsOptions.resolve(spec.commandLine(), !fullHandshakes));
     }
 
