@@ -12,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameEncoder;
-import dev.forkd.shared.framing.Framing;
 import dev.forkd.shared.framing.FramingException;
 import dev.forkd.shared.framing.Framings;
 
@@ -107,37 +106,18 @@ final class ClientConnection implements Connection, Runnable {
 
     private void onFrame(ByteBuffer frame) throws Exception {
         lastMessageNanos = System.nanoTime();
-        if (protocol.framed()) {
-            switch (Heartbeat.classify(frame)) {
-                case PING:
-                    replyPong();
-                    return;
-                case PONG:
-                    return;
-                case MALFORMED:
-                    throw new BadInputException("malformed heartbeat: not valid JSON");
-                default:
-                    break;
-            }
-        }
-        handler.onMessage(this, frame);
-    }
-
-    private void replyPong() throws IOException {
-        ByteBuffer pong = Heartbeat.pong();
-        if (protocol.framing() == Framing.FIXED) {
-            if (protocol.fixedSize() < pong.remaining()) {
-                WorkerLog.debug("connection {}: a pong does not fit a {}-byte record; ping not answered", id, protocol.fixedSize());
+        switch (WorkerFrames.route(protocol, frame)) {
+            case PONG:
+                ByteBuffer pong = WorkerFrames.pong(protocol, id);
+                if (pong != null) {
+                    reply(pong);
+                }
                 return;
-            }
-            ByteBuffer padded = ByteBuffer.allocate(protocol.fixedSize());
-            padded.put(pong);
-            while (padded.hasRemaining()) {
-                padded.put((byte) ' ');
-            }
-            pong = padded.flip();
+            case IGNORE:
+                return;
+            default:
+                handler.onMessage(this, frame);
         }
-        reply(pong);
     }
 
     /** Tells the client what was wrong, where the framing allows, then closes. Memory stays bounded: nothing more is read. */
@@ -195,8 +175,7 @@ final class ClientConnection implements Connection, Runnable {
     }
 
     private String describeClient() {
-        InetSocketAddress a = clientAddress();
-        return a == null ? "(unknown)" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return WorkerFrames.describe(clientAddress());
     }
 
     @Override
