@@ -1,6 +1,7 @@
 package dev.forkd.worker;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,6 +19,8 @@ final class LoopWatchdog {
     static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final long thresholdNanos;
+    /** Where a report goes with the loop thread's stack: the worker's log, or a test. */
+    private final BiConsumer<String, Throwable> sink;
     private volatile Thread loop;
     /** When the current handler call started, or 0 between calls. */
     private volatile long callStart;
@@ -32,7 +35,12 @@ final class LoopWatchdog {
     private int depth;
 
     LoopWatchdog(long thresholdNanos) {
+        this(thresholdNanos, (report, stack) -> WorkerLog.warn("{}", report, stack));
+    }
+
+    LoopWatchdog(long thresholdNanos, BiConsumer<String, Throwable> sink) {
         this.thresholdNanos = thresholdNanos;
+        this.sink = sink;
     }
 
     /** The threshold from the system property; a bad value is logged and the default kept. */
@@ -88,7 +96,7 @@ final class LoopWatchdog {
                 try {
                     String report = check(System.nanoTime());
                     if (report != null) {
-                        WorkerLog.warn("{}", report, stackOf(loop));
+                        sink.accept(report, stackOf(loop));
                     }
                 } catch (RuntimeException e) {
                     // the watchdog must outlive anything odd it meets; the loop does not depend on it
