@@ -3,7 +3,6 @@ package dev.forkd.worker;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.ProxyProtocolException;
-import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -135,43 +134,30 @@ final class ClientConnection implements Connection, Runnable {
 
     /** Closes the connection if it has been silent longer than the heartbeat timeout; for the worker's watchdog. */
     boolean closeIfSilent(long nowNanos) {
-        long timeout = protocol.heartbeatTimeoutNanos();
-        if (timeout <= 0 || !protocol.framed() || !open || nowNanos - lastMessageNanos <= timeout) {
+        if (!open || !WorkerFrames.heartbeatTimedOut(protocol, id, clientAddress(), lastMessageNanos, nowNanos)) {
             return false;
         }
-        WorkerLog.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
-                id, describeClient(), java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
         close();
         return true;
     }
 
     /** Returns the buffer holding any client bytes that came with the header, or null if the stream was bad. */
     private ByteBuffer readHeader(ByteBuffer buf) throws IOException {
-        while (true) {
-            if (channel.read(buf) < 0) {
-                WorkerLog.warn("connection {}: closed before its PROXY header was complete", id);
-                return null;
+        ProxyHeaderReader reader = new ProxyHeaderReader(buf);
+        try {
+            ProxyHeader h;
+            while ((h = reader.read(channel)) == null) {
+                // blocking reads: the next one brings more of the header
             }
-            buf.flip();
-            try {
-                header = ProxyV2.decode(buf);
-            } catch (ProxyProtocolException e) {
-                WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
-                return null;
-            }
-            if (header != null) {
-                tls = ProxiedTls.of(header.tlvs());
-                return buf;
-            }
-            buf.compact();
-            if (!buf.hasRemaining()) {
-                // a header with TLVs larger than the buffer: grow once, to the protocol's bound
-                ByteBuffer bigger = ByteBuffer.allocate(ProxyV2.MAX_LENGTH);
-                buf.flip();
-                bigger.put(buf);
-                buf = bigger;
-            }
+            header = h;
+            tls = ProxiedTls.of(h.tlvs());
+            return reader.rest();
+        } catch (java.io.EOFException e) {
+            WorkerLog.warn("connection {}: {}", id, e.getMessage());
+        } catch (ProxyProtocolException e) {
+            WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
         }
+        return null;
     }
 
     private String describeClient() {

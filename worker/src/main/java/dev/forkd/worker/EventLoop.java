@@ -113,6 +113,7 @@ final class EventLoop {
     /** Serves until drained. */
     void run() throws IOException {
         thread = Thread.currentThread();
+        thread.setName("event-loop");
         watchdog.start(thread);
         server.configureBlocking(false);
         acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);

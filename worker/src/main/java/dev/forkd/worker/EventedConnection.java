@@ -15,7 +15,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One relayed stream in an event-loop worker: what {@link ClientConnection} does on a thread of
@@ -47,7 +46,7 @@ final class EventedConnection implements Connection {
     private final Outbound outbound;
     private SelectionKey key;
     private Phase phase = Phase.HEADER;
-    private ByteBuffer headerBuf;
+    private ProxyHeaderReader headerReader;
     private volatile ProxyHeader header;
     private volatile Optional<TlsInfo> tls = Optional.empty();
     private volatile boolean open = true;
@@ -120,36 +119,26 @@ final class EventedConnection implements Connection {
     }
 
     private void readHeader() throws Exception {
-        if (headerBuf == null) {
-            headerBuf = ByteBuffer.allocate(Math.min(protocol.bufferSize(), ProxyV2.MAX_LENGTH));
+        if (headerReader == null) {
+            headerReader = new ProxyHeaderReader(ByteBuffer.allocate(Math.min(protocol.bufferSize(), ProxyV2.MAX_LENGTH)));
         }
-        if (!headerBuf.hasRemaining()) {
-            // a header with TLVs larger than the buffer: grow once, to the protocol's bound
-            ByteBuffer bigger = ByteBuffer.allocate(ProxyV2.MAX_LENGTH);
-            headerBuf.flip();
-            bigger.put(headerBuf);
-            headerBuf = bigger;
-        }
-        if (channel.read(headerBuf) < 0) {
-            WorkerLog.warn("connection {}: closed before its PROXY header was complete", id);
-            closeNow();
-            return;
-        }
-        headerBuf.flip();
         ProxyHeader h;
         try {
-            h = ProxyV2.decode(headerBuf);
+            h = headerReader.read(channel);
+        } catch (java.io.EOFException e) {
+            WorkerLog.warn("connection {}: {}", id, e.getMessage());
+            closeNow();
+            return;
         } catch (ProxyProtocolException e) {
             WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
             closeNow();
             return;
         }
         if (h == null) {
-            headerBuf.compact();
             return;
         }
-        ByteBuffer rest = headerBuf;
-        headerBuf = null;
+        ByteBuffer rest = headerReader.rest();
+        headerReader = null;
         header = h;
         if (h.local()) {
             // a probe: no client behind it
@@ -243,12 +232,9 @@ final class EventedConnection implements Connection {
 
     /** Closes the connection if it has been silent longer than the heartbeat timeout; the loop sweeps with it. */
     boolean closeIfSilent(long nowNanos) {
-        long timeout = protocol.heartbeatTimeoutNanos();
-        if (timeout <= 0 || !protocol.framed() || phase != Phase.OPEN || nowNanos - lastMessageNanos <= timeout) {
+        if (phase != Phase.OPEN || !WorkerFrames.heartbeatTimedOut(protocol, id, clientAddress(), lastMessageNanos, nowNanos)) {
             return false;
         }
-        WorkerLog.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
-                id, describeClient(), TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
         close();
         return true;
     }

@@ -4,6 +4,7 @@ import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.Framing;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a worker does with a frame before its handler sees it, the same in every model: the
@@ -55,6 +56,20 @@ final class WorkerFrames {
             padded.put((byte) ' ');
         }
         return padded.flip();
+    }
+
+    /**
+     * Whether a framed connection that sent its last message at {@code lastMessageNanos} has been
+     * silent, pings included, past the heartbeat timeout; if so, logs that it is closed for it.
+     */
+    static boolean heartbeatTimedOut(Protocol protocol, long connectionId, InetSocketAddress client, long lastMessageNanos, long nowNanos) {
+        long timeout = protocol.heartbeatTimeoutNanos();
+        if (timeout <= 0 || !protocol.framed() || nowNanos - lastMessageNanos <= timeout) {
+            return false;
+        }
+        WorkerLog.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
+                connectionId, describe(client), TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
+        return true;
     }
 
     /** The client's address for log lines. */
