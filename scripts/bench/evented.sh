@@ -36,7 +36,7 @@ start() {
   "$JAVA" -jar "$jar" serve --host 127.0.0.1 --port 0 --admin "127.0.0.1:$ADMIN" --max-connections 20000 "$@" 2>"$log" &
   PID=$!; pids+=("$PID")
   local end=$((SECONDS + 120))
-  until grep -q 'listening on' "$log"; do
+  until grep -qs 'listening on' "$log"; do
     kill -0 "$PID" 2>/dev/null && [ $SECONDS -le $end ] || { cat "$log" >&2; exit 1; }
     sleep 0.1
   done
@@ -59,7 +59,8 @@ for model in evented threaded; do
   sleep 2
   after="$(rss_kib "$wp")"
   threads="$(ls /proc/"$wp"/task | wc -l)"
-  echo "| worker RSS, 1 worker, $IDLE idle connections (0 → $IDLE) | $model | $((before / 1024)) → $((after / 1024)) MiB: **$(( (after - before) * 1000 / IDLE / 1024 )) MiB per 1,000 connections**, $threads threads | $(load) |"
+  per="$(awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN { printf "%.2f", (a - b) * 1000 / n / 1024 }')"
+  echo "| worker RSS, 1 worker, $IDLE idle connections (0 → $IDLE) | $model | $((before / 1024)) → $((after / 1024)) MiB: **$per MiB per 1,000 connections**, $threads threads | $(load) |"
   exec {IDLE_C[1]}>&-
   wait "$IDLE_C_PID" 2>/dev/null || true
   stop "$PID"

@@ -196,6 +196,37 @@ class EventLoopTest {
     }
 
     @Test
+    void aHeaderWithTlvsLargerThanTheReadBufferIsTakenWholeAndTheTlsFactsReachTheHandler() throws Exception {
+        start(Framing.RAW, () -> (conn, m) -> conn.reply(ByteBuffer.wrap(b(conn.tls().map(TlsInfo::protocol).orElse("none") + ":"
+                + UTF_8.decode(m)))));
+        byte[] header = dev.forkd.shared.ProxyTlvBytes.tcp4(dev.forkd.shared.ProxyTlvBytes.tlv(dev.forkd.shared.ProxyTlvBytes.NOOP, new byte[6000]),
+                dev.forkd.shared.ProxyTlvBytes.ssl(1, 0, dev.forkd.shared.ProxyTlvBytes.tlv(dev.forkd.shared.ProxyTlvBytes.SSL_VERSION, "TLSv1.2")));
+        SocketChannel c = connect(header, b("ok"));
+        ByteBuffer r = ByteBuffer.allocate("TLSv1.2:ok".length());
+        readFully(c, r);
+        assertEquals("TLSv1.2:ok", new String(r.array(), UTF_8));
+    }
+
+    @Test
+    void anInvalidHeaderClosesTheConnectionWithoutAWordToTheHandler() throws Exception {
+        List<String> opened = new CopyOnWriteArrayList<>();
+        start(Framing.RAW, () -> new Handler() {
+            @Override
+            public void onOpen(Connection c) {
+                opened.add("open");
+            }
+
+            @Override
+            public void onMessage(Connection c, ByteBuffer m) {
+                opened.add("message");
+            }
+        });
+        SocketChannel c = connect(b("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        assertEofOrReset(c);
+        assertEquals(List.of(), opened);
+    }
+
+    @Test
     void pingIsAnsweredByTheWorkerAndNeverReachesTheHandler() throws Exception {
         List<String> seen = new CopyOnWriteArrayList<>();
         start(Framing.LINE, () -> (conn, m) -> {
