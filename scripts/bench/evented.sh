@@ -3,7 +3,7 @@
 # connections (evented vs threaded, one worker each), HTTP keep-alive req/s (wrk, http-hello) and
 # echo round trips (forkd bench, 64 B, length framing), the three models on the same worker
 # count. Prints a Markdown table with the load average beside each figure; ROUNDS rounds, the
-# models alternating in each. Knobs: EV_WORKERS (4), EV_IDLE (2000), EV_DURATION (10 s),
+# models in the same order (evented, threaded, prefork) in each. Knobs: EV_WORKERS (4), EV_IDLE (2000), EV_DURATION (10 s),
 # EV_ROUNDS (3), EV_CONNS (50: wrk's and bench's connections for evented and threaded; prefork
 # is also run with one connection per worker, and so are the others, to compare like with like).
 set -euo pipefail
