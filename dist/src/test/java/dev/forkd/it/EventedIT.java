@@ -192,6 +192,32 @@ class EventedIT {
         }
     }
 
+    /**
+     * HUP under load: every evented worker is drained (it takes what was already sent to it, closes
+     * its listener, finishes its live connections) and replaced; no client fails, and a connection
+     * held open across the reload is still served by its old worker until it closes.
+     */
+    @Test
+    void aRollingRestartUnderLoadFailsNoClient() throws Exception {
+        try (ForkdProcess forkd = ForkdProcess.serve("evented-hup", "--model", "evented", "--workers", "2", "--admin", "127.0.0.1:0")) {
+            Admin admin = new Admin(forkd);
+            admin.awaitStatus(s -> Admin.countReady(s) == 2, Duration.ofSeconds(60));
+            try (Client held = new Client(forkd.port()); Load load = new Load(forkd.port(), 6)) {
+                assertEquals("BEFORE\n", held.roundTrip("before\n"));
+                assertTrue(load.awaitMore(30, 30_000), "load runs: " + load.failures);
+                forkd.signal("HUP");
+                forkd.awaitLine("rolling restart of 2 worker\\(s\\)", Duration.ofSeconds(30));
+                assertTrue(load.awaitMore(30, 60_000), "load goes on during and after the restart: " + load.failures);
+                assertEquals("DURING\n", held.roundTrip("during\n"), "a live connection is finished, not cut, by its worker's drain");
+                held.close();
+                forkd.awaitLine("rolling restart complete", Duration.ofSeconds(60));
+                load.close();
+                assertTrue(load.failures.isEmpty(), load.failures.size() + " failed: " + load.failures);
+            }
+            assertEquals(0, forkd.countLines("exited unexpectedly|killed"), forkd.output());
+        }
+    }
+
     private static String[] with(String... more) {
         String[] all = new String[CHAOS.length + more.length];
         System.arraycopy(CHAOS, 0, all, 0, CHAOS.length);
