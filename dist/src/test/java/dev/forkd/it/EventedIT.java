@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,7 +32,7 @@ class EventedIT {
             manyClientsOnOneWorker(forkd, (c, i, round) -> {
                 String text = "client " + i + " round " + round;
                 c.send(text + "\n");
-                assertEquals(text.toUpperCase(), readLine(c.input()));
+                assertEquals(text.toUpperCase(), c.readLine());
             });
         }
     }
@@ -92,17 +90,17 @@ class EventedIT {
                 for (int i = 0; i < 10; i++) {
                     Client c = new Client(forkd.port());
                     good.add(c);
-                    assertEquals("HELLO " + i, ask(c, "hello " + i));
+                    assertEquals("HELLO " + i, c.ask("hello " + i));
                 }
                 tooLong.send("x".repeat(100) + "\n");
-                assertTrue(readLine(tooLong.input()).contains("line longer than the limit"), "an error for the line over the limit");
+                assertTrue(tooLong.readLine().contains("line longer than the limit"), "an error for the line over the limit");
                 assertTrue(tooLong.endsWithin(Duration.ofSeconds(10)), "then the close");
                 badPing.send("{\"type\":\"ping\"\n");
-                assertTrue(readLine(badPing.input()).contains("\"type\":\"error\""), "an error for a ping that is not JSON");
+                assertTrue(badPing.readLine().contains("\"type\":\"error\""), "an error for a ping that is not JSON");
                 assertTrue(badPing.endsWithin(Duration.ofSeconds(10)));
                 for (int i = 0; i < good.size(); i++) {
-                    assertEquals("STILL HERE " + i, ask(good.get(i), "still here " + i), "the others carry on");
-                    assertEquals("{\"type\":\"pong\"}", ask(good.get(i), "{\"type\":\"ping\"}"));
+                    assertEquals("STILL HERE " + i, good.get(i).ask("still here " + i), "the others carry on");
+                    assertEquals("{\"type\":\"pong\"}", good.get(i).ask("{\"type\":\"ping\"}"));
                 }
             } finally {
                 for (Client c : good) {
@@ -125,7 +123,7 @@ class EventedIT {
                 for (int i = 0; i < 40; i++) {
                     Client c = new Client(forkd.port());
                     all.add(c);
-                    byPid.computeIfAbsent(Long.parseLong(ask(c, "pid")), k -> new ArrayList<>()).add(c);
+                    byPid.computeIfAbsent(Long.parseLong(c.ask("pid")), k -> new ArrayList<>()).add(c);
                 }
                 assertEquals(2, byPid.size(), "both workers hold clients: " + byPid.keySet());
                 List<Long> pids = new ArrayList<>(byPid.keySet());
@@ -137,13 +135,13 @@ class EventedIT {
                     assertTrue(c.endsWithin(Duration.ofSeconds(20)), "every connection of the killed worker ends");
                 }
                 for (Client c : byPid.get(survivor)) {
-                    assertEquals(Long.toString(survivor), ask(c, "pid"), "the other worker's connections carry on");
+                    assertEquals(Long.toString(survivor), c.ask("pid"), "the other worker's connections carry on");
                 }
                 forkd.awaitLine("worker " + victimId + " \\(pid " + victim + "\\) exited unexpectedly \\(killed by signal KILL \\(9\\)\\).*"
                         + "it took down " + byPid.get(victim).size() + " client connection\\(s\\)$", Duration.ofSeconds(20));
                 admin.awaitStatus(s -> Admin.countReady(s) == 2, Duration.ofSeconds(60));
                 try (Client fresh = new Client(forkd.port())) {
-                    String pid = ask(fresh, "pid");
+                    String pid = fresh.ask("pid");
                     assertNotEquals(Long.toString(victim), pid, "a new client is served, not by the dead worker");
                 }
             } finally {
@@ -159,14 +157,14 @@ class EventedIT {
     void aBlockingHandlerIsLoggedWithItsStack() throws Exception {
         try (ForkdProcess forkd = ForkdProcess.serve("evented-blocked", with("--workers", "1"))) {
             try (Client sleeper = new Client(forkd.port()); Client other = new Client(forkd.port())) {
-                String pid = ask(other, "pid");
+                String pid = other.ask("pid");
                 sleeper.send("sleep 700\n");
                 forkd.awaitLine("event loop blocked: onMessage has run for \\d+ ms; every other connection of this worker waits",
                         Duration.ofSeconds(20));
                 forkd.awaitLine("\tat \\S*dev\\.forkd\\.worker\\.ChaosHandler\\.sleep\\(", Duration.ofSeconds(20));
-                assertEquals("still served", ask(other, "echo still served"));
-                assertEquals("slept 700", readLine(sleeper.input()));
-                assertEquals(pid, ask(sleeper, "pid"));
+                assertEquals("still served", other.ask("echo still served"));
+                assertEquals("slept 700", sleeper.readLine());
+                assertEquals(pid, sleeper.ask("pid"));
                 forkd.awaitLine("event loop: onMessage returned after \\d+ ms", Duration.ofSeconds(20));
             }
         }
@@ -178,13 +176,13 @@ class EventedIT {
         try (ForkdProcess forkd = ForkdProcess.serve("evented-graceful", "--model", "evented", "--workers", "1",
                 "--handler", "upper", "--framing", "line", "--graceful-timeout", "60s")) {
             try (Client a = new Client(forkd.port()); Client b = new Client(forkd.port())) {
-                assertEquals("A", ask(a, "a"));
-                assertEquals("B", ask(b, "b"));
+                assertEquals("A", a.ask("a"));
+                assertEquals("B", b.ask("b"));
                 forkd.signal("TERM");
                 forkd.awaitLine("stopping gracefully: no new connections; waiting up to 1m for 2 live", Duration.ofSeconds(30));
-                assertEquals("STILL A", ask(a, "still a"), "a live connection is still served after TERM");
+                assertEquals("STILL A", a.ask("still a"), "a live connection is still served after TERM");
                 a.close();
-                assertEquals("STILL B", ask(b, "still b"));
+                assertEquals("STILL B", b.ask("still b"));
             }
             forkd.awaitLine("stopped \\(exit code 0\\)", Duration.ofSeconds(30));
             assertEquals(0, forkd.awaitExit(Duration.ofSeconds(30)));
@@ -223,23 +221,6 @@ class EventedIT {
         System.arraycopy(CHAOS, 0, all, 0, CHAOS.length);
         System.arraycopy(more, 0, all, CHAOS.length, more.length);
         return all;
-    }
-
-    private static String ask(Client c, String line) throws IOException {
-        c.send(line + "\n");
-        return readLine(c.input());
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new IOException("connection ended before the reply's newline; got '" + line.toString(StandardCharsets.UTF_8) + "'");
-            }
-            line.write(b);
-        }
-        return line.toString(StandardCharsets.UTF_8);
     }
 
     private static int idOf(Map<Integer, Long> workers, long pid) {

@@ -105,18 +105,7 @@ final class ClientConnection implements Connection, Runnable {
 
     private void onFrame(ByteBuffer frame) throws Exception {
         lastMessageNanos = System.nanoTime();
-        switch (WorkerFrames.route(protocol, frame)) {
-            case PONG:
-                ByteBuffer pong = WorkerFrames.pong(protocol, id);
-                if (pong != null) {
-                    reply(pong);
-                }
-                return;
-            case IGNORE:
-                return;
-            default:
-                handler.onMessage(this, frame);
-        }
+        WorkerFrames.dispatch(protocol, this, frame, f -> handler.onMessage(this, f));
     }
 
     /** Tells the client what was wrong, where the framing allows, then closes. Memory stays bounded: nothing more is read. */

@@ -161,18 +161,7 @@ final class EventedConnection implements Connection {
             return; // closed by the handler (or bad input) earlier in this read: the rest is not read
         }
         lastMessageNanos = System.nanoTime();
-        switch (WorkerFrames.route(protocol, frame)) {
-            case PONG:
-                ByteBuffer pong = WorkerFrames.pong(protocol, id);
-                if (pong != null) {
-                    reply(pong);
-                }
-                return;
-            case IGNORE:
-                return;
-            default:
-                call("onMessage", () -> handler.onMessage(this, frame));
-        }
+        WorkerFrames.dispatch(protocol, this, frame, f -> call("onMessage", () -> handler.onMessage(this, f)));
     }
 
     /** After a read: stop reading while too much waits for the client (backpressure). */

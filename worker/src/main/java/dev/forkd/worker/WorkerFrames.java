@@ -40,6 +40,30 @@ final class WorkerFrames {
         }
     }
 
+    /** A handler call for one frame. */
+    interface ToHandler {
+        void onMessage(ByteBuffer frame) throws Exception;
+    }
+
+    /**
+     * One frame, in any model: a ping is answered on {@code connection}, a pong dropped, a
+     * malformed heartbeat is bad input, and anything else goes to the handler.
+     */
+    static void dispatch(Protocol protocol, Connection connection, ByteBuffer frame, ToHandler handler) throws Exception {
+        switch (route(protocol, frame)) {
+            case PONG:
+                ByteBuffer pong = pong(protocol, connection.id());
+                if (pong != null) {
+                    connection.reply(pong);
+                }
+                return;
+            case IGNORE:
+                return;
+            default:
+                handler.onMessage(frame);
+        }
+    }
+
     /** The pong in this framing's terms (a fixed record padded with spaces), or null when it cannot fit a record. */
     static ByteBuffer pong(Protocol protocol, long connectionId) {
         ByteBuffer pong = Heartbeat.pong();
