@@ -312,20 +312,11 @@ class ChaosIT {
 
     /** Sends one command line and returns the one-line reply, without its newline. */
     private static String ask(Client c, String command) throws IOException {
-        c.send(command + "\n");
-        return readLine(c.input());
+        return c.ask(command);
     }
 
     private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new IOException("connection ended before the reply's newline; got '" + line.toString(StandardCharsets.UTF_8) + "'");
-            }
-            line.write(b);
-        }
-        return line.toString(StandardCharsets.UTF_8);
+        return Client.readLine(in);
     }
 
     private static int idOf(Map<Integer, Long> workers, long pid) {

@@ -62,6 +62,30 @@ final class Client implements AutoCloseable {
         return readString(text.getBytes(StandardCharsets.UTF_8).length);
     }
 
+    /** Reads up to the next newline, which is dropped; fails if the connection ends first. */
+    String readLine() throws IOException {
+        return readLine(in);
+    }
+
+    /** Reads up to the next newline of {@code in}, which is dropped; fails if the stream ends first. */
+    static String readLine(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new IOException("connection ended before the reply's newline; got '" + line.toString(StandardCharsets.UTF_8) + "'");
+            }
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Sends one line and returns the one-line reply, without its newline. */
+    String ask(String line) throws IOException {
+        send(line + "\n");
+        return readLine();
+    }
+
     /** True if a read within {@code timeout} shows that the connection ended (EOF or reset). */
     boolean endsWithin(Duration timeout) throws IOException {
         socket.setSoTimeout((int) timeout.toMillis());

@@ -12,6 +12,8 @@ public final class WorkerContract {
     public static final String OPT_CONTROL = "--control";
     public static final String OPT_HANDLER = "--handler";
     public static final String OPT_THREADED = "--threaded";
+    /** One event loop serves all of the worker's connections ({@code --model evented}); excludes {@link #OPT_THREADED}. */
+    public static final String OPT_EVENTED = "--evented";
     public static final String OPT_BUFFER_SIZE = "--buffer-size";
     public static final String OPT_FRAMING = "--framing";
     public static final String OPT_MAX_FRAME = "--max-frame";

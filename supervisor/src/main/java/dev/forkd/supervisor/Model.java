@@ -12,17 +12,22 @@ public enum Model {
     PREFORK("prefork", false),
     /** The multi-threaded server, in N processes: a thread per connection. */
     THREADED("threaded", true),
+    /** The tutorial's asyncio step, in N processes: one event loop per worker serves all its connections. */
+    EVENTED("evented", true),
     /** fork(): a fresh process per connection, from a pool of warm spares so no client waits for a boot. */
     FORK_PER_CONNECTION("fork-per-connection", false);
 
     public static final int THREADED_DEFAULT_CONNECTIONS = 1000;
+    /** An idle connection costs an event loop a socket and a few small objects, not a thread and its stack. */
+    public static final int EVENTED_DEFAULT_CONNECTIONS = 10_000;
 
     public final String cliName;
-    public final boolean threaded;
+    /** One worker serves several connections at once (threaded, evented). */
+    public final boolean manyPerWorker;
 
-    Model(String cliName, boolean threaded) {
+    Model(String cliName, boolean manyPerWorker) {
         this.cliName = cliName;
-        this.threaded = threaded;
+        this.manyPerWorker = manyPerWorker;
     }
 
     public int defaultWorkers(int processors) {
@@ -30,7 +35,7 @@ public enum Model {
     }
 
     public int defaultConnectionsPerWorker() {
-        return this == THREADED ? THREADED_DEFAULT_CONNECTIONS : 1;
+        return this == THREADED ? THREADED_DEFAULT_CONNECTIONS : this == EVENTED ? EVENTED_DEFAULT_CONNECTIONS : 1;
     }
 
     public static Model parse(String text) {

@@ -2,6 +2,7 @@ package dev.forkd.supervisor;
 
 import dev.forkd.supervisor.admin.AdminSettings;
 import dev.forkd.supervisor.launch.LaunchSettings;
+import dev.forkd.supervisor.launch.WorkerConcurrency;
 import dev.forkd.supervisor.pool.PoolSettings;
 import java.util.Locale;
 
@@ -26,7 +27,18 @@ public final class PartSettings {
     public static LaunchSettings launch(ServeConfig c) {
         return new LaunchSettings(c.workerJvmOptions(), c.workerJit().resolve(c.recycleAfter() == 1, c.workerJvmOptions()), c.logLevel(), c.handler(), c.bufferSize(),
                 c.framing().name().toLowerCase(Locale.ROOT), c.maxFrame(), c.fixedSize(), c.heartbeatTimeout(),
-                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), c.model().threaded);
+                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), concurrency(c.model()));
+    }
+
+    static WorkerConcurrency concurrency(Model m) {
+        switch (m) {
+            case THREADED:
+                return WorkerConcurrency.THREAD_PER_CONNECTION;
+            case EVENTED:
+                return WorkerConcurrency.EVENT_LOOP;
+            default:
+                return WorkerConcurrency.ONE_AT_A_TIME;
+        }
     }
 
     /** What the admin endpoint is told. */

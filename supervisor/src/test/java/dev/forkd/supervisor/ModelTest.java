@@ -29,5 +29,15 @@ class ModelTest {
         assertEquals(1, Model.PREFORK.defaultConnectionsPerWorker());
         assertEquals(Model.THREADED_DEFAULT_CONNECTIONS, Model.THREADED.defaultConnectionsPerWorker());
         assertEquals("threaded", Model.THREADED.toString());
+        assertEquals(Model.EVENTED, Model.parse("evented"));
+        assertEquals(Model.EVENTED_DEFAULT_CONNECTIONS, Model.EVENTED.defaultConnectionsPerWorker());
+        assertEquals(16, Model.EVENTED.defaultWorkers(8));
+    }
+
+    @Test
+    void onlyThreadedAndEventedServeManyConnectionsPerWorker() {
+        for (Model m : Model.values()) {
+            assertEquals(m == Model.THREADED || m == Model.EVENTED, m.manyPerWorker, m.toString());
+        }
     }
 }

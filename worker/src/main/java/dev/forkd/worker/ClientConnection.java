@@ -3,7 +3,6 @@ package dev.forkd.worker;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.ProxyProtocolException;
-import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -12,7 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameEncoder;
-import dev.forkd.shared.framing.Framing;
 import dev.forkd.shared.framing.FramingException;
 import dev.forkd.shared.framing.Framings;
 
@@ -108,37 +106,7 @@ final class ClientConnection implements Connection, Runnable {
 
     private void onFrame(ByteBuffer frame) throws Exception {
         lastMessageNanos = System.nanoTime();
-        if (protocol.framed()) {
-            switch (Heartbeat.classify(protocol.framing(), frame)) {
-                case PING:
-                    replyPong();
-                    return;
-                case PONG:
-                    return;
-                case MALFORMED:
-                    throw new BadInputException("malformed heartbeat: not valid JSON");
-                default:
-                    break;
-            }
-        }
-        handler.onMessage(this, frame);
-    }
-
-    private void replyPong() throws IOException {
-        ByteBuffer pong = Heartbeat.pong();
-        if (protocol.framing() == Framing.FIXED) {
-            if (protocol.fixedSize() < pong.remaining()) {
-                WorkerLog.debug("connection {}: a pong does not fit a {}-byte record; ping not answered", id, protocol.fixedSize());
-                return;
-            }
-            ByteBuffer padded = ByteBuffer.allocate(protocol.fixedSize());
-            padded.put(pong);
-            while (padded.hasRemaining()) {
-                padded.put((byte) ' ');
-            }
-            pong = padded.flip();
-        }
-        reply(pong);
+        WorkerFrames.dispatch(protocol, this, frame, f -> handler.onMessage(this, f));
     }
 
     /** Tells the client what was wrong, where the framing allows, then closes. Memory stays bounded: nothing more is read. */
@@ -156,48 +124,34 @@ final class ClientConnection implements Connection, Runnable {
 
     /** Closes the connection if it has been silent longer than the heartbeat timeout; for the worker's watchdog. */
     boolean closeIfSilent(long nowNanos) {
-        long timeout = protocol.heartbeatTimeoutNanos();
-        if (timeout <= 0 || !protocol.framed() || !open || nowNanos - lastMessageNanos <= timeout) {
+        if (!open || !WorkerFrames.heartbeatTimedOut(protocol, id, clientAddress(), lastMessageNanos, nowNanos)) {
             return false;
         }
-        WorkerLog.info("connection {} from {}: no message for {} s (heartbeat timeout); closing",
-                id, describeClient(), java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastMessageNanos));
         close();
         return true;
     }
 
     /** Returns the buffer holding any client bytes that came with the header, or null if the stream was bad. */
     private ByteBuffer readHeader(ByteBuffer buf) throws IOException {
-        while (true) {
-            if (channel.read(buf) < 0) {
-                WorkerLog.warn("connection {}: closed before its PROXY header was complete", id);
-                return null;
+        ProxyHeaderReader reader = new ProxyHeaderReader(buf);
+        try {
+            ProxyHeader h;
+            while ((h = reader.read(channel)) == null) {
+                // blocking reads: the next one brings more of the header
             }
-            buf.flip();
-            try {
-                header = ProxyV2.decode(buf);
-            } catch (ProxyProtocolException e) {
-                WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
-                return null;
-            }
-            if (header != null) {
-                tls = ProxiedTls.of(header.tlvs());
-                return buf;
-            }
-            buf.compact();
-            if (!buf.hasRemaining()) {
-                // a header with TLVs larger than the buffer: grow once, to the protocol's bound
-                ByteBuffer bigger = ByteBuffer.allocate(ProxyV2.MAX_LENGTH);
-                buf.flip();
-                bigger.put(buf);
-                buf = bigger;
-            }
+            header = h;
+            tls = ProxiedTls.of(h.tlvs());
+            return reader.rest();
+        } catch (java.io.EOFException e) {
+            WorkerLog.warn("connection {}: {}", id, e.getMessage());
+        } catch (ProxyProtocolException e) {
+            WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
         }
+        return null;
     }
 
     private String describeClient() {
-        InetSocketAddress a = clientAddress();
-        return a == null ? "(unknown)" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return WorkerFrames.describe(clientAddress());
     }
 
     @Override

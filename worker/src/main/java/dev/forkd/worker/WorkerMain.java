@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  */
 public final class WorkerMain implements Callable<Integer> {
 
-    static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
+    static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded|--evented]"
             + " [--buffer-size BYTES] [--framing raw|line|length|fixed|json] [--max-frame BYTES] [--fixed-size BYTES]"
             + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
@@ -30,6 +30,7 @@ public final class WorkerMain implements Callable<Integer> {
     /** The supervisor was told the handler speaks first, and hands connections over before their first bytes. */
     boolean handlerSpeaksFirst;
     boolean threaded;
+    boolean evented;
     int bufferSize = 4096;
     String framing = "raw";
     int maxFrame = 1048576;
@@ -78,6 +79,10 @@ public final class WorkerMain implements Callable<Integer> {
             String opt = args[i];
             if (opt.equals(WorkerContract.OPT_THREADED)) {
                 w.threaded = true;
+                continue;
+            }
+            if (opt.equals(WorkerContract.OPT_EVENTED)) {
+                w.evented = true;
                 continue;
             }
             if (opt.equals(WorkerContract.OPT_ENABLE_CHAOS)) {
@@ -136,6 +141,9 @@ public final class WorkerMain implements Callable<Integer> {
                     throw new IllegalArgumentException("unknown option " + opt);
             }
         }
+        if (w.threaded && w.evented) {
+            throw new IllegalArgumentException(WorkerContract.OPT_THREADED + " and " + WorkerContract.OPT_EVENTED + " exclude each other");
+        }
         if (w.train) {
             return w; // it makes its own sockets
         }
@@ -171,9 +179,13 @@ public final class WorkerMain implements Callable<Integer> {
                 TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
         Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
         warnIfSpeaksFirstUntold(handlers.get());
-        WorkerServer server = new WorkerServer(socket, handlers, threaded, protocol);
+        WorkerServer server = new WorkerServer(socket, handlers, connectionModel(), protocol);
         server.bind();
         return new Booted(server, ControlClient.connect(control));
+    }
+
+    ConnectionModel connectionModel() {
+        return evented ? ConnectionModel.EVENT_LOOP : threaded ? ConnectionModel.THREAD_PER_CONNECTION : ConnectionModel.ONE_AT_A_TIME;
     }
 
     /**
@@ -224,7 +236,7 @@ public final class WorkerMain implements Callable<Integer> {
             WorkerLog.error("cannot report ready: {}", e.toString());
             return ExitCodes.BOOT_FAILURE;
         }
-        WorkerLog.debug("ready on {} with handler {}{}", socket, handler, threaded ? " (threaded)" : "");
+        WorkerLog.debug("ready on {} with handler {} ({})", socket, handler, connectionModel());
         server.serve();
         try {
             server.awaitIdle();

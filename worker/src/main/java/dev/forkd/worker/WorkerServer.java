@@ -24,13 +24,14 @@ import java.util.function.Supplier;
 /**
  * The worker's Unix-domain listener. In one-at-a-time models the accepting thread serves each
  * connection itself, so the next accept happens only when it is done; in the threaded model each
- * connection gets a thread. The supervisor never sends more than the worker's share.
+ * connection gets a thread; in the evented model an {@link EventLoop} serves them all on one
+ * thread. The supervisor never sends more than the worker's share.
  */
 final class WorkerServer {
 
     private final Path path;
     private final Supplier<Handler> handlers;
-    private final boolean threaded;
+    private final ConnectionModel model;
     private final Protocol protocol;
     private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
     private final UserPrincipal self;
@@ -41,11 +42,13 @@ final class WorkerServer {
     private volatile boolean draining;
     /** The identity of the socket file this worker bound, to tell it from one someone else put at the path later. */
     private volatile Object socketKey;
+    /** In the evented model, made at bind() so that a drain told before serve() is not lost. */
+    private volatile EventLoop loop;
 
-    WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, Protocol protocol) throws IOException {
+    WorkerServer(Path path, Supplier<Handler> handlers, ConnectionModel model, Protocol protocol) throws IOException {
         this.path = path;
         this.handlers = handlers;
-        this.threaded = threaded;
+        this.model = model;
         this.protocol = protocol;
         this.self = PeerCredentials.self();
     }
@@ -53,7 +56,8 @@ final class WorkerServer {
     /** Closes framed connections that sent nothing, not even a ping, for the heartbeat timeout. */
     void startHeartbeatWatchdog() {
         long timeout = protocol.heartbeatTimeoutNanos();
-        if (timeout <= 0 || !protocol.framed()) {
+        if (timeout <= 0 || !protocol.framed() || loop != null) {
+            // an event loop sweeps its own connections, on its own thread
             return;
         }
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(50), Math.min(TimeUnit.SECONDS.toNanos(1), timeout / 4));
@@ -81,6 +85,10 @@ final class WorkerServer {
         server.bind(UnixDomainSocketAddress.of(path), 1024);
         Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
         socketKey = fileKey();
+        if (model == ConnectionModel.EVENT_LOOP) {
+            loop = new EventLoop(server, handlers, protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
+                    new LoopWatchdog(LoopWatchdog.thresholdFromProperty()));
+        }
     }
 
     /**
@@ -88,6 +96,16 @@ final class WorkerServer {
      * connection already queued on the socket, so none of them is reset.
      */
     void serve() {
+        if (loop != null) {
+            try {
+                loop.run();
+            } catch (IOException e) {
+                // the selector itself failed: nothing can be served; exiting lets the supervisor replace this worker
+                WorkerLog.error("event loop failed: {}", e.toString(), e);
+                stopAccepting();
+            }
+            return;
+        }
         while (server.isOpen()) {
             SocketChannel ch;
             try {
@@ -123,7 +141,7 @@ final class WorkerServer {
         ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
         live.add(conn);
         enter();
-        if (threaded) {
+        if (model == ConnectionModel.THREAD_PER_CONNECTION) {
             Thread t = new Thread(() -> {
                 try {
                     conn.run();
@@ -166,6 +184,11 @@ final class WorkerServer {
      */
     void drain() {
         draining = true;
+        if (loop != null) {
+            // the loop is never blocked in accept(): it takes the backlog itself, on its own thread
+            loop.drain();
+            return;
+        }
         if (!pathStillOurs()) {
             // deleted, or another socket is bound there now: waking ourselves through the path would reach that one
             WorkerLog.info("draining: {} is not this worker's socket any more; closing the listener", path);
@@ -191,7 +214,8 @@ final class WorkerServer {
         }
     }
 
-    private boolean authorised(SocketChannel ch) {
+    /** Same user as this worker, else refused and closed. */
+    boolean authorised(SocketChannel ch) {
         try {
             if (PeerCredentials.sameUser(ch, self)) {
                 return true;

@@ -33,6 +33,17 @@ class WorkerMainTest {
     }
 
     @Test
+    void eventedIsOneEventLoopAndExcludesThreaded() {
+        WorkerMain w = WorkerMain.parse(new String[] {"--id", "1", "--socket", "s", "--control", "c", "--evented"});
+        assertEquals(ConnectionModel.EVENT_LOOP, w.connectionModel());
+        assertEquals(ConnectionModel.THREAD_PER_CONNECTION,
+                WorkerMain.parse(new String[] {"--id", "1", "--socket", "s", "--control", "c", "--threaded"}).connectionModel());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> WorkerMain.parse(new String[] {"--id", "1", "--socket", "s", "--control", "c", "--evented", "--threaded"}));
+        assertTrue(e.getMessage().contains("exclude each other"), e.getMessage());
+    }
+
+    @Test
     void defaultsWhereTheSupervisorSaysNothing() {
         WorkerMain w = WorkerMain.parse(new String[] {"--id", "1", "--socket", "s", "--control", "c"});
         assertEquals("upper", w.handler);
@@ -40,6 +51,8 @@ class WorkerMainTest {
         assertEquals("raw", w.framing);
         assertEquals(1048576, w.maxFrame);
         assertFalse(w.threaded);
+        assertFalse(w.evented);
+        assertEquals(ConnectionModel.ONE_AT_A_TIME, w.connectionModel());
         assertFalse(w.enableChaos);
         assertNull(w.workerClasspath);
     }

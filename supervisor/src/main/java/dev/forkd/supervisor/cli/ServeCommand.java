@@ -67,14 +67,15 @@ public final class ServeCommand implements Callable<Integer> {
     int backlog;
 
     @Option(names = "--model", paramLabel = "MODEL", defaultValue = "prefork", converter = Converters.ModelConverter.class,
-            description = "Server model: iterative, prefork, threaded, fork-per-connection. Default: ${DEFAULT-VALUE}.")
+            description = "Server model: iterative, prefork, threaded, evented, fork-per-connection. Default: ${DEFAULT-VALUE}.")
     Model model;
 
     @Option(names = {"-w", "--workers"}, paramLabel = "N", description = "Worker processes. Default: 2 x processors (1 for iterative).")
     Integer workers;
 
     @Option(names = "--connections-per-worker", paramLabel = "C",
-            description = "Connections one worker serves at once. Default: 1 (" + Model.THREADED_DEFAULT_CONNECTIONS + " for threaded).")
+            description = "Connections one worker serves at once. Default: 1 (" + Model.THREADED_DEFAULT_CONNECTIONS + " for threaded, "
+                    + Model.EVENTED_DEFAULT_CONNECTIONS + " for evented).")
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
@@ -263,8 +264,8 @@ public final class ServeCommand implements Callable<Integer> {
         require(backlog >= 1, "--backlog must be at least 1, not " + backlog);
         require(w >= 1, "--workers must be at least 1, not " + w);
         require(c >= 1, "--connections-per-worker must be at least 1, not " + c);
-        require(c == 1 || model.threaded,
-                "--connections-per-worker " + c + " needs --model threaded (in " + model + " a worker serves one connection at a time)");
+        require(c == 1 || model.manyPerWorker,
+                "--connections-per-worker " + c + " needs --model threaded or evented (in " + model + " a worker serves one connection at a time)");
         require(bufferSize >= 64, "--buffer-size must be at least 64 bytes, not " + bufferSize);
         require(queue >= 0, "--queue must be 0 or more, not " + queue);
         require(maxRestarts >= 0, "--max-restarts must be 0 or more, not " + maxRestarts);

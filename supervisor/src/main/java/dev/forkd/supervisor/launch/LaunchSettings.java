@@ -19,7 +19,7 @@ import java.util.List;
  * @param workerClasspath extra class path for the handler, or null
  * @param enableChaos the workers may load the chaos handler
  * @param handlerSpeaksFirst the handler writes before the client does
- * @param threaded one worker serves several connections at once (the threaded model)
+ * @param concurrency how one worker serves its connections (one at a time, a thread each, one event loop)
  */
 public record LaunchSettings(
         List<String> jvmOptions,
@@ -34,7 +34,7 @@ public record LaunchSettings(
         String workerClasspath,
         boolean enableChaos,
         boolean handlerSpeaksFirst,
-        boolean threaded) {
+        WorkerConcurrency concurrency) {
     public LaunchSettings {
         jvmOptions = List.copyOf(jvmOptions);
         if (jit == null || jit == WorkerJit.AUTO) {

@@ -175,8 +175,10 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         if (settings.handlerSpeaksFirst()) {
             cmd.addArgument(WorkerContract.OPT_HANDLER_SPEAKS_FIRST, false);
         }
-        if (settings.threaded()) {
+        if (settings.concurrency() == WorkerConcurrency.THREAD_PER_CONNECTION) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
+        } else if (settings.concurrency() == WorkerConcurrency.EVENT_LOOP) {
+            cmd.addArgument(WorkerContract.OPT_EVENTED, false);
         }
     }
 

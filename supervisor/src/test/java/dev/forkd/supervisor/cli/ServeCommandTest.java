@@ -95,6 +95,11 @@ class ServeCommandTest {
         ServeConfig threaded = resolve("--model", "threaded");
         assertEquals(2 * PROCESSORS, threaded.workers());
         assertEquals(1000, threaded.connectionsPerWorker());
+
+        ServeConfig evented = resolve("--model", "evented");
+        assertEquals(2 * PROCESSORS, evented.workers());
+        assertEquals(10_000, evented.connectionsPerWorker());
+        assertEquals(7, resolve("--model", "evented", "--connections-per-worker", "7").connectionsPerWorker());
     }
 
     @Test

@@ -125,6 +125,16 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void eventedWorkersAreToldSoAndNothingElse() {
+        List<String> evented = commandLine("--model", "evented");
+        assertTrue(evented.contains("--evented"));
+        assertFalse(evented.contains("--threaded"));
+        for (String m : new String[] {"threaded", "prefork", "iterative", "fork-per-connection"}) {
+            assertFalse(commandLine("--model", m).contains("--evented"), m);
+        }
+    }
+
+    @Test
     void aUserClassPathIsPassedWhenGiven() {
         List<String> args = commandLine("--handler", "com.example.MyHandler", "--worker-classpath", "/opt/my handler.jar:/opt/classes");
         assertEquals("com.example.MyHandler", valueOf(args, "--handler"));

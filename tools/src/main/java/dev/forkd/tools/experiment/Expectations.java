@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 
 /**
  * What each model promises when workers crash (issue 6), checked against a run:
- * prefork and fork-per-connection lose nothing but the target; threaded loses exactly the
+ * prefork and fork-per-connection lose nothing but the target; threaded and evented lose exactly the
  * connections of the crashed worker; iterative serves, after the restart, the clients that were
  * queued behind the crashed one. A run that could not have broken a promise (no crash happened,
  * no client was queued) is INCONCLUSIVE, never PASS.
@@ -36,6 +36,7 @@ public final class Expectations {
             case ITERATIVE:
                 return List.of(queuedServed(outcomes, injected, crashes), noCollateral(injected, crashes, fates));
             case THREADED:
+            case EVENTED:
                 return List.of(workerScoped(outcomes, injected, crashes));
             default:
                 throw new IllegalArgumentException("no expectation for " + model);

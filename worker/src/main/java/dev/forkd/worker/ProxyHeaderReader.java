@@ -1,0 +1,53 @@
+package dev.forkd.worker;
+
+import dev.forkd.shared.ProxyHeader;
+import dev.forkd.shared.ProxyProtocolException;
+import dev.forkd.shared.ProxyV2;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+
+/**
+ * Reads the PROXY v2 header that starts every relayed stream, over as many reads as it takes (a
+ * blocking connection calls {@link #read} until it has a header, an event loop once per
+ * readiness); the client bytes that came in the same reads are kept for the framing decoder.
+ */
+final class ProxyHeaderReader {
+    /** In write mode while reading; after a header, in read mode with the bytes that followed it. */
+    private ByteBuffer buf;
+
+    ProxyHeaderReader(ByteBuffer initial) {
+        this.buf = initial;
+    }
+
+    /**
+     * One read.
+     *
+     * @return the header once complete, else null
+     * @throws EOFException when the stream ends before the header does
+     * @throws ProxyProtocolException when the bytes are not a valid header
+     */
+    ProxyHeader read(ReadableByteChannel channel) throws IOException, ProxyProtocolException {
+        if (!buf.hasRemaining()) {
+            // a header with TLVs larger than the buffer: grow once, to the protocol's bound
+            ByteBuffer bigger = ByteBuffer.allocate(ProxyV2.MAX_LENGTH);
+            bigger.put(buf.flip());
+            buf = bigger;
+        }
+        if (channel.read(buf) < 0) {
+            throw new EOFException("closed before its PROXY header was complete");
+        }
+        buf.flip();
+        ProxyHeader h = ProxyV2.decode(buf);
+        if (h == null) {
+            buf.compact();
+        }
+        return h;
+    }
+
+    /** After {@link #read} returned a header: the client bytes that followed it (the buffer, perhaps grown), in read mode. */
+    ByteBuffer rest() {
+        return buf;
+    }
+}
