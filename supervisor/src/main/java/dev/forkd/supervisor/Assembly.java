@@ -1,6 +1,5 @@
 package dev.forkd.supervisor;
 
-import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.admin.AdminServer;
 import dev.forkd.supervisor.admin.Metrics;
 import dev.forkd.supervisor.common.Addresses;
@@ -9,8 +8,11 @@ import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.listen.Admission;
 import dev.forkd.supervisor.listen.Cidr;
+import dev.forkd.supervisor.listen.ClientPipeline;
 import dev.forkd.supervisor.listen.Listener;
-import dev.forkd.supervisor.listen.Preamble;
+import dev.forkd.supervisor.common.Buffers;
+import dev.forkd.supervisor.common.Transport;
+import io.netty.channel.EventLoopGroup;
 import dev.forkd.supervisor.control.ControlServer;
 import dev.forkd.supervisor.launch.WorkerClassArchive;
 import dev.forkd.supervisor.launch.LaunchSettings;
@@ -26,7 +28,6 @@ import dev.forkd.supervisor.rundir.SocketOwner;
 import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.shared.ExitCodes;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,8 +37,8 @@ import org.apache.logging.log4j.Logger;
 /**
  * The parts of `forkd serve`, each built on the ones before it and added to {@link Parts} as it
  * starts holding something, so that a failure at any step closes exactly what was started, in
- * reverse. The order of the additions is the stop order read backwards: the preamble stops
- * before the dispatcher, so that nothing it still hands on is left unclosed; the dispatcher (its
+ * reverse. The order of the additions is the stop order read backwards: the event loops stop
+ * last, after every part that has channels on them; the dispatcher (its
  * queue) before the pool; the pool's workers before the control socket they talk on. Nothing
  * here accepts a client or launches a worker: {@link Supervisor} does, once it is built.
  */
@@ -65,9 +66,10 @@ final class Assembly {
     final WorkerPool pool;
     /** Null without --admin. */
     final AdminServer admin;
-    /** Null when connections need no preamble. */
-    final Preamble preamble;
-    private final int bufferSize;
+    final EventLoopGroup loops;
+    final Buffers buffers;
+    private final ServeConfig config;
+    private final DispatchStats stats;
 
     /**
      * Builds and starts every part but the listener's accepting, the pool's workers and the admin
@@ -77,24 +79,27 @@ final class Assembly {
      */
     Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, Runnable reloadComplete)
             throws StartFailure {
-        bufferSize = config.bufferSize();
-        Listener l = listen(config);
+        this.config = config;
+        Transport transport = Transport.get();
+        EventLoopGroup g = transport.group(relayThreads(), "data");
+        loops = parts.add("event loops", g, () -> g.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).await(5000));
+        Listener l = listen(config, g, transport);
         listener = parts.add("listener", l, l::close);
         ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
         parts.add("dispatch timer", timer, timer::shutdownNow);
         poolThread = FatalErrors.scheduler("pool");
         parts.add("pool thread", poolThread, poolThread::shutdownNow);
-        DispatchStats stats = new DispatchStats();
+        stats = new DispatchStats();
         budget = MemoryBudget.fromHeap();
+        buffers = new Buffers(budget, Relay.chunkSize(config.bufferSize()));
         HeapReport.log(budget);
         admission = new Admission(config.maxConnections(), config.maxPerIp(),
                 config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
         try {
-            relay = new Relay<>(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
-                    budget, new ClientSocketOptions(config.keepAlive()), stats,
-                    new WorkerPeerCheck(dev.forkd.shared.PeerCredentials.self(), new SocketOwner()));
+            relay = new Relay<>(transport, buffers, config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
+                    new ClientSocketOptions(config.keepAlive()), stats, WorkerPeerCheck.ofThisProcess(new SocketOwner()));
         } catch (IOException e) {
-            LOG.error("cannot open a selector: {}", e.toString());
+            LOG.error("cannot read this process's credentials: {}", e.toString());
             throw new StartFailure(ExitCodes.INTERNAL);
         }
         parts.add("relay", relay, relay::shutdown);
@@ -105,6 +110,7 @@ final class Assembly {
         });
         Metrics metrics = new Metrics(stats, dispatcher, admission);
         metrics.relay(budget, relay.tooSlow);
+        metrics.buffers(buffers);
         Path controlSocket = dir.controlSocket();
         LaunchSettings launchSettings = PartSettings.launch(config);
         WorkerClassArchive archive = WorkerLauncher.archiveFor(launchSettings);
@@ -134,7 +140,6 @@ final class Assembly {
         parts.add("class archive", launcher, launcher::stop);
         parts.add("pool", pool, pool::stopAll);
         parts.add("dispatcher", dispatcher, dispatcher::close);
-        preamble = Preamble.needed(config.acceptProxy(), config.handlerSpeaksFirst()) ? preamble(config, stats, parts) : null;
         relay.start(new Relay.Events<>() {
             @Override
             public void onStarted(WorkerProcess w) {
@@ -153,29 +158,27 @@ final class Assembly {
         });
     }
 
-    private static Listener listen(ServeConfig config) throws StartFailure {
+    private static Listener listen(ServeConfig config, EventLoopGroup loops, Transport transport) throws StartFailure {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         if (address.isUnresolved()) {
             LOG.error("cannot resolve --host {}", config.host());
             throw new StartFailure(ExitCodes.CONFIG);
         }
         try {
-            Listener listener = Listener.inherited();
+            Listener listener = Listener.inherited(loops, transport);
             if (listener != null) {
                 LOG.info("using the listening socket passed on standard input (socket activation); --host and --port are not used");
                 return listener;
             }
-            return Listener.bind(address, config.backlog());
-        } catch (BindException e) {
+            return Listener.bind(address, config.backlog(), loops, transport);
+        } catch (IOException e) {
+            // Netty's native bind errors are IOExceptions saying "bind(..) failed: Address already in use"
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("in use")) {
                 LOG.error("port {} is already in use", config.port());
             } else {
                 LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), msg);
             }
-            throw new StartFailure(ExitCodes.CONFIG);
-        } catch (IOException e) {
-            LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
             throw new StartFailure(ExitCodes.CONFIG);
         }
     }
@@ -184,11 +187,12 @@ final class Assembly {
         try {
             AdminServer a = new AdminServer(config.admin(), PartSettings.admin(config), dir.path(), pool, dispatcher, stats, metrics);
             a.showBudget(budget);
+            a.showBuffers(buffers);
             a.showClients(relay::clientsOf);
             return a;
         } catch (IOException e) {
             LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
-                    e instanceof BindException ? "address already in use" : e.getMessage());
+                    e instanceof java.net.BindException ? "address already in use" : e.getMessage());
             throw new StartFailure(ExitCodes.CONFIG);
         }
     }
@@ -216,39 +220,27 @@ final class Assembly {
         return control;
     }
 
-    private Preamble preamble(ServeConfig config, DispatchStats stats, Parts parts) throws StartFailure {
-        Preamble p;
-        try {
-            p = new Preamble(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout(), budget, stats,
-                    new Preamble.Sink() {
-                        @Override
-                        public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
-                            return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
-                        }
-
-                        @Override
-                        public void ready(AcceptedClient client) {
-                            dispatcher.submit(client);
-                        }
-
-                        @Override
-                        public void closed(AcceptedClient client) {
-                            admission.release(client);
-                        }
-                    });
-        } catch (IOException e) {
-            LOG.error("cannot open a selector: {}", e.toString());
-            throw new StartFailure(ExitCodes.INTERNAL);
-        }
-        p.start();
-        return parts.add("preamble", p, p::close);
-    }
-
-    /** Accepts clients; each admitted one goes to the preamble, or straight to the dispatcher. */
+    /** Accepts clients; each admitted one goes through its pipeline's stages to the dispatcher. */
     void startAccepting() {
-        Preamble first = preamble;
-        listener.acceptWithin(budget, Relay.chunkSize(bufferSize));
-        listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
+        ClientPipeline pipeline = new ClientPipeline(
+                new ClientPipeline.Settings(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout()),
+                admission, buffers, stats, new ClientPipeline.Sink() {
+                    @Override
+                    public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
+                        return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
+                    }
+
+                    @Override
+                    public void ready(AcceptedClient client) {
+                        dispatcher.submit(client);
+                    }
+
+                    @Override
+                    public void closed(AcceptedClient client) {
+                        admission.release(client);
+                    }
+                }, null);
+        listener.start(pipeline, dispatcher, budget, Relay.chunkSize(config.bufferSize()));
     }
 
     private static int relayThreads() {

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.SocketChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,14 +34,14 @@ class DispatcherTest {
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     private final FakeConnector connector = new FakeConnector();
     private final DispatchStats stats = new DispatchStats();
-    private final List<SocketChannel> clients = new ArrayList<>();
+    private final List<Channel> clients = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
     @AfterEach
     void tearDown() throws IOException {
         timer.shutdownNow();
         threads.forEach(Thread::interrupt);
-        for (SocketChannel c : clients) {
+        for (Channel c : clients) {
             c.close();
         }
     }
@@ -53,7 +54,7 @@ class DispatcherTest {
 
     /** Records each open; starts the relay unless the target was marked unreachable. */
     static final class FakeConnector implements Dispatcher.Connector<Dispatcher.Target> {
-        record Call(Dispatcher.Target target, SocketChannel client) {
+        record Call(Dispatcher.Target target, Channel client) {
         }
 
         final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -62,14 +63,15 @@ class DispatcherTest {
         volatile Consumer<Call> onUnreachable = c -> { };
 
         @Override
-        public Dispatcher.OpenResult open(Dispatcher.Target target, AcceptedClient client) {
+        public void open(Dispatcher.Target target, AcceptedClient client, Consumer<Dispatcher.OpenResult> done) {
             Call call = new Call(target, client.channel);
             calls.add(call);
             if (unreachable.contains(target)) {
                 onUnreachable.accept(call);
-                return Dispatcher.OpenResult.WORKER_UNREACHABLE;
+                done.accept(Dispatcher.OpenResult.WORKER_UNREACHABLE);
+                return;
             }
-            return Dispatcher.OpenResult.STARTED;
+            done.accept(Dispatcher.OpenResult.STARTED);
         }
 
         Call last() {
@@ -93,19 +95,15 @@ class DispatcherTest {
         return d;
     }
 
-    /** A client token: an open, unconnected channel. */
-    private SocketChannel client() {
-        try {
-            SocketChannel ch = SocketChannel.open();
-            clients.add(ch);
-            return ch;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** A client token: an open channel. */
+    private Channel client() {
+        Channel ch = new EmbeddedChannel();
+        clients.add(ch);
+        return ch;
     }
 
-    private SocketChannel submit(Dispatcher<Dispatcher.Target> d) {
-        SocketChannel ch = client();
+    private Channel submit(Dispatcher<Dispatcher.Target> d) {
+        Channel ch = client();
         d.submit(new AcceptedClient(ch));
         return ch;
     }
@@ -188,9 +186,9 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel first = submit(d);
-        SocketChannel second = submit(d);
-        SocketChannel third = submit(d);
+        Channel first = submit(d);
+        Channel second = submit(d);
+        Channel third = submit(d);
         assertEquals(3, d.queued());
 
         d.release(a);
@@ -210,8 +208,8 @@ class DispatcherTest {
     void queueTimeoutClosesTheWaitingConnection() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(100), a);
-        SocketChannel served = submit(d);
-        SocketChannel waiting = submit(d);
+        Channel served = submit(d);
+        Channel waiting = submit(d);
 
         awaitTrue(() -> !waiting.isOpen(), "the queued connection is closed");
         assertEquals(1, stats.queueTimedOut.sum());
@@ -226,8 +224,8 @@ class DispatcherTest {
     void fullQueueRejectsAndCloses() {
         Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, new FakeTarget(1, 1));
         submit(d);
-        SocketChannel queued = submit(d);
-        SocketChannel rejected = submit(d);
+        Channel queued = submit(d);
+        Channel rejected = submit(d);
 
         assertFalse(rejected.isOpen());
         assertTrue(queued.isOpen());
@@ -244,7 +242,7 @@ class DispatcherTest {
         List<Dispatcher.Target> told = new CopyOnWriteArrayList<>();
         d.onUnreachable(told::add);
 
-        SocketChannel ch = submit(d);
+        Channel ch = submit(d);
         assertEquals(List.of(new FakeConnector.Call(a, ch), new FakeConnector.Call(b, ch)), connector.calls);
         assertEquals(1, stats.redispatched.sum());
         assertEquals(List.of(a), told, "the pool is told, so that it can find out why and replace the worker");
@@ -262,8 +260,8 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel first = submit(d);
-        SocketChannel second = submit(d);
+        Channel first = submit(d);
+        Channel second = submit(d);
 
         connector.unreachable.add(b);
         d.addTarget(b);
@@ -347,9 +345,9 @@ class DispatcherTest {
     @Test
     void closeClosesQueuedClientsAndRejectsNewOnes() throws InterruptedException {
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, new FakeTarget(1, 1));
-        SocketChannel served = submit(d);
-        SocketChannel q1 = submit(d);
-        SocketChannel q2 = submit(d);
+        Channel served = submit(d);
+        Channel q1 = submit(d);
+        Channel q2 = submit(d);
 
         d.close();
         assertFalse(q1.isOpen());
@@ -366,7 +364,7 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel waiting = submit(d);
+        Channel waiting = submit(d);
 
         connector.unreachable.add(b);
         connector.onUnreachable = call -> d.close();
@@ -382,7 +380,7 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(200), a);
         submit(d);
-        SocketChannel waiting = submit(d);
+        Channel waiting = submit(d);
 
         connector.unreachable.add(b);
         // the timeout fires while the dispatcher is trying b, which then turns out unreachable
@@ -427,14 +425,14 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 5);
         java.util.concurrent.CountDownLatch inOpen = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c) -> {
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c, done) -> {
             inOpen.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return Dispatcher.OpenResult.STARTED;
+            done.accept(Dispatcher.OpenResult.STARTED);
         }, stats);
         d.addTarget(a);
         assertTrue(d.whenNoOpening(a, () -> fail("nothing is being opened: the caller goes on at once")));
