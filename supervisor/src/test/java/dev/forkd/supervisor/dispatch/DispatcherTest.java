@@ -446,4 +446,48 @@ class DispatcherTest {
         release.countDown();
         assertTrue(landed.await(5, TimeUnit.SECONDS), "told once the stream is in the worker's backlog");
     }
+
+    @Test
+    void anOpenThatLandsLaterHoldsItsSlotAndRedispatchesWhenUnreachable() {
+        FakeTarget a = new FakeTarget(1, 1);
+        FakeTarget b = new FakeTarget(2, 1);
+        List<Consumer<Dispatcher.OpenResult>> pending = new CopyOnWriteArrayList<>();
+        List<Dispatcher.Target> tried = new CopyOnWriteArrayList<>();
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c, done) -> {
+            tried.add(t);
+            pending.add(done);
+        }, stats);
+        d.addTarget(a);
+        d.submit(new AcceptedClient(client()));
+        assertEquals(1, d.active(a), "the slot is taken while the stream is being opened");
+        assertFalse(d.whenNoOpening(a, () -> { }), "an open is under way");
+        d.submit(new AcceptedClient(client()));
+        assertEquals(1, d.queued(), "no second slot meanwhile");
+        d.addTarget(b);
+        assertEquals(List.of(a, b), tried, "the queued one went to b at once");
+
+        pending.get(0).accept(Dispatcher.OpenResult.WORKER_UNREACHABLE);
+        assertEquals(0, d.active(a));
+        assertEquals(1, stats.redispatched.sum());
+
+        pending.get(1).accept(Dispatcher.OpenResult.STARTED);
+        d.release(b);
+        assertEquals(List.of(a, b, b), tried, "redispatched to b once b had room");
+        pending.get(2).accept(Dispatcher.OpenResult.STARTED);
+        assertEquals(1, d.active(b));
+    }
+
+    @Test
+    void roomIsToldWhenASlotIsFreed() {
+        FakeTarget a = new FakeTarget(1, 1);
+        Dispatcher<Dispatcher.Target> d = dispatcher(0, LONG, a);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        d.onRoom(told::incrementAndGet);
+        assertTrue(d.hasRoomNow());
+        submit(d);
+        assertFalse(d.hasRoomNow(), "no free slot and no queue");
+        d.release(a);
+        assertTrue(told.get() > 0);
+        assertTrue(d.hasRoomNow());
+    }
 }

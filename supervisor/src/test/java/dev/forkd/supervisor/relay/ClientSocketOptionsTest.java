@@ -95,9 +95,9 @@ class ClientSocketOptionsTest {
 
     @Test
     void aClosedSocketIsNotAnError() throws IOException {
+        NioSocketChannel ch = new NioSocketChannel(accepted);
         accepted.close();
         // a client that went away before its options were set: the relay finds out on its first read
-        new ClientSocketOptions(new KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4))
-                .apply(new NioSocketChannel(accepted));
+        new ClientSocketOptions(new KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4)).apply(ch);
     }
 }
