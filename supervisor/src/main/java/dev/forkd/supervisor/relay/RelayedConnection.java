@@ -9,7 +9,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.socket.DuplexChannel;
-import java.util.concurrent.ScheduledFuture;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -62,7 +61,6 @@ final class RelayedConnection {
     long rateWindowStartNanos = System.nanoTime();
     long rateWindowStartBytes;
     private long moved;
-    ScheduledFuture<?> sweep;
 
     RelayedConnection(long id, String clientLabel, Dispatcher.Target target, AcceptedClient accepted, Channel worker,
             MemoryBudget budget, int chunk, DispatchStats stats, Events events) {
@@ -264,6 +262,15 @@ final class RelayedConnection {
     /** A read or the transport failed on one side. */
     void failed(boolean clientSide, Throwable cause) {
         LOG.debug("connection {}: {}: {}", id, clientSide ? "client" : "worker", cause.toString());
+        broke(clientSide);
+    }
+
+    /** A channel closed under the connection. */
+    void inactive(boolean clientSide) {
+        broke(clientSide);
+    }
+
+    private void broke(boolean clientSide) {
         if (closed) {
             return;
         }
@@ -273,19 +280,6 @@ final class RelayedConnection {
             return;
         }
         // the worker broke: deliver what it sent, then close the client (no half-close: the answer is cut short)
-        workerEof = true;
-        workerWriteFailed();
-    }
-
-    /** A channel closed under the connection. */
-    void inactive(boolean clientSide) {
-        if (closed) {
-            return;
-        }
-        if (clientSide) {
-            closeAll();
-            return;
-        }
         workerEof = true;
         workerWriteFailed();
     }
@@ -318,9 +312,6 @@ final class RelayedConnection {
             return;
         }
         closed = true;
-        if (sweep != null) {
-            sweep.cancel(false);
-        }
         client.close();
         worker.close();
         tellWorkerDone();
