@@ -52,7 +52,7 @@ final class WorkerPeerCheck implements Relay.PeerCheck {
             WorkerProcess w = (WorkerProcess) target;
             if (w.distrusted.compareAndSet(null, who)) {
                 SocketOwner.Verdict v = owner.check(w.socket, w.pid);
-                LOG.error("{}: its socket {} was answered by {}, not by this supervisor's user ({}); "
+                LOG.error("{}: its socket {} was answered by {}, not by the worker forkd launched as its own user ({}); "
                         + "sending it no client and replacing it", w.label(), w.socket, who,
                         v == SocketOwner.Verdict.HELD ? "the worker still holds it" : "the worker does not hold the socket there");
             }
@@ -73,7 +73,7 @@ final class WorkerPeerCheck implements Relay.PeerCheck {
         }
         long pid = target instanceof WorkerProcess ? ((WorkerProcess) target).pid : -1;
         if (pid > 0 && peer.pid() != pid) {
-            return "process " + peer.pid() + " of this user, not the worker's pid " + pid;
+            return "process " + peer.pid() + " of this user";
         }
         return null;
     }

@@ -294,23 +294,7 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     }
 
     private Slot<T> pick() {
-        List<Slot<T>> candidates = new ArrayList<>(slots.size());
-        for (Slot<T> s : slots.values()) {
-            if (s.free()) {
-                candidates.add(s);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        int n = candidates.size();
-        Slot<T> best = null;
-        for (int i = 0; i < n; i++) {
-            Slot<T> s = candidates.get((cursor + i) % n);
-            if (best == null || s.active < best.active) {
-                best = s;
-            }
-        }
+        Slot<T> best = Slot.leastActive(slots.values(), cursor);
         cursor = (cursor + 1) % Math.max(1, slots.size());
         return best;
     }
@@ -364,12 +348,6 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         this.roomListener = r;
     }
 
-    /** Blocks the calling thread while there is no room, so that the kernel backlog holds the rest. */
-    public synchronized void awaitRoom() throws InterruptedException {
-        while (!closed && !hasRoom()) {
-            wait();
-        }
-    }
 
     public synchronized int queued() {
         return queue.size();

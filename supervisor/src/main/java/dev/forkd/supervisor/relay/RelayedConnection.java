@@ -127,17 +127,24 @@ final class RelayedConnection {
     }
 
     private void write(Channel to, ByteBuf buf, int n) {
-        to.writeAndFlush(buf).addListener((ChannelFuture f) -> {
-            budget.release(n);
-            if (f.isSuccess()) {
-                if (to == client) {
-                    stats.bytesOut.add(n);
-                }
-            } else {
-                LOG.debug("connection {}: {} write: {}", id, to == client ? "client" : "worker", f.cause().toString());
-                writeFailed(to == client);
+        ChannelFuture f = to.writeAndFlush(buf);
+        if (f.isDone()) {
+            written(f, to, n); // the usual case on the loop: no listener to allocate
+        } else {
+            f.addListener((ChannelFuture done) -> written(done, to, n));
+        }
+    }
+
+    private void written(ChannelFuture f, Channel to, int n) {
+        budget.release(n);
+        if (f.isSuccess()) {
+            if (to == client) {
+                stats.bytesOut.add(n);
             }
-        });
+        } else {
+            LOG.debug("connection {}: {} write: {}", id, to == client ? "client" : "worker", f.cause().toString());
+            writeFailed(to == client);
+        }
     }
 
     /** Reads the next chunk from a side, unless it ended, is stopped, or the budget is spent (then once it has room). */

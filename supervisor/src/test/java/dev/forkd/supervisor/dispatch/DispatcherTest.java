@@ -108,29 +108,6 @@ class DispatcherTest {
         return ch;
     }
 
-    private Thread awaitRoomInBackground(Dispatcher<Dispatcher.Target> d) {
-        Thread t = new Thread(() -> {
-            try {
-                d.awaitRoom();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "awaitRoom");
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-        return t;
-    }
-
-    private static void assertStillBlocked(Thread t) throws InterruptedException {
-        t.join(200);
-        assertTrue(t.isAlive(), "should still be blocked");
-    }
-
-    private static void assertReturns(Thread t) throws InterruptedException {
-        t.join(WAIT.toMillis());
-        assertFalse(t.isAlive(), "should have returned");
-    }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -277,29 +254,30 @@ class DispatcherTest {
     }
 
     @Test
-    void awaitRoomBlocksWhileTheQueueIsFull() throws InterruptedException {
+    void noRoomWhileTheQueueIsFullUntilARelease() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, a);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        d.onRoom(told::incrementAndGet);
         submit(d);
         submit(d);
 
-        Thread t = awaitRoomInBackground(d);
-        assertStillBlocked(t);
+        assertFalse(d.hasRoomNow(), "the listener must not accept");
         d.release(a);
-        assertReturns(t);
+        assertTrue(told.get() > 0, "the listener is told to look again");
+        assertTrue(d.hasRoomNow());
     }
 
     @Test
-    void withQueueBoundZeroAwaitRoomBlocksWhileNoSlotIsFree() throws InterruptedException {
+    void withQueueBoundZeroThereIsNoRoomWhileNoSlotIsFree() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(0, LONG, a);
         submit(d);
         assertFalse(submit(d).isOpen(), "nothing may wait");
 
-        Thread t = awaitRoomInBackground(d);
-        assertStillBlocked(t);
+        assertFalse(d.hasRoomNow());
         d.release(a);
-        assertReturns(t);
+        assertTrue(d.hasRoomNow());
     }
 
     @Test
@@ -355,7 +333,7 @@ class DispatcherTest {
         assertTrue(served.isOpen(), "live connections belong to the relay");
         assertEquals(0, d.queued());
         assertFalse(submit(d).isOpen());
-        d.awaitRoom(); // returns at once once closed
+        assertTrue(d.hasRoomNow(), "closed: the listener goes on, to stop");
     }
 
     @Test
