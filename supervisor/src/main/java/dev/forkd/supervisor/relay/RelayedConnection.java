@@ -86,7 +86,7 @@ final class RelayedConnection {
             stats.bytesIn.add(n);
             moved += n;
             // the reservation came with the bytes: it goes back once they are written
-            write(worker, early, n);
+            write(worker, early, n, n);
         }
         if (!client.isActive() || !worker.isActive()) {
             closeAll();
@@ -106,7 +106,9 @@ final class RelayedConnection {
 
     void forward(boolean fromClient, ByteBuf buf) {
         int n = buf.readableBytes();
-        budget.reserve(n);
+        // the buffer's whole size is held until written, whatever part of it the read filled
+        int held = Math.max(n, buf.capacity());
+        budget.reserve(held);
         lastActivityNanos = System.nanoTime();
         moved += n;
         if (fromClient) {
@@ -115,28 +117,29 @@ final class RelayedConnection {
         if (closed || (fromClient && abortAfterFlush)) {
             // nobody will take these bytes any more
             buf.release();
-            budget.release(n);
+            budget.release(held);
             return;
         }
         Channel to = channel(!fromClient);
-        write(to, buf, n);
+        write(to, buf, n, held);
         if (to.isWritable()) {
             readMore(fromClient);
         }
         // else: channelWritabilityChanged on the other side reads on
     }
 
-    private void write(Channel to, ByteBuf buf, int n) {
+    /** @param held what the bytes hold of the budget, given back once written */
+    private void write(Channel to, ByteBuf buf, int n, int held) {
         ChannelFuture f = to.writeAndFlush(buf);
         if (f.isDone()) {
-            written(f, to, n); // the usual case on the loop: no listener to allocate
+            written(f, to, n, held); // the usual case on the loop: no listener to allocate
         } else {
-            f.addListener((ChannelFuture done) -> written(done, to, n));
+            f.addListener((ChannelFuture done) -> written(done, to, n, held));
         }
     }
 
-    private void written(ChannelFuture f, Channel to, int n) {
-        budget.release(n);
+    private void written(ChannelFuture f, Channel to, int n, int held) {
+        budget.release(held);
         if (f.isSuccess()) {
             if (to == client) {
                 stats.bytesOut.add(n);
