@@ -34,7 +34,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * curl (http-hello, ALPN, mutual TLS), a reload under load, and `forkd client --tls`.
  * Certificates from a CA made at test time ({@link TestCertificates}).
  */
-@Disabled("needs the Netty pipeline: wired at merge (TlsTerminator::newHandler after the PROXY decoder)")
+
 class TlsIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String HTTP_REQUEST = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";

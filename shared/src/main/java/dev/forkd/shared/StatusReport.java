@@ -29,13 +29,25 @@ public record StatusReport(long pid, long uptimeSeconds, String model, String li
     public record Connections(long active, long queued, long accepted, long rejected, long queueTimeouts) {
     }
 
-    /** The supervisor process itself; the buffer fields are absent when it has no memory budget. */
+    /**
+     * The supervisor process itself; the buffer fields are absent when it has no memory budget, the
+     * direct-memory ones (the data path's pooled allocator) when it has no data path.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonPropertyOrder({"heapUsedBytes", "heapMaxBytes", "threads", "bufferBudgetBytes", "bufferBytesUsed", "bufferBudgetExhausted"})
+    @JsonPropertyOrder({"heapUsedBytes", "heapMaxBytes", "threads", "bufferBudgetBytes", "bufferBytesUsed", "bufferBudgetExhausted",
+            "transport", "directMemoryUsedBytes", "directMemoryLimitBytes", "directArenas"})
     public record Self(long heapUsedBytes, long heapMaxBytes, int threads,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetBytes,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBytesUsed,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetExhausted) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetExhausted,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String transport,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long directMemoryUsedBytes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long directMemoryLimitBytes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer directArenas) {
+        /** Without the data path's allocator (older supervisors, tests). */
+        public Self(long heapUsedBytes, long heapMaxBytes, int threads, Long bufferBudgetBytes, Long bufferBytesUsed, Long bufferBudgetExhausted) {
+            this(heapUsedBytes, heapMaxBytes, threads, bufferBudgetBytes, bufferBytesUsed, bufferBudgetExhausted, null, null, null, null);
+        }
     }
 
     /**

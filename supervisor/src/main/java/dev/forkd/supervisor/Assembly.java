@@ -1,45 +1,56 @@
 package dev.forkd.supervisor;
 
-import dev.forkd.supervisor.dispatch.AcceptedClient;
+import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.admin.AdminServer;
 import dev.forkd.supervisor.admin.Metrics;
 import dev.forkd.supervisor.common.Addresses;
+import dev.forkd.supervisor.common.Buffers;
 import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.common.Transport;
+import dev.forkd.supervisor.control.ControlServer;
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
+import dev.forkd.supervisor.launch.LaunchSettings;
+import dev.forkd.supervisor.launch.WorkerClassArchive;
+import dev.forkd.supervisor.launch.WorkerLauncher;
 import dev.forkd.supervisor.listen.Admission;
 import dev.forkd.supervisor.listen.Cidr;
+import dev.forkd.supervisor.listen.ClientPipeline;
 import dev.forkd.supervisor.listen.Listener;
-import dev.forkd.supervisor.listen.Preamble;
-import dev.forkd.supervisor.control.ControlServer;
-import dev.forkd.supervisor.launch.WorkerClassArchive;
-import dev.forkd.supervisor.launch.LaunchSettings;
-import dev.forkd.supervisor.launch.WorkerLauncher;
+import dev.forkd.supervisor.listen.TlsStage;
 import dev.forkd.supervisor.pool.PoolDispatch;
 import dev.forkd.supervisor.pool.RuntimeDirRecovery;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
+import dev.forkd.supervisor.proxy.TlsFacts;
+import dev.forkd.supervisor.proxy.TlsTlvs;
 import dev.forkd.supervisor.relay.ClientSocketOptions;
 import dev.forkd.supervisor.relay.Relay;
 import dev.forkd.supervisor.rundir.RuntimeDirectory;
 import dev.forkd.supervisor.rundir.SocketOwner;
+import dev.forkd.supervisor.tls.ChannelTls;
 import dev.forkd.supervisor.tls.TlsConfigException;
 import dev.forkd.supervisor.tls.TlsTerminator;
-import dev.forkd.supervisor.dispatch.AcceptedClient;
-import dev.forkd.shared.ExitCodes;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.haproxy.HAProxyTLV;
+import io.netty.handler.ssl.SslCompletionEvent;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * The parts of `forkd serve`, each built on the ones before it and added to {@link Parts} as it
  * starts holding something, so that a failure at any step closes exactly what was started, in
- * reverse. The order of the additions is the stop order read backwards: the preamble stops
- * before the dispatcher, so that nothing it still hands on is left unclosed; the dispatcher (its
+ * reverse. The order of the additions is the stop order read backwards: the event loops stop
+ * last, after every part that has channels on them; the dispatcher (its
  * queue) before the pool; the pool's workers before the control socket they talk on. Nothing
  * here accepts a client or launches a worker: {@link Supervisor} does, once it is built.
  */
@@ -67,14 +78,15 @@ final class Assembly {
     final WorkerPool pool;
     /** Null without --admin. */
     final AdminServer admin;
-    /** Null when connections need no preamble. */
-    final Preamble preamble;
     /**
      * Null without --tls-cert. The client pipeline's handler after the PROXY decoder is
      * {@code tls::newHandler}; after its SslHandshakeCompletionEvent, {@code ChannelTls.of(channel)}.
      */
     final TlsTerminator tls;
-    private final int bufferSize;
+    final EventLoopGroup loops;
+    final Buffers buffers;
+    private final ServeConfig config;
+    private final DispatchStats stats;
 
     /**
      * Builds and starts every part but the listener's accepting, the pool's workers and the admin
@@ -84,26 +96,29 @@ final class Assembly {
      */
     Assembly(ServeConfig config, RuntimeDirectory dir, Parts parts, WorkerPool.Fatal fatal, Runnable reloadComplete)
             throws StartFailure {
-        bufferSize = config.bufferSize();
         // first: a certificate that cannot be used stops forkd before it binds a port or starts a worker
         tls = tls(config);
-        Listener l = listen(config);
+        this.config = config;
+        Transport transport = Transport.get();
+        EventLoopGroup g = transport.group(relayThreads(), "data");
+        loops = parts.add("event loops", g, () -> g.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).await(5000));
+        Listener l = listen(config, g, transport);
         listener = parts.add("listener", l, l::close);
         ScheduledExecutorService timer = FatalErrors.scheduler("dispatch-timer");
         parts.add("dispatch timer", timer, timer::shutdownNow);
         poolThread = FatalErrors.scheduler("pool");
         parts.add("pool thread", poolThread, poolThread::shutdownNow);
-        DispatchStats stats = new DispatchStats();
+        stats = new DispatchStats();
         budget = MemoryBudget.fromHeap();
+        buffers = new Buffers(budget, Relay.chunkSize(config.bufferSize()));
         HeapReport.log(budget);
         admission = new Admission(config.maxConnections(), config.maxPerIp(),
                 config.acceptProxy() ? Cidr.parseAll(config.trustedProxies()) : null);
         try {
-            relay = new Relay<>(relayThreads(), config.bufferSize(), config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
-                    budget, new ClientSocketOptions(config.keepAlive()), stats,
-                    new WorkerPeerCheck(dev.forkd.shared.PeerCredentials.self(), new SocketOwner()));
+            relay = new Relay<>(transport, buffers, config.idleTimeout().toNanos(), config.minRateBytesPerSecond(),
+                    new ClientSocketOptions(config.keepAlive()), stats, WorkerPeerCheck.ofThisProcess(new SocketOwner()));
         } catch (IOException e) {
-            LOG.error("cannot open a selector: {}", e.toString());
+            LOG.error("cannot read this process's credentials: {}", e.toString());
             throw new StartFailure(ExitCodes.INTERNAL);
         }
         parts.add("relay", relay, relay::shutdown);
@@ -114,6 +129,7 @@ final class Assembly {
         });
         Metrics metrics = new Metrics(stats, dispatcher, admission);
         metrics.relay(budget, relay.tooSlow);
+        metrics.buffers(buffers);
         Path controlSocket = dir.controlSocket();
         LaunchSettings launchSettings = PartSettings.launch(config);
         WorkerClassArchive archive = WorkerLauncher.archiveFor(launchSettings);
@@ -147,7 +163,6 @@ final class Assembly {
         parts.add("class archive", launcher, launcher::stop);
         parts.add("pool", pool, pool::stopAll);
         parts.add("dispatcher", dispatcher, dispatcher::close);
-        preamble = Preamble.needed(config.acceptProxy(), config.handlerSpeaksFirst()) ? preamble(config, stats, parts) : null;
         relay.start(new Relay.Events<>() {
             @Override
             public void onStarted(WorkerProcess w) {
@@ -175,29 +190,27 @@ final class Assembly {
         }
     }
 
-    private static Listener listen(ServeConfig config) throws StartFailure {
+    private static Listener listen(ServeConfig config, EventLoopGroup loops, Transport transport) throws StartFailure {
         InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
         if (address.isUnresolved()) {
             LOG.error("cannot resolve --host {}", config.host());
             throw new StartFailure(ExitCodes.CONFIG);
         }
         try {
-            Listener listener = Listener.inherited();
+            Listener listener = Listener.inherited(loops, transport);
             if (listener != null) {
                 LOG.info("using the listening socket passed on standard input (socket activation); --host and --port are not used");
                 return listener;
             }
-            return Listener.bind(address, config.backlog());
-        } catch (BindException e) {
+            return Listener.bind(address, config.backlog(), loops, transport);
+        } catch (IOException e) {
+            // Netty's native bind errors are IOExceptions saying "bind(..) failed: Address already in use"
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("in use")) {
                 LOG.error("port {} is already in use", config.port());
             } else {
                 LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), msg);
             }
-            throw new StartFailure(ExitCodes.CONFIG);
-        } catch (IOException e) {
-            LOG.error("cannot listen on {}:{}: {}", config.host(), config.port(), e.toString());
             throw new StartFailure(ExitCodes.CONFIG);
         }
     }
@@ -206,11 +219,12 @@ final class Assembly {
         try {
             AdminServer a = new AdminServer(config.admin(), PartSettings.admin(config), dir.path(), pool, dispatcher, stats, metrics);
             a.showBudget(budget);
+            a.showBuffers(buffers);
             a.showClients(relay::clientsOf);
             return a;
         } catch (IOException e) {
             LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
-                    e instanceof BindException ? "address already in use" : e.getMessage());
+                    e instanceof java.net.BindException ? "address already in use" : e.getMessage());
             throw new StartFailure(ExitCodes.CONFIG);
         }
     }
@@ -238,39 +252,48 @@ final class Assembly {
         return control;
     }
 
-    private Preamble preamble(ServeConfig config, DispatchStats stats, Parts parts) throws StartFailure {
-        Preamble p;
-        try {
-            p = new Preamble(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout(), budget, stats,
-                    new Preamble.Sink() {
-                        @Override
-                        public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
-                            return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
-                        }
+    /** Accepts clients; each admitted one goes through its pipeline's stages to the dispatcher. */
+    void startAccepting() {
+        ClientPipeline pipeline = new ClientPipeline(
+                new ClientPipeline.Settings(config.acceptProxy(), config.handlerSpeaksFirst(), config.firstDataTimeout()),
+                admission, buffers, stats, new ClientPipeline.Sink() {
+                    @Override
+                    public boolean admitDeclared(AcceptedClient client, InetSocketAddress declared) {
+                        return admission.admitDeclared(client, declared == null ? null : declared.getAddress());
+                    }
 
-                        @Override
-                        public void ready(AcceptedClient client) {
-                            dispatcher.submit(client);
-                        }
+                    @Override
+                    public void ready(AcceptedClient client) {
+                        dispatcher.submit(client);
+                    }
 
-                        @Override
-                        public void closed(AcceptedClient client) {
-                            admission.release(client);
-                        }
-                    });
-        } catch (IOException e) {
-            LOG.error("cannot open a selector: {}", e.toString());
-            throw new StartFailure(ExitCodes.INTERNAL);
-        }
-        p.start();
-        return parts.add("preamble", p, p::close);
+                    @Override
+                    public void closed(AcceptedClient client) {
+                        admission.release(client);
+                    }
+                }, tls == null ? null : tlsStage(tls));
+        listener.start(pipeline, dispatcher, budget, Relay.chunkSize(config.bufferSize()));
     }
 
-    /** Accepts clients; each admitted one goes to the preamble, or straight to the dispatcher. */
-    void startAccepting() {
-        Preamble first = preamble;
-        listener.acceptWithin(budget, Relay.chunkSize(bufferSize));
-        listener.start(first == null ? dispatcher::submit : first::submit, dispatcher, admission);
+    /** The terminator as the client pipeline takes it; the worker learns a handshake's facts as PROXY v2 TLVs. */
+    private static TlsStage tlsStage(TlsTerminator tls) {
+        return new TlsStage() {
+            @Override
+            public ChannelHandler newHandler() {
+                return tls.newHandler();
+            }
+
+            @Override
+            public void handshakeDone(SslCompletionEvent event, Channel channel) {
+                tls.handshakeDone(event, channel.remoteAddress());
+            }
+
+            @Override
+            public Supplier<List<HAProxyTLV>> workerTlvs(Channel channel) {
+                TlsFacts facts = ChannelTls.of(channel);
+                return facts == null ? List::of : () -> TlsTlvs.of(facts);
+            }
+        };
     }
 
     private static int relayThreads() {

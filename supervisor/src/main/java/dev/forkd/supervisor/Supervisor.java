@@ -116,25 +116,20 @@ public final class Supervisor {
         a.pool.start();
 
         int code = ExitCodes.OK;
-        try {
-            if (awaitReady()) {
-                InetSocketAddress bound = a.listener.localAddress();
-                LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
-                a.startAccepting();
-                // after the first workers, so that it never delays them; later spawns boot faster
-                a.launcher.prepareClassArchive();
-                notifier.ready(systemdStatus());
-                if (notifier.enabled()) {
-                    a.poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
-                }
-                if (a.admin != null) {
-                    a.admin.start(Addresses.format(bound));
-                }
-                awaitStopRequest();
+        if (awaitReady()) {
+            InetSocketAddress bound = a.listener.localAddress();
+            LOG.info("listening on {} (model {}, {} worker(s), handler {})", Addresses.format(bound), config.model(), config.workers(), config.handler());
+            a.startAccepting();
+            // after the first workers, so that it never delays them; later spawns boot faster
+            a.launcher.prepareClassArchive();
+            notifier.ready(systemdStatus());
+            if (notifier.enabled()) {
+                a.poolThread.scheduleWithFixedDelay(() -> notifier.status(systemdStatus()), 1, 1, TimeUnit.SECONDS);
             }
-        } catch (IOException e) {
-            LOG.error("listener failed: {}", e.toString());
-            code = ExitCodes.INTERNAL;
+            if (a.admin != null) {
+                a.admin.start(Addresses.format(bound));
+            }
+            awaitStopRequest();
         }
         notifier.stopping();
         a.listener.close();

@@ -2,7 +2,9 @@ package dev.forkd.supervisor.admin;
 
 import dev.forkd.supervisor.common.Addresses;
 import dev.forkd.supervisor.common.AdminTokens;
+import dev.forkd.supervisor.common.Buffers;
 import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.common.Transport;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
@@ -61,6 +63,7 @@ public final class AdminServer {
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
     private volatile MemoryBudget budget;
+    private volatile Buffers buffers;
     private volatile java.util.function.Function<Dispatcher.Target, List<String>> clients = t -> List.of();
     /** Also run by POST /workers/reload (the TLS files read again); true if what it reloaded is in use. Null: nothing else. */
     private volatile java.util.function.BooleanSupplier alsoOnReload;
@@ -227,14 +230,22 @@ public final class AdminServer {
         this.budget = budget;
     }
 
+    /** Before start: /status shows the data path's allocator. */
+    public void showBuffers(Buffers buffers) {
+        this.buffers = buffers;
+    }
+
     StatusReport status() {
         RestartCounts restarts = pool.restarts();
         StatusReport.Connections conns = new StatusReport.Connections(dispatcher.active(), dispatcher.queued(), stats.accepted.sum(),
                 stats.rejected.sum(), stats.queueTimedOut.sum());
         Runtime rt = Runtime.getRuntime();
         MemoryBudget b = budget;
+        Buffers bufs = buffers;
         StatusReport.Self self = new StatusReport.Self(rt.totalMemory() - rt.freeMemory(), rt.maxMemory(), Thread.activeCount(),
-                b == null ? null : b.limit(), b == null ? null : b.used(), b == null ? null : b.exhaustedEvents.sum());
+                b == null ? null : b.limit(), b == null ? null : b.used(), b == null ? null : b.exhaustedEvents.sum(),
+                bufs == null ? null : Transport.get().label(), bufs == null ? null : bufs.usedDirectMemory(),
+                bufs == null ? null : Buffers.directMemoryLimit(), bufs == null ? null : bufs.directArenas());
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));
         long now = System.nanoTime();

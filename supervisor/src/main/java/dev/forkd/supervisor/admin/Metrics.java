@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.admin;
 
+import dev.forkd.supervisor.common.Buffers;
 import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
@@ -101,6 +102,16 @@ public final class Metrics implements WorkerPool.PoolEvents {
         counter("forkd_buffer_budget_exhausted", "Times a read or an accept waited because the memory budget was spent.",
                 budget.exhaustedEvents::sum);
         counter("forkd_connections_too_slow", "Connections closed for moving fewer bytes than --min-rate over 10 s.", tooSlow::sum);
+    }
+
+    /** The data path's pooled allocator of direct buffers. */
+    public void buffers(Buffers buffers) {
+        GaugeWithCallback.builder().name("forkd_direct_memory_used_bytes").help("Direct memory the data path's pooled allocator holds now.")
+                .callback(cb -> cb.call(buffers.usedDirectMemory())).register(registry);
+        GaugeWithCallback.builder().name("forkd_direct_memory_limit_bytes").help("What direct buffers may take in all (-XX:MaxDirectMemorySize).")
+                .callback(cb -> cb.call(Buffers.directMemoryLimit())).register(registry);
+        GaugeWithCallback.builder().name("forkd_direct_arenas").help("Arenas of the data path's pooled allocator of direct buffers.")
+                .callback(cb -> cb.call(buffers.directArenas())).register(registry);
     }
 
     private void counter(String name, String help, Supplier<Long> value) {

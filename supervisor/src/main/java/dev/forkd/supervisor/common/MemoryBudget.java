@@ -1,5 +1,6 @@
 package dev.forkd.supervisor.common;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +16,8 @@ public final class MemoryBudget {
     /** Times a reader was held back because the budget was spent. */
     public final LongAdder exhaustedEvents = new LongAdder();
     private final CopyOnWriteArrayList<Runnable> onRelease = new CopyOnWriteArrayList<>();
+    /** Readers waiting for room; each is told once, on the next release (see {@link #whenRoom}). */
+    private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
 
     public MemoryBudget(long limit) {
         this.limit = limit;
@@ -68,6 +71,38 @@ public final class MemoryBudget {
         }
         used.addAndGet(-bytes);
         for (Runnable r : onRelease) {
+            r.run();
+        }
+        wakeWaiters();
+    }
+
+    /**
+     * True if {@code bytes} fit now; else {@code then} runs once, on a releasing thread, after
+     * the next release (it must check again: others may take the room first). A waiter is queued
+     * before the budget is looked at again, and a releaser gives bytes back before it looks at
+     * the queue, so no wake-up is lost.
+     */
+    public boolean whenRoom(long bytes, Runnable then) {
+        if (hasRoom(bytes)) {
+            return true;
+        }
+        exhaustedEvents.increment();
+        waiters.add(then);
+        if (hasRoom(bytes)) {
+            wakeWaiters();
+        }
+        return false;
+    }
+
+    /** Readers waiting for room now. */
+    public int waiting() {
+        return waiters.size();
+    }
+
+    /** Only while there is room: a waiter that finds none when it runs queues itself again. */
+    private void wakeWaiters() {
+        Runnable r;
+        while (used.get() < limit && (r = waiters.poll()) != null) {
             r.run();
         }
     }

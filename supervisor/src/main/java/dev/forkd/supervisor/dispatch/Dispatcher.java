@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -60,9 +61,13 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         public void onUnreachable(T target);
     }
 
-    /** Opens the stream to a worker and starts relaying; called outside the dispatcher's lock. */
+    /**
+     * Opens the stream to a worker and starts relaying; called outside the dispatcher's lock, on
+     * any thread (an event loop among them), so it must not block: it tells {@code done} how the
+     * open ended, exactly once, at once or later on another thread.
+     */
     public interface Connector<T> {
-        OpenResult open(T target, AcceptedClient client);
+        void open(T target, AcceptedClient client, Consumer<OpenResult> done);
     }
 
     private final Map<T, Slot<T>> slots = new LinkedHashMap<>();
@@ -72,6 +77,8 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     private volatile ExhaustedListener<T> exhaustedListener = t -> { };
     private volatile UnreachableListener<T> unreachableListener = t -> { };
     private volatile java.util.function.Consumer<AcceptedClient> dropped = c -> { };
+    /** Told, outside the lock, whenever room may have come back (see {@link #hasRoomNow}). */
+    private volatile Runnable roomListener = () -> { };
     private int cursor;
     private boolean closed;
 
@@ -96,6 +103,7 @@ public final class Dispatcher<T extends Dispatcher.Target> {
             notifyAll();
         }
         serveQueue();
+        roomListener.run();
     }
 
     /** The worker takes no new connections (exited, draining, or unreachable); live ones still count until released. */
@@ -112,21 +120,25 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     /** Hands an accepted connection to a worker, or queues it. */
     public void submit(AcceptedClient client) {
         stats.accepted.increment();
-        Waiting w = new Waiting(client, System.nanoTime());
-        while (true) {
-            Slot<T> s;
-            synchronized (this) {
-                s = closed ? null : pick();
-                if (s == null) {
-                    enqueue(w);
-                    return;
-                }
-                reserve(s);
-            }
-            if (open(s, w)) {
+        dispatch(new Waiting(client, System.nanoTime()));
+    }
+
+    /** To a free worker, or into the queue; again to another worker if the one picked cannot be reached. */
+    private void dispatch(Waiting w) {
+        Slot<T> s;
+        synchronized (this) {
+            s = closed ? null : pick();
+            if (s == null) {
+                enqueue(w);
                 return;
             }
+            reserve(s);
         }
+        open(s, w, r -> {
+            if (r == OpenResult.WORKER_UNREACHABLE) {
+                dispatch(w);
+            }
+        });
     }
 
     /** A connection served by {@code target} has ended. */
@@ -142,6 +154,7 @@ public final class Dispatcher<T extends Dispatcher.Target> {
             notifyAll();
         }
         serveQueue();
+        roomListener.run();
     }
 
     /** Dispatches queued connections while there are free slots, oldest first. */
@@ -161,27 +174,36 @@ public final class Dispatcher<T extends Dispatcher.Target> {
                 reserve(s);
                 notifyAll();
             }
-            if (!open(s, w)) {
-                boolean expired;
-                boolean drop;
-                synchronized (this) {
-                    // back to the head: it keeps its place and its original deadline, unless the
-                    // deadline passed or the dispatcher closed while it was out of the queue
-                    expired = w.expired;
-                    drop = expired || closed;
-                    if (!drop) {
-                        queue.putBack(w);
-                    }
+            open(s, w, r -> {
+                if (r == OpenResult.WORKER_UNREACHABLE) {
+                    requeue(w);
+                } else {
+                    queue.served(w);
                 }
-                if (expired) {
-                    queue.timedOut(w);
-                }
-                if (drop) {
-                    drop(w.client);
-                }
-            } else {
-                queue.served(w);
+            });
+        }
+    }
+
+    /** A queued connection whose worker could not be reached: back to the head, and on to another worker. */
+    private void requeue(Waiting w) {
+        boolean expired;
+        boolean drop;
+        synchronized (this) {
+            // back to the head: it keeps its place and its original deadline, unless the
+            // deadline passed or the dispatcher closed while it was out of the queue
+            expired = w.expired;
+            drop = expired || closed;
+            if (!drop) {
+                queue.putBack(w);
             }
+        }
+        if (expired) {
+            queue.timedOut(w);
+        }
+        if (drop) {
+            drop(w.client);
+        } else {
+            serveQueue();
         }
     }
 
@@ -207,38 +229,56 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         return false;
     }
 
-    /** Returns true if the connection is dealt with (started, or the client is gone); false to retry elsewhere. */
-    private boolean open(Slot<T> s, Waiting w) {
-        OpenResult r;
+    /**
+     * Opens the stream; {@code then} hears how it ended, after the slot's books are done (the
+     * connection is dealt with unless it is WORKER_UNREACHABLE: then it is to go elsewhere).
+     */
+    private void open(Slot<T> s, Waiting w, Consumer<OpenResult> then) {
+        java.util.concurrent.atomic.AtomicBoolean told = new java.util.concurrent.atomic.AtomicBoolean();
         try {
-            r = connector.open(s.target, w.client);
-        } finally {
-            boolean exhausted;
-            List<Runnable> landed = List.of();
-            synchronized (this) {
-                s.opening--;
-                exhausted = s.assignmentsLeft == 0 && s.usable;
-                if (exhausted) {
-                    s.usable = false;
+            connector.open(s.target, w.client, r -> {
+                if (told.compareAndSet(false, true)) {
+                    landed(s, w, r);
+                    then.accept(r);
                 }
-                if (s.opening == 0 && !s.noneOpening.isEmpty()) {
-                    landed = s.noneOpening;
-                    s.noneOpening = new ArrayList<>();
-                }
-                notifyAll();
+            });
+        } catch (RuntimeException e) {
+            // a connector bug must not leak the slot: the connection is closed and the slot freed
+            LOG.error("opening a stream to worker {} failed: {}", s.target.id(), e.toString(), e);
+            if (told.compareAndSet(false, true)) {
+                closeQuietly(w.client);
+                landed(s, w, OpenResult.CLIENT_GONE);
+                then.accept(OpenResult.CLIENT_GONE);
             }
-            landed.forEach(Runnable::run);
+        }
+    }
+
+    private void landed(Slot<T> s, Waiting w, OpenResult r) {
+        boolean exhausted;
+        List<Runnable> landed = List.of();
+        synchronized (this) {
+            s.opening--;
+            exhausted = s.assignmentsLeft == 0 && s.usable;
             if (exhausted) {
-                exhaustedListener.onExhausted(s.target);
+                s.usable = false;
             }
+            if (s.opening == 0 && !s.noneOpening.isEmpty()) {
+                landed = s.noneOpening;
+                s.noneOpening = new ArrayList<>();
+            }
+            notifyAll();
+        }
+        landed.forEach(Runnable::run);
+        if (exhausted) {
+            exhaustedListener.onExhausted(s.target);
         }
         switch (r) {
             case STARTED:
-                return true;
+                return;
             case CLIENT_GONE:
                 dropped.accept(w.client);
                 release(s.target);
-                return true;
+                return;
             default:
                 LOG.warn("worker {} did not take a connection; sending it to another worker", s.target.id());
                 synchronized (this) {
@@ -250,28 +290,11 @@ public final class Dispatcher<T extends Dispatcher.Target> {
                 }
                 stats.redispatched.increment();
                 unreachableListener.onUnreachable(s.target);
-                return false;
         }
     }
 
     private Slot<T> pick() {
-        List<Slot<T>> candidates = new ArrayList<>(slots.size());
-        for (Slot<T> s : slots.values()) {
-            if (s.free()) {
-                candidates.add(s);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        int n = candidates.size();
-        Slot<T> best = null;
-        for (int i = 0; i < n; i++) {
-            Slot<T> s = candidates.get((cursor + i) % n);
-            if (best == null || s.active < best.active) {
-                best = s;
-            }
-        }
+        Slot<T> best = Slot.leastActive(slots.values(), cursor);
         cursor = (cursor + 1) % Math.max(1, slots.size());
         return best;
     }
@@ -296,6 +319,7 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         }
         queue.timedOut(w);
         drop(w.client);
+        roomListener.run();
     }
 
     /** True while the listener may accept: the queue has room, or a slot is free for the next connection. */
@@ -314,12 +338,16 @@ public final class Dispatcher<T extends Dispatcher.Target> {
         return false;
     }
 
-    /** Blocks the accepting thread while there is no room, so that the kernel backlog holds the rest. */
-    public synchronized void awaitRoom() throws InterruptedException {
-        while (!closed && !hasRoom()) {
-            wait();
-        }
+    /** True while the listener may accept (see {@link #onRoom} for when to ask again). */
+    public synchronized boolean hasRoomNow() {
+        return closed || hasRoom();
     }
+
+    /** {@code r} runs, outside the lock, after every change that may make room: it must be cheap and check again itself. */
+    public void onRoom(Runnable r) {
+        this.roomListener = r;
+    }
+
 
     public synchronized int queued() {
         return queue.size();
@@ -369,8 +397,13 @@ public final class Dispatcher<T extends Dispatcher.Target> {
     }
 
     private void drop(AcceptedClient client) {
-        closeQuietly(client.channel);
+        closeQuietly(client);
         dropped.accept(client);
+    }
+
+    /** Closes a client the data path gives up on; its event loop does the closing, the caller never waits. */
+    public static void closeQuietly(AcceptedClient client) {
+        client.channel.close();
     }
 
     public static void closeQuietly(SocketChannel ch) {

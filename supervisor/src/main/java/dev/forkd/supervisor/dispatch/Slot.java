@@ -1,6 +1,7 @@
 package dev.forkd.supervisor.dispatch;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /** One worker's share of the dispatcher: its live and opening streams, what it may still take. Guarded by the dispatcher's monitor. */
@@ -21,5 +22,24 @@ final class Slot<T extends Dispatcher.Target> {
 
     boolean free() {
         return usable && active < target.capacity() && assignmentsLeft > 0;
+    }
+
+    /** The free slot with the fewest connections, among the free ones from {@code cursor} on (ties rotate); null if none is free. */
+    static <T extends Dispatcher.Target> Slot<T> leastActive(Collection<Slot<T>> slots, int cursor) {
+        List<Slot<T>> candidates = new ArrayList<>(slots.size());
+        for (Slot<T> s : slots) {
+            if (s.free()) {
+                candidates.add(s);
+            }
+        }
+        int n = candidates.size();
+        Slot<T> best = null;
+        for (int i = 0; i < n; i++) {
+            Slot<T> s = candidates.get((cursor + i) % n);
+            if (best == null || s.active < best.active) {
+                best = s;
+            }
+        }
+        return best;
     }
 }

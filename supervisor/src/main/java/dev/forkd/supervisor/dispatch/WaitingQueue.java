@@ -2,8 +2,6 @@ package dev.forkd.supervisor.dispatch;
 
 import dev.forkd.shared.Durations;
 import dev.forkd.supervisor.common.RateLimitedLog;
-import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -130,11 +128,8 @@ final class WaitingQueue {
                 Durations.format(timeout));
     }
 
-    private static String remote(SocketChannel ch) {
-        try {
-            return String.valueOf(ch.getRemoteAddress());
-        } catch (IOException e) {
-            return "(closed)";
-        }
+    private static String remote(io.netty.channel.Channel ch) {
+        java.net.SocketAddress a = ch.remoteAddress();
+        return a == null ? "(closed)" : a.toString();
     }
 }

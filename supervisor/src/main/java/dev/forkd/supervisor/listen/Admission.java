@@ -3,12 +3,9 @@ package dev.forkd.supervisor.listen;
 import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import java.util.IdentityHashMap;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +57,7 @@ public final class Admission {
         InetAddress ip = address(client.channel);
         if (trustedProxies != null && !Cidr.anyContains(trustedProxies, ip)) {
             refusedUntrusted.increment();
-            Dispatcher.closeQuietly(client.channel);
+            Dispatcher.closeQuietly(client);
             untrusted.log("closed a connection from {}: with --accept-proxy only a --trusted-proxy ({}) may say who the client is",
                     ip == null ? "(closed)" : ip.getHostAddress(), trustedProxies);
             return false;
@@ -87,7 +84,7 @@ public final class Admission {
                 return true;
             }
         }
-        Dispatcher.closeQuietly(client.channel);
+        Dispatcher.closeQuietly(client);
         logRefusal(refusal);
         return false;
     }
@@ -117,7 +114,7 @@ public final class Admission {
             admitted--;
             refusedPerIp.increment();
         }
-        Dispatcher.closeQuietly(client.channel);
+        Dispatcher.closeQuietly(client);
         logRefusal("the limit of " + maxPerIp + " connections from " + declared.getHostAddress() + " (--max-per-ip, the address its PROXY header declared)");
         return false;
     }
@@ -142,12 +139,8 @@ public final class Admission {
         refusals.log("closed a new connection at {}", refusal);
     }
 
-    private static InetAddress address(SocketChannel ch) {
-        try {
-            InetSocketAddress a = (InetSocketAddress) ch.getRemoteAddress();
-            return a == null ? null : a.getAddress();
-        } catch (IOException e) {
-            return null;
-        }
+    private static InetAddress address(io.netty.channel.Channel ch) {
+        InetSocketAddress a = (InetSocketAddress) ch.remoteAddress();
+        return a == null ? null : a.getAddress();
     }
 }

@@ -1,18 +1,19 @@
 package dev.forkd.supervisor.relay;
 
-import java.io.IOException;
-import java.net.SocketOption;
-import java.net.StandardSocketOptions;
-import java.nio.channels.NetworkChannel;
-import java.nio.channels.SocketChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelException;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.nio.NioChannelOption;
 import jdk.net.ExtendedSocketOptions;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Options set on every accepted client socket: TCP_NODELAY (the relay forwards what it has at
- * once), and TCP keepalive with its timings through jdk.net.ExtendedSocketOptions where the
- * platform has them, so that half-open peers are found by the kernel.
+ * Options set on every relayed client socket: TCP_NODELAY (the relay forwards what it has at
+ * once), and TCP keepalive with its timings (epoll's own options, or jdk.net.ExtendedSocketOptions
+ * on NIO where the platform has them), so that half-open peers are found by the kernel.
  */
 public final class ClientSocketOptions {
     private static final Logger LOG = LogManager.getLogger(ClientSocketOptions.class);
@@ -24,33 +25,43 @@ public final class ClientSocketOptions {
         this.keepAlive = keepAlive;
     }
 
-    void apply(SocketChannel client) {
+    void apply(Channel client) {
         try {
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (keepAlive.enabled()) {
-                client.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-                if (keepAlive.idle() != null) {
-                    setIfSupported(client, ExtendedSocketOptions.TCP_KEEPIDLE, (int) keepAlive.idle().toSeconds());
-                }
-                if (keepAlive.interval() != null) {
-                    setIfSupported(client, ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) keepAlive.interval().toSeconds());
-                }
-                if (keepAlive.count() != null) {
-                    setIfSupported(client, ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
-                }
-            }
-        } catch (IOException e) {
+            set(client);
+        } catch (ChannelException e) {
             // a client that reset already: the relay will see it on its first read
             LOG.debug("socket options: {}", e.toString());
         }
     }
 
-    private <T> void setIfSupported(NetworkChannel ch, SocketOption<T> option, T value) throws IOException {
-        if (ch.supportedOptions().contains(option)) {
-            ch.setOption(option, value);
-        } else if (!warned) {
+    private void set(Channel client) {
+        ChannelConfig c = client.config();
+        c.setOption(ChannelOption.TCP_NODELAY, true);
+        if (!keepAlive.enabled()) {
+            return;
+        }
+        c.setOption(ChannelOption.SO_KEEPALIVE, true);
+        boolean epoll = client instanceof io.netty.channel.epoll.EpollSocketChannel;
+        if (keepAlive.idle() != null) {
+            int s = (int) keepAlive.idle().toSeconds();
+            set(c, epoll ? EpollChannelOption.TCP_KEEPIDLE : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), s, "TCP_KEEPIDLE");
+        }
+        if (keepAlive.interval() != null) {
+            int s = (int) keepAlive.interval().toSeconds();
+            set(c, epoll ? EpollChannelOption.TCP_KEEPINTVL : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), s,
+                    "TCP_KEEPINTERVAL");
+        }
+        if (keepAlive.count() != null) {
+            set(c, epoll ? EpollChannelOption.TCP_KEEPCNT : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), keepAlive.count(),
+                    "TCP_KEEPCOUNT");
+        }
+    }
+
+    private void set(ChannelConfig c, ChannelOption<Integer> option, int value, String name) {
+        // false when the platform (or the transport) lacks the option; a failure to set one is logged by Netty
+        if (!c.setOption(option, value) && !warned) {
             warned = true;
-            LOG.warn("this platform does not support {}; the system default applies", option.name());
+            LOG.warn("this platform does not support {}; the system default applies", name);
         }
     }
 }

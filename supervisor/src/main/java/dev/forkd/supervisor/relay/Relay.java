@@ -1,38 +1,41 @@
 package dev.forkd.supervisor.relay;
 
-import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.common.Addresses;
-import dev.forkd.supervisor.common.MemoryBudget;
+import dev.forkd.supervisor.common.Buffers;
 import dev.forkd.supervisor.common.RateLimitedLog;
+import dev.forkd.supervisor.common.Transport;
+import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-
-import dev.forkd.shared.ProxyV2;
-import java.io.IOException;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The data path's engine: a few selector threads that move bytes between clients and workers.
- * Opening a stream to a worker (connect, then the PROXY v2 header) is done by the dispatching
- * thread, blocking but short (a local Unix socket whose listener has a free slot); from then on
- * the connection belongs to one loop.
+ * The data path's engine: connects each dispatched client to its worker ({@link WorkerStreamOpener},
+ * asynchronous, on the client's event loop) and relays between them ({@link RelayedConnection}).
  */
 public final class Relay<T extends Dispatcher.Target> implements Dispatcher.Connector<T> {
     private static final Logger LOG = LogManager.getLogger(Relay.class);
 
     /** What the relay tells of each connection, typed as the dispatcher's targets are. */
     public interface Events<T> {
-        /** The stream to the worker is open and the client is handed to a loop; before onWorkerDone. */
+        /** The stream to the worker is open and relaying begins; before onWorkerDone. */
         void onStarted(T target);
 
         /**
@@ -47,152 +50,209 @@ public final class Relay<T extends Dispatcher.Target> implements Dispatcher.Conn
         void onClosed(AcceptedClient client);
     }
 
-    private final RelayLoop[] loops;
-    private final ClientSocketOptions socketOptions;
-    private final DispatchStats stats;
-    /** Set by {@link #start}, before any worker can be a target. */
-    private volatile Events<T> events;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicLong ids = new AtomicLong(1);
-    private final RateLimitedLog openFailures = new RateLimitedLog(LOG, org.apache.logging.log4j.Level.WARN, 10,
-            java.util.concurrent.TimeUnit.SECONDS);
-    private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
-    private final PeerCheck peerCheck;
-    /** Connections closed for --min-rate. */
-    public final java.util.concurrent.atomic.LongAdder tooSlow = new java.util.concurrent.atomic.LongAdder();
-
     /** Whether the process behind a worker's socket may be sent a client. */
     public interface PeerCheck {
-        /** Called after connect, before anything is written; false: the stream is not used. */
-        boolean trusted(Dispatcher.Target target, SocketChannel worker);
+        /** Called on the event loop after connect, before anything is written; false: the stream is not used. */
+        boolean trusted(Dispatcher.Target target, Channel worker);
 
         PeerCheck ANY = (t, ch) -> true;
     }
 
+    private static final RateLimitedLog BUDGET_SPENT = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
+    private static final RateLimitedLog TOO_SLOW = new RateLimitedLog(LOG, Level.INFO, 10, TimeUnit.SECONDS);
+
+    private final Buffers buffers;
+    private final ClientSocketOptions socketOptions;
+    private final DispatchStats stats;
+    private final WorkerStreamOpener opener;
+    private final long idleTimeoutNanos;
+    private final MinRate minRate;
+    private final long sweepMillis;
+    /** Set by {@link #start}, before any worker can be a target. */
+    private volatile Events<T> events;
+    private final AtomicLong ids = new AtomicLong(1);
+    private final Set<RelayedConnection> live = ConcurrentHashMap.newKeySet();
+    /** Per event loop, its relayed connections, for one sweep per loop (each set on its loop's thread only). */
+    private final ConcurrentHashMap<EventExecutor, Set<RelayedConnection>> swept = new ConcurrentHashMap<>();
+    /** Connections closed for --min-rate. */
+    public final LongAdder tooSlow = new LongAdder();
+
     /**
+     * @param idleTimeoutNanos close connections with no byte either way for this long; 0 = never
      * @param minRateBytesPerSecond --min-rate; 0 = off
-     * @param budget what pending buffers may hold in all; reading stops while it is spent
      */
-    public Relay(int threads, int bufferSize, long idleTimeoutNanos, long minRateBytesPerSecond, MemoryBudget budget,
-            ClientSocketOptions socketOptions, DispatchStats stats, PeerCheck peerCheck)
-            throws IOException {
-        this.peerCheck = peerCheck;
-        this.loops = new RelayLoop[threads];
-        MinRate minRate = new MinRate(minRateBytesPerSecond);
-        for (int i = 0; i < threads; i++) {
-            loops[i] = new RelayLoop(i, chunkSize(bufferSize), idleTimeoutNanos, minRate, budget, tooSlow);
-        }
+    public Relay(Transport transport, Buffers buffers, long idleTimeoutNanos, long minRateBytesPerSecond,
+            ClientSocketOptions socketOptions, DispatchStats stats, PeerCheck peerCheck) {
+        this.buffers = buffers;
         this.socketOptions = socketOptions;
         this.stats = stats;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+        this.minRate = new MinRate(minRateBytesPerSecond);
+        this.sweepMillis = sweepMillis(idleTimeoutNanos, minRate.enabled());
+        this.opener = new WorkerStreamOpener(transport, buffers, peerCheck);
     }
 
     /**
      * The most one read moves: --buffer-size, but at least 64 KiB (a loopback segment), so that bulk
-     * transfers take few system calls. Only each loop's scratch buffer is this big for sure; a
-     * connection borrows one only while a peer is slower than its sender.
+     * transfers take few system calls.
      */
     public static int chunkSize(int bufferSize) {
         return Math.max(bufferSize, 64 * 1024);
     }
 
-    /**
-     * Starts the loops. {@code events} hears of every connection from now on; given here rather
-     * than at construction because the pool that listens is built on the dispatcher, which is
-     * built on this relay.
-     */
+    /** A few times per idle timeout, at most once a second (the timeouts are coarse by nature); 0 = no sweep. */
+    static long sweepMillis(long idleTimeoutNanos, boolean minRate) {
+        long idle = idleTimeoutNanos <= 0 ? Long.MAX_VALUE : Math.max(10, TimeUnit.NANOSECONDS.toMillis(idleTimeoutNanos) / 4);
+        long every = Math.min(1000, idle);
+        return idleTimeoutNanos <= 0 && !minRate ? 0 : every;
+    }
+
+    /** {@code events} hears of every connection from now on (the pool is built on the dispatcher, which is built on this relay). */
     public void start(Events<T> events) {
         this.events = events;
-        for (RelayLoop l : loops) {
-            l.start();
+        warmUp();
+    }
+
+    /**
+     * Loads and runs once, before the first client, what the first connection would otherwise pay
+     * for on its event loop (the PROXY encoder, Netty's address parsing, the relay's classes): a
+     * first connection on a busy machine took 0.1–0.8 s longer than the next ones without it.
+     */
+    private static void warmUp() {
+        EmbeddedChannel ch = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        InetSocketAddress a = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 1);
+        ch.writeOutbound(WorkerProxyHeader.of(a, a, List.of()));
+        ch.finishAndReleaseAll();
+        for (Class<?> c : List.of(RelayedConnection.class, RelaySide.class, WorkerStreamOpener.class)) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e); // our own class: cannot happen
+            }
         }
     }
 
     @Override
-    public Dispatcher.OpenResult open(T target, AcceptedClient accepted) {
-        InetSocketAddress remote;
-        InetSocketAddress local;
-        SocketChannel client = accepted.channel;
-        try {
-            remote = (InetSocketAddress) client.getRemoteAddress();
-            local = (InetSocketAddress) client.getLocalAddress();
-            if (accepted.declaredSource() != null) {
-                remote = accepted.declaredSource();
-                local = accepted.declaredDestination();
+    public void open(T target, AcceptedClient accepted, Consumer<Dispatcher.OpenResult> done) {
+        Channel client = accepted.channel;
+        InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress local = (InetSocketAddress) client.localAddress();
+        if (accepted.declaredSource() != null) {
+            remote = accepted.declaredSource();
+            local = accepted.declaredDestination();
+        }
+        if (!client.isActive() || remote == null || local == null) {
+            Dispatcher.closeQuietly(accepted);
+            done.accept(Dispatcher.OpenResult.CLIENT_GONE);
+            return;
+        }
+        InetSocketAddress source = remote;
+        opener.open(target, accepted, remote, local, (r, worker) -> {
+            if (r == Dispatcher.OpenResult.STARTED) {
+                begin(target, accepted, worker, source);
             }
-        } catch (IOException e) {
-            Dispatcher.closeQuietly(client);
-            return Dispatcher.OpenResult.CLIENT_GONE;
-        }
-        if (remote == null) {
-            Dispatcher.closeQuietly(client);
-            return Dispatcher.OpenResult.CLIENT_GONE;
-        }
-        SocketChannel worker;
-        try {
-            worker = SocketChannel.open(StandardProtocolFamily.UNIX);
-        } catch (IOException e) {
-            // our own failure (EMFILE), not the worker's: blaming the worker would take it out of service
-            openFailures.log("cannot open a stream to a worker ({}); closing the connection from {}", e.toString(), Addresses.format(remote));
-            Dispatcher.closeQuietly(client);
-            return Dispatcher.OpenResult.CLIENT_GONE;
-        }
-        try {
-            worker.connect(UnixDomainSocketAddress.of(target.socket()));
-            if (!peerCheck.trusted(target, worker)) {
-                // not the worker we launched: not a byte of the client's (not even the PROXY header) goes there
-                Dispatcher.closeQuietly(worker);
-                return Dispatcher.OpenResult.WORKER_UNREACHABLE;
-            }
-            ByteBuffer header = ByteBuffer.wrap(ProxyV2.encode(remote, local));
-            while (header.hasRemaining()) {
-                worker.write(header);
-            }
-        } catch (IOException e) {
-            LOG.debug("stream to worker {} failed: {}", target.id(), e.toString());
-            Dispatcher.closeQuietly(worker);
-            return Dispatcher.OpenResult.WORKER_UNREACHABLE;
-        }
-        socketOptions.apply(client);
-        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(remote), target, accepted, worker,
-                stats, eventsOf(target));
-        // the connection has copied the preamble's bytes: their reservation goes back
-        accepted.handedOver();
-        live.add(c);
-        events.onStarted(target);
-        LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
-        RelayLoop loop = loops[Math.floorMod(next.getAndIncrement(), loops.length)];
-        loop.execute(() -> c.register(loop));
-        return Dispatcher.OpenResult.STARTED;
+            done.accept(r);
+        });
     }
 
-    /** The connection's events, which the relay's own events hear of typed. */
-    private RelayedConnection.Events eventsOf(T target) {
+    /** On the client's event loop: the worker's stream is open and has its header. */
+    private void begin(T target, AcceptedClient accepted, Channel worker, InetSocketAddress source) {
+        socketOptions.apply(accepted.channel);
         Events<T> e = events;
-        return new RelayedConnection.Events() {
-            @Override
-            public void onWorkerDone(RelayedConnection c, boolean workerEndedFirst) {
-                e.onWorkerDone(target, workerEndedFirst, c.workerSideEnded());
-            }
+        RelayedConnection c = new RelayedConnection(ids.getAndIncrement(), Addresses.format(source), target, accepted, worker,
+                buffers.budget(), buffers.chunk(), stats, new RelayedConnection.Events() {
+                    @Override
+                    public void onWorkerDone(RelayedConnection rc, boolean workerEndedFirst) {
+                        e.onWorkerDone(target, workerEndedFirst, rc.workerSideEnded());
+                    }
 
-            @Override
-            public void onClosed(RelayedConnection c) {
-                live.remove(c);
-                e.onClosed(c.accepted);
+                    @Override
+                    public void onClosed(RelayedConnection rc) {
+                        live.remove(rc);
+                        Set<RelayedConnection> onLoop = swept.get(rc.client.eventLoop());
+                        if (onLoop != null) {
+                            onLoop.remove(rc);
+                        }
+                        e.onClosed(rc.accepted);
+                    }
+
+                    @Override
+                    public void onBudgetSpent(String what) {
+                        BUDGET_SPENT.log("memory budget of {} MiB spent ({} bytes held in relay buffers): not reading from {} until buffers are freed",
+                                buffers.budget().limit() >> 20, buffers.budget().used(), what);
+                    }
+                });
+        live.add(c);
+        e.onStarted(target);
+        LOG.debug("connection {} from {} -> worker {}", c.id, c.clientLabel, target.id());
+        if (sweepMillis > 0) {
+            swept.computeIfAbsent(accepted.channel.eventLoop(), this::sweepLoop).add(c);
+        }
+        c.start();
+    }
+
+    /** A loop's first relayed connection starts its sweep, which runs as long as the loop. */
+    private Set<RelayedConnection> sweepLoop(EventExecutor loop) {
+        Set<RelayedConnection> onLoop = new HashSet<>();
+        loop.scheduleAtFixedRate(() -> {
+            for (RelayedConnection c : new ArrayList<>(onLoop)) {
+                sweep(c);
             }
-        };
+        }, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        return onLoop;
+    }
+
+    /** The idle timeout and --min-rate, every {@link #sweepMillis}, on the connection's loop. */
+    private void sweep(RelayedConnection c) {
+        if (c.isClosed()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (idleTimeoutNanos > 0 && now - c.lastActivityNanos > idleTimeoutNanos) {
+            LOG.info("connection {} from {}: no byte either way for {} s (idle timeout); closing",
+                    c.id, c.clientLabel, TimeUnit.NANOSECONDS.toSeconds(now - c.lastActivityNanos));
+            c.abort("idle timeout");
+        } else if (minRate.enabled() && c.holdsWorker()) {
+            checkRate(c, now);
+        }
+    }
+
+    private void checkRate(RelayedConnection c, long now) {
+        long moved = c.bytesMoved();
+        switch (minRate.check(c.rateWindowStartNanos, c.rateWindowStartBytes, now, moved)) {
+            case TOO_SLOW:
+                tooSlow.increment();
+                TOO_SLOW.log("connection {} from {} held worker {} and moved {} byte(s) in {} s, under --min-rate {}B/s; closing",
+                        c.id, c.clientLabel, c.target.id(), moved - c.rateWindowStartBytes,
+                        TimeUnit.NANOSECONDS.toSeconds(now - c.rateWindowStartNanos), minRate.bytesPerSecond());
+                c.abort("under --min-rate");
+                break;
+            case FAST_ENOUGH:
+                c.rateWindowStartNanos = now;
+                c.rateWindowStartBytes = moved;
+                break;
+            default:
+                break;
+        }
     }
 
     /**
      * The client addresses (address:port, as the worker's PROXY header names them) of the
      * connections relayed to {@code target} right now, sorted: what a crash of it would take down.
      */
-    public java.util.List<String> clientsOf(Dispatcher.Target target) {
-        return live.stream().filter(c -> c.target == target).map(c -> c.clientLabel).sorted().collect(java.util.stream.Collectors.toList());
+    public List<String> clientsOf(Dispatcher.Target target) {
+        return live.stream().filter(c -> c.target == target).map(c -> c.clientLabel).sorted().collect(Collectors.toList());
     }
 
+    /** Closes every relayed connection, waiting up to 5 s for their loops to do it. */
     public void shutdown() throws InterruptedException {
-        for (RelayLoop l : loops) {
-            l.shutdown();
+        for (RelayedConnection c : live) {
+            c.client.eventLoop().execute(() -> c.abort("supervisor stopping"));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!live.isEmpty() && System.nanoTime() < deadline) {
+            // the loops close them; nothing to be told of but the set emptying
+            Thread.sleep(10);
         }
     }
 }

@@ -1,275 +1,314 @@
 package dev.forkd.supervisor.relay;
 
+import dev.forkd.supervisor.common.MemoryBudget;
 import dev.forkd.supervisor.dispatch.AcceptedClient;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
-import java.nio.channels.Selector;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.DuplexChannel;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * One client connection relayed to one worker stream. What one side sends is written to the
- * other at once; a side is read again only once its previous bytes are all written
- * (backpressure). EOF is carried through as a half-close once the bytes before it are flushed; an abrupt
- * end of the worker (crash) closes the client only after what the worker had already sent.
- * Its two directions are one {@link Direction} each; this class says what their ends mean.
- * Runs on its relay loop's thread only.
+ * One client connection relayed to one worker stream, on the client's event loop (the worker's
+ * channel is registered on the same one). As in Netty's proxy example: neither channel reads on
+ * its own; a side is read again once the other side is writable (below its high water mark) or
+ * its write completed. EOF is carried through as a half-close once the bytes before it are
+ * written; an abrupt end of the worker (crash, reset) closes the client only after what the
+ * worker had already sent. Every byte read and not yet written counts against the budget.
  */
-public final class RelayedConnection {
+final class RelayedConnection {
     private static final Logger LOG = LogManager.getLogger(RelayedConnection.class);
 
-    /** Told once, when the connection is over. */
-    public interface Events {
-        /**
-         * The worker is done with this connection (its side ended, or the connection closed): its
-         * slot is free. Told once, possibly before the client side has finished.
-         */
+    /** Told once each, when the connection is over. */
+    interface Events {
+        /** The worker is done with this connection (its side ended, or the connection closed): its slot is free. */
         void onWorkerDone(RelayedConnection c, boolean workerEndedFirst);
 
-        /** The connection is closed on both sides. Told once, after onWorkerDone. */
+        /** The connection is closed on both sides; after onWorkerDone. */
         void onClosed(RelayedConnection c);
+
+        /** A side waits for the budget ("clients" or "workers"). */
+        void onBudgetSpent(String what);
     }
 
     final long id;
     final String clientLabel;
-    public final Dispatcher.Target target;
+    final Dispatcher.Target target;
     final AcceptedClient accepted;
-    private final SocketChannel client;
-    private final SocketChannel worker;
+    final Channel client;
+    final Channel worker;
+    private final MemoryBudget budget;
+    private final int chunk;
+    private final DispatchStats stats;
     private final Events events;
-    private RelayLoop loop;
-    /** Client → worker. */
-    private final Direction up;
-    /** Worker → client. */
-    private final Direction down;
-    private SelectionKey clientKey;
-    private SelectionKey workerKey;
+    private boolean clientEof;
+    private boolean workerEof;
     private boolean workerOutShut;
     private boolean clientOutShut;
+    /** The worker takes no more: drop the client's bytes, deliver the worker's, then close. */
     private boolean abortAfterFlush;
     private boolean closed;
     private boolean workerEndedFirst;
     /** The worker's end closed or broke (EOF, reset, a failed write or shutdown), rather than the supervisor closing it. */
     private boolean workerSideEnded;
     private boolean workerDoneTold;
-    volatile long lastActivityNanos = System.nanoTime();
+    long lastActivityNanos = System.nanoTime();
     /** --min-rate's current window; the first starts when the connection gets its worker (now). */
     long rateWindowStartNanos = System.nanoTime();
     long rateWindowStartBytes;
+    private long moved;
 
-    /** Client bytes the preamble read before relaying began ({@link AcceptedClient#leftover()}) are sent first. */
-    RelayedConnection(long id, String clientLabel, Dispatcher.Target target, AcceptedClient accepted, SocketChannel worker,
-            DispatchStats stats, Events events) {
+    RelayedConnection(long id, String clientLabel, Dispatcher.Target target, AcceptedClient accepted, Channel worker,
+            MemoryBudget budget, int chunk, DispatchStats stats, Events events) {
         this.id = id;
         this.clientLabel = clientLabel;
         this.target = target;
         this.accepted = accepted;
         this.client = accepted.channel;
         this.worker = worker;
+        this.budget = budget;
+        this.chunk = chunk;
+        this.stats = stats;
         this.events = events;
-        this.up = new Direction(this, "client", client, "worker", worker, stats.bytesIn::add, n -> { }, new Direction.Ends() {
-            @Override
-            public void readFailed() {
-                // the client reset: nothing can reach it any more
-                closeAll();
-            }
-
-            @Override
-            public void ended() {
-                // carried through as a half-close once flushed; see advance
-            }
-
-            @Override
-            public void writeFailed() {
-                workerWriteFailed();
-            }
-
-            @Override
-            public boolean stopped() {
-                return abortAfterFlush;
-            }
-        });
-        this.down = new Direction(this, "worker", worker, "client", client, n -> { }, stats.bytesOut::add, new Direction.Ends() {
-            @Override
-            public void readFailed() {
-                workerGone();
-            }
-
-            @Override
-            public void ended() {
-                workerSideEnded = true;
-                workerEndedFirst = !up.eof();
-                // the worker closed its end: it serves the next client now, even while ours finishes
-                tellWorkerDone();
-            }
-
-            @Override
-            public void writeFailed() {
-                closeAll();
-            }
-
-            @Override
-            public boolean stopped() {
-                return false;
-            }
-        });
-        ByteBuffer early = accepted.leftover();
-        if (early != null && early.hasRemaining()) {
-            int earlyBytes = early.remaining();
-            // a one-off heap buffer of its own size, never pooled: a direct one would hold native
-            // memory until a GC happened to find it (the soak test's lesson)
-            up.preload(ByteBuffer.allocate(earlyBytes).put(early).flip());
-            stats.bytesIn.add(earlyBytes);
-        }
     }
 
-    /** On the loop's thread. */
-    void register(RelayLoop loop) {
-        this.loop = loop;
-        if (up.pending() != null) {
-            // released by closeAll or the flush like any pending buffer
-            loop.hold(up.pending());
+    /** On the loop: the first bytes (read before relaying began) go first, then both sides are read. */
+    void start() {
+        client.pipeline().addLast("relay", new RelaySide(this, true));
+        worker.pipeline().addLast("relay", new RelaySide(this, false));
+        ByteBuf early = accepted.takeLeftover();
+        if (early != null) {
+            int n = early.readableBytes();
+            stats.bytesIn.add(n);
+            moved += n;
+            // the reservation came with the bytes: it goes back once they are written
+            write(worker, early, n, n);
         }
-        try {
-            client.configureBlocking(false);
-            worker.configureBlocking(false);
-            clientKey = client.register(loop.selector(), 0, this);
-            workerKey = worker.register(loop.selector(), 0, this);
-            up.flush(loop);
-            if (!closed) {
-                advance();
-            }
-        } catch (IOException e) {
-            LOG.debug("connection {}: cannot register: {}", id, e.toString());
+        if (!client.isActive() || !worker.isActive()) {
             closeAll();
+            return;
+        }
+        if (((DuplexChannel) client).isInputShutdown()) {
+            // it sent its bytes and shut down its side before a worker was free: carried through now
+            inputEnded(true);
+        }
+        readMore(true);
+        readMore(false);
+    }
+
+    private Channel channel(boolean clientSide) {
+        return clientSide ? client : worker;
+    }
+
+    void forward(boolean fromClient, ByteBuf buf) {
+        int n = buf.readableBytes();
+        // the buffer's whole size is held until written, whatever part of it the read filled
+        int held = Math.max(n, buf.capacity());
+        budget.reserve(held);
+        lastActivityNanos = System.nanoTime();
+        moved += n;
+        if (fromClient) {
+            stats.bytesIn.add(n);
+        }
+        if (closed || (fromClient && abortAfterFlush)) {
+            // nobody will take these bytes any more
+            buf.release();
+            budget.release(held);
+            return;
+        }
+        Channel to = channel(!fromClient);
+        write(to, buf, n, held);
+        if (to.isWritable()) {
+            readMore(fromClient);
+        }
+        // else: channelWritabilityChanged on the other side reads on
+    }
+
+    /** @param held what the bytes hold of the budget, given back once written */
+    private void write(Channel to, ByteBuf buf, int n, int held) {
+        ChannelFuture f = to.writeAndFlush(buf);
+        if (f.isDone()) {
+            written(f, to, n, held); // the usual case on the loop: no listener to allocate
+        } else {
+            f.addListener((ChannelFuture done) -> written(done, to, n, held));
         }
     }
 
-    void onReady(SelectionKey key) {
+    private void written(ChannelFuture f, Channel to, int n, int held) {
+        budget.release(held);
+        if (f.isSuccess()) {
+            if (to == client) {
+                stats.bytesOut.add(n);
+            }
+        } else {
+            LOG.debug("connection {}: {} write: {}", id, to == client ? "client" : "worker", f.cause().toString());
+            writeFailed(to == client);
+        }
+    }
+
+    /** Reads the next chunk from a side, unless it ended, is stopped, or the budget is spent (then once it has room). */
+    void readMore(boolean clientSide) {
+        if (closed || (clientSide ? clientEof || abortAfterFlush : workerEof)) {
+            return;
+        }
+        Channel ch = channel(clientSide);
+        if (!channel(!clientSide).isWritable()) {
+            return; // its peer's writability change reads on
+        }
+        if (!budget.whenRoom(chunk, () -> ch.eventLoop().execute(() -> readMore(clientSide)))) {
+            events.onBudgetSpent(clientSide ? "clients" : "workers");
+            return;
+        }
+        ch.read();
+    }
+
+    /** A side sent EOF (or the transport shut its input after an error). */
+    void inputEnded(boolean clientSide) {
         if (closed) {
             return;
         }
-        if (!key.isValid()) {
+        if (clientSide) {
+            if (clientEof) {
+                return;
+            }
+            clientEof = true;
+            if (!abortAfterFlush) {
+                afterFlush(worker, this::shutDownWorkerOutput);
+            }
+            return;
+        }
+        if (workerEof) {
+            return;
+        }
+        workerEof = true;
+        workerSideEnded = true;
+        if (!abortAfterFlush) {
+            workerEndedFirst = !clientEof;
+        }
+        // the worker closed its end: it serves the next client now, even while ours finishes
+        tellWorkerDone();
+        afterFlush(client, this::shutDownClientOutput);
+    }
+
+    private void shutDownWorkerOutput() {
+        if (closed || abortAfterFlush) {
+            return;
+        }
+        ((DuplexChannel) worker).shutdownOutput().addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                // the worker's end is gone (ENOTCONN): its side ended, not ours
+                workerSideEnded = true;
+                LOG.debug("connection {}: worker shutdown: {}", id, f.cause().toString());
+                closeAll();
+                return;
+            }
+            workerOutShut = true;
+            if (clientOutShut) {
+                closeAll();
+            }
+        });
+    }
+
+    private void shutDownClientOutput() {
+        if (closed) {
+            return;
+        }
+        if (abortAfterFlush || (clientEof && workerOutShut)) {
+            // all delivered: closing tells each side the other's end as a shutdown would
             closeAll();
             return;
         }
-        lastActivityNanos = System.nanoTime();
-        int ready = key.readyOps();
-        // the client's key writes what the worker sent and reads what the client sends; the worker's the other way round
-        Direction in = key == clientKey ? down : up;
-        Direction out = key == clientKey ? up : down;
-        if ((ready & SelectionKey.OP_WRITE) != 0) {
-            in.flush(loop);
-        }
-        if (!closed && (ready & SelectionKey.OP_READ) != 0) {
-            out.read(loop);
-        }
-        if (!closed) {
-            advance();
-        }
+        ((DuplexChannel) client).shutdownOutput().addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                LOG.debug("connection {}: client shutdown: {}", id, f.cause().toString());
+                closeAll();
+                return;
+            }
+            clientOutShut = true;
+            if (workerOutShut) {
+                closeAll();
+            }
+        });
     }
 
-    /** The worker side broke: deliver what it sent, then close the client (no half-close: the answer is cut short). */
-    private void workerGone() {
-        down.markEnded();
-        workerWriteFailed();
+    /** Runs {@code then} once everything written to {@code ch} so far is written (or failed). */
+    private void afterFlush(Channel ch, Runnable then) {
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> then.run());
+    }
+
+    private void writeFailed(boolean toClient) {
+        if (closed) {
+            return;
+        }
+        if (toClient) {
+            closeAll();
+        } else {
+            workerWriteFailed();
+        }
     }
 
     /**
      * The worker takes no more bytes (it closed, perhaps after an error reply such as a line over
-     * the limit): drop what the client sent, stop reading the client, but read the worker to its
-     * end, so that its last words still reach the client before the close.
+     * the limit): stop reading the client, but read the worker to its end, so that its last words
+     * still reach the client before the close.
      */
     private void workerWriteFailed() {
         workerSideEnded = true;
         if (!abortAfterFlush) {
-            workerEndedFirst = !up.eof() || !workerOutShut;
+            workerEndedFirst = !clientEof || !workerOutShut;
         }
         abortAfterFlush = true;
-        // nobody will read these any more
-        up.discard(loop);
+        if (workerEof) {
+            afterFlush(client, this::closeAll);
+        } else {
+            readMore(false);
+        }
     }
 
-    /** Carries EOFs through once their bytes are flushed, closes when both directions are done, and sets interest. */
-    private void advance() {
-        if (up.eof() && down.eof() && up.flushed() && down.flushed() && !abortAfterFlush) {
-            // both sides said all they had and all of it was delivered: closing tells each side
-            // the other's end as a shutdown would, and saves the shutdown calls
+    /** A read or the transport failed on one side. */
+    void failed(boolean clientSide, Throwable cause) {
+        LOG.debug("connection {}: {}: {}", id, clientSide ? "client" : "worker", cause.toString());
+        broke(clientSide);
+    }
+
+    /** A channel closed under the connection. */
+    void inactive(boolean clientSide) {
+        broke(clientSide);
+    }
+
+    private void broke(boolean clientSide) {
+        if (closed) {
+            return;
+        }
+        if (clientSide) {
+            // the client reset: nothing can reach it any more
             closeAll();
             return;
         }
-        try {
-            if (up.eof() && up.flushed() && !workerOutShut && !abortAfterFlush) {
-                try {
-                    worker.shutdownOutput();
-                } catch (IOException e) {
-                    // the worker's end is gone (ENOTCONN): its side ended, not ours
-                    workerSideEnded = true;
-                    throw e;
-                }
-                workerOutShut = true;
-            }
-            if (down.eof() && down.flushed()) {
-                if (abortAfterFlush) {
-                    closeAll();
-                    return;
-                }
-                if (!clientOutShut) {
-                    client.shutdownOutput();
-                    clientOutShut = true;
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("connection {}: shutdown: {}", id, e.toString());
-            closeAll();
-            return;
-        }
-        if (clientOutShut && workerOutShut) {
-            closeAll();
-            return;
-        }
-        updateInterest();
+        // the worker broke: deliver what it sent, then close the client (no half-close: the answer is cut short)
+        workerEof = true;
+        workerWriteFailed();
     }
 
-    private void updateInterest() {
-        int c = up.sourceOps() | down.destinationOps();
-        int w = down.sourceOps() | up.destinationOps();
-        // interestOps only reaches the kernel (epoll_ctl) when the set changes
-        if (clientKey.isValid()) {
-            clientKey.interestOps(c);
-        }
-        if (workerKey.isValid()) {
-            workerKey.interestOps(w);
-        }
-    }
-
-    /** The budget has room again: read both sides as before (each read checks it again). */
-    void resume() {
-        up.resume();
-        down.resume();
-        if (!closed) {
-            updateInterest();
-        }
-    }
-
-    /** Bytes read from either side; on the loop's thread. */
     long bytesMoved() {
-        return up.moved() + down.moved();
+        return moved;
     }
 
-    /** The worker's end closed or broke, as opposed to the supervisor closing a live stream; once the worker is done. */
-    public boolean workerSideEnded() {
+    boolean workerSideEnded() {
         return workerSideEnded;
     }
 
     /** True until the worker is done with this connection (its slot is taken meanwhile). */
     boolean holdsWorker() {
         return !workerDoneTold;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** Ends the connection now, whatever is pending. */
@@ -283,21 +322,8 @@ public final class RelayedConnection {
             return;
         }
         closed = true;
-        if (clientKey != null) {
-            clientKey.cancel();
-        }
-        if (workerKey != null) {
-            workerKey.cancel();
-        }
-        if (loop != null) {
-            loop.closeLater(client);
-            loop.closeLater(worker);
-        } else {
-            Dispatcher.closeQuietly(client);
-            Dispatcher.closeQuietly(worker);
-        }
-        up.discard(loop);
-        down.discard(loop);
+        client.close();
+        worker.close();
         tellWorkerDone();
         events.onClosed(this);
     }
@@ -307,9 +333,5 @@ public final class RelayedConnection {
             workerDoneTold = true;
             events.onWorkerDone(this, workerEndedFirst);
         }
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 }

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.SocketChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,14 +34,14 @@ class DispatcherTest {
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
     private final FakeConnector connector = new FakeConnector();
     private final DispatchStats stats = new DispatchStats();
-    private final List<SocketChannel> clients = new ArrayList<>();
+    private final List<Channel> clients = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
     @AfterEach
     void tearDown() throws IOException {
         timer.shutdownNow();
         threads.forEach(Thread::interrupt);
-        for (SocketChannel c : clients) {
+        for (Channel c : clients) {
             c.close();
         }
     }
@@ -53,7 +54,7 @@ class DispatcherTest {
 
     /** Records each open; starts the relay unless the target was marked unreachable. */
     static final class FakeConnector implements Dispatcher.Connector<Dispatcher.Target> {
-        record Call(Dispatcher.Target target, SocketChannel client) {
+        record Call(Dispatcher.Target target, Channel client) {
         }
 
         final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -62,14 +63,15 @@ class DispatcherTest {
         volatile Consumer<Call> onUnreachable = c -> { };
 
         @Override
-        public Dispatcher.OpenResult open(Dispatcher.Target target, AcceptedClient client) {
+        public void open(Dispatcher.Target target, AcceptedClient client, Consumer<Dispatcher.OpenResult> done) {
             Call call = new Call(target, client.channel);
             calls.add(call);
             if (unreachable.contains(target)) {
                 onUnreachable.accept(call);
-                return Dispatcher.OpenResult.WORKER_UNREACHABLE;
+                done.accept(Dispatcher.OpenResult.WORKER_UNREACHABLE);
+                return;
             }
-            return Dispatcher.OpenResult.STARTED;
+            done.accept(Dispatcher.OpenResult.STARTED);
         }
 
         Call last() {
@@ -93,46 +95,19 @@ class DispatcherTest {
         return d;
     }
 
-    /** A client token: an open, unconnected channel. */
-    private SocketChannel client() {
-        try {
-            SocketChannel ch = SocketChannel.open();
-            clients.add(ch);
-            return ch;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** A client token: an open channel. */
+    private Channel client() {
+        Channel ch = new EmbeddedChannel();
+        clients.add(ch);
+        return ch;
     }
 
-    private SocketChannel submit(Dispatcher<Dispatcher.Target> d) {
-        SocketChannel ch = client();
+    private Channel submit(Dispatcher<Dispatcher.Target> d) {
+        Channel ch = client();
         d.submit(new AcceptedClient(ch));
         return ch;
     }
 
-    private Thread awaitRoomInBackground(Dispatcher<Dispatcher.Target> d) {
-        Thread t = new Thread(() -> {
-            try {
-                d.awaitRoom();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "awaitRoom");
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-        return t;
-    }
-
-    private static void assertStillBlocked(Thread t) throws InterruptedException {
-        t.join(200);
-        assertTrue(t.isAlive(), "should still be blocked");
-    }
-
-    private static void assertReturns(Thread t) throws InterruptedException {
-        t.join(WAIT.toMillis());
-        assertFalse(t.isAlive(), "should have returned");
-    }
 
     private static void awaitTrue(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -188,9 +163,9 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel first = submit(d);
-        SocketChannel second = submit(d);
-        SocketChannel third = submit(d);
+        Channel first = submit(d);
+        Channel second = submit(d);
+        Channel third = submit(d);
         assertEquals(3, d.queued());
 
         d.release(a);
@@ -210,8 +185,8 @@ class DispatcherTest {
     void queueTimeoutClosesTheWaitingConnection() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(100), a);
-        SocketChannel served = submit(d);
-        SocketChannel waiting = submit(d);
+        Channel served = submit(d);
+        Channel waiting = submit(d);
 
         awaitTrue(() -> !waiting.isOpen(), "the queued connection is closed");
         assertEquals(1, stats.queueTimedOut.sum());
@@ -226,8 +201,8 @@ class DispatcherTest {
     void fullQueueRejectsAndCloses() {
         Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, new FakeTarget(1, 1));
         submit(d);
-        SocketChannel queued = submit(d);
-        SocketChannel rejected = submit(d);
+        Channel queued = submit(d);
+        Channel rejected = submit(d);
 
         assertFalse(rejected.isOpen());
         assertTrue(queued.isOpen());
@@ -244,7 +219,7 @@ class DispatcherTest {
         List<Dispatcher.Target> told = new CopyOnWriteArrayList<>();
         d.onUnreachable(told::add);
 
-        SocketChannel ch = submit(d);
+        Channel ch = submit(d);
         assertEquals(List.of(new FakeConnector.Call(a, ch), new FakeConnector.Call(b, ch)), connector.calls);
         assertEquals(1, stats.redispatched.sum());
         assertEquals(List.of(a), told, "the pool is told, so that it can find out why and replace the worker");
@@ -262,8 +237,8 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel first = submit(d);
-        SocketChannel second = submit(d);
+        Channel first = submit(d);
+        Channel second = submit(d);
 
         connector.unreachable.add(b);
         d.addTarget(b);
@@ -279,29 +254,30 @@ class DispatcherTest {
     }
 
     @Test
-    void awaitRoomBlocksWhileTheQueueIsFull() throws InterruptedException {
+    void noRoomWhileTheQueueIsFullUntilARelease() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(1, LONG, a);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        d.onRoom(told::incrementAndGet);
         submit(d);
         submit(d);
 
-        Thread t = awaitRoomInBackground(d);
-        assertStillBlocked(t);
+        assertFalse(d.hasRoomNow(), "the listener must not accept");
         d.release(a);
-        assertReturns(t);
+        assertTrue(told.get() > 0, "the listener is told to look again");
+        assertTrue(d.hasRoomNow());
     }
 
     @Test
-    void withQueueBoundZeroAwaitRoomBlocksWhileNoSlotIsFree() throws InterruptedException {
+    void withQueueBoundZeroThereIsNoRoomWhileNoSlotIsFree() {
         FakeTarget a = new FakeTarget(1, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(0, LONG, a);
         submit(d);
         assertFalse(submit(d).isOpen(), "nothing may wait");
 
-        Thread t = awaitRoomInBackground(d);
-        assertStillBlocked(t);
+        assertFalse(d.hasRoomNow());
         d.release(a);
-        assertReturns(t);
+        assertTrue(d.hasRoomNow());
     }
 
     @Test
@@ -347,9 +323,9 @@ class DispatcherTest {
     @Test
     void closeClosesQueuedClientsAndRejectsNewOnes() throws InterruptedException {
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, new FakeTarget(1, 1));
-        SocketChannel served = submit(d);
-        SocketChannel q1 = submit(d);
-        SocketChannel q2 = submit(d);
+        Channel served = submit(d);
+        Channel q1 = submit(d);
+        Channel q2 = submit(d);
 
         d.close();
         assertFalse(q1.isOpen());
@@ -357,7 +333,7 @@ class DispatcherTest {
         assertTrue(served.isOpen(), "live connections belong to the relay");
         assertEquals(0, d.queued());
         assertFalse(submit(d).isOpen());
-        d.awaitRoom(); // returns at once once closed
+        assertTrue(d.hasRoomNow(), "closed: the listener goes on, to stop");
     }
 
     @Test
@@ -366,7 +342,7 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, LONG, a);
         submit(d);
-        SocketChannel waiting = submit(d);
+        Channel waiting = submit(d);
 
         connector.unreachable.add(b);
         connector.onUnreachable = call -> d.close();
@@ -382,7 +358,7 @@ class DispatcherTest {
         FakeTarget b = new FakeTarget(2, 1);
         Dispatcher<Dispatcher.Target> d = dispatcher(10, Duration.ofMillis(200), a);
         submit(d);
-        SocketChannel waiting = submit(d);
+        Channel waiting = submit(d);
 
         connector.unreachable.add(b);
         // the timeout fires while the dispatcher is trying b, which then turns out unreachable
@@ -427,14 +403,14 @@ class DispatcherTest {
         FakeTarget a = new FakeTarget(1, 5);
         java.util.concurrent.CountDownLatch inOpen = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c) -> {
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c, done) -> {
             inOpen.countDown();
             try {
                 release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return Dispatcher.OpenResult.STARTED;
+            done.accept(Dispatcher.OpenResult.STARTED);
         }, stats);
         d.addTarget(a);
         assertTrue(d.whenNoOpening(a, () -> fail("nothing is being opened: the caller goes on at once")));
@@ -447,5 +423,49 @@ class DispatcherTest {
         assertFalse(landed.await(200, TimeUnit.MILLISECONDS));
         release.countDown();
         assertTrue(landed.await(5, TimeUnit.SECONDS), "told once the stream is in the worker's backlog");
+    }
+
+    @Test
+    void anOpenThatLandsLaterHoldsItsSlotAndRedispatchesWhenUnreachable() {
+        FakeTarget a = new FakeTarget(1, 1);
+        FakeTarget b = new FakeTarget(2, 1);
+        List<Consumer<Dispatcher.OpenResult>> pending = new CopyOnWriteArrayList<>();
+        List<Dispatcher.Target> tried = new CopyOnWriteArrayList<>();
+        Dispatcher<Dispatcher.Target> d = new Dispatcher<>(10, LONG, timer, (t, c, done) -> {
+            tried.add(t);
+            pending.add(done);
+        }, stats);
+        d.addTarget(a);
+        d.submit(new AcceptedClient(client()));
+        assertEquals(1, d.active(a), "the slot is taken while the stream is being opened");
+        assertFalse(d.whenNoOpening(a, () -> { }), "an open is under way");
+        d.submit(new AcceptedClient(client()));
+        assertEquals(1, d.queued(), "no second slot meanwhile");
+        d.addTarget(b);
+        assertEquals(List.of(a, b), tried, "the queued one went to b at once");
+
+        pending.get(0).accept(Dispatcher.OpenResult.WORKER_UNREACHABLE);
+        assertEquals(0, d.active(a));
+        assertEquals(1, stats.redispatched.sum());
+
+        pending.get(1).accept(Dispatcher.OpenResult.STARTED);
+        d.release(b);
+        assertEquals(List.of(a, b, b), tried, "redispatched to b once b had room");
+        pending.get(2).accept(Dispatcher.OpenResult.STARTED);
+        assertEquals(1, d.active(b));
+    }
+
+    @Test
+    void roomIsToldWhenASlotIsFreed() {
+        FakeTarget a = new FakeTarget(1, 1);
+        Dispatcher<Dispatcher.Target> d = dispatcher(0, LONG, a);
+        java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+        d.onRoom(told::incrementAndGet);
+        assertTrue(d.hasRoomNow());
+        submit(d);
+        assertFalse(d.hasRoomNow(), "no free slot and no queue");
+        d.release(a);
+        assertTrue(told.get() > 0);
+        assertTrue(d.hasRoomNow());
     }
 }

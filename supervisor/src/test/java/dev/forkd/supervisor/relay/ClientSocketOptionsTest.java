@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,7 +51,7 @@ class ClientSocketOptionsTest {
     void keepAliveWithItsTimings() throws IOException {
         assertFalse(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE), "precondition: off by default");
         new ClientSocketOptions(new KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4))
-                .apply(accepted);
+                .apply(new NioSocketChannel(accepted));
 
         assertTrue(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE));
         assertTrue(accepted.getOption(StandardSocketOptions.TCP_NODELAY));
@@ -77,7 +78,7 @@ class ClientSocketOptionsTest {
     void keepAliveWithoutTimingsLeavesTheSystemDefaults() throws IOException {
         Integer idleBefore = readBack(ExtendedSocketOptions.TCP_KEEPIDLE);
         Integer countBefore = readBack(ExtendedSocketOptions.TCP_KEEPCOUNT);
-        new ClientSocketOptions(new KeepAlive(true, null, null, null)).apply(accepted);
+        new ClientSocketOptions(new KeepAlive(true, null, null, null)).apply(new NioSocketChannel(accepted));
 
         assertTrue(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE));
         assertEquals(idleBefore, readBack(ExtendedSocketOptions.TCP_KEEPIDLE));
@@ -86,7 +87,7 @@ class ClientSocketOptionsTest {
 
     @Test
     void keepAliveOffStillSetsNoDelay() throws IOException {
-        new ClientSocketOptions(KeepAlive.off()).apply(accepted);
+        new ClientSocketOptions(KeepAlive.off()).apply(new NioSocketChannel(accepted));
 
         assertFalse(accepted.getOption(StandardSocketOptions.SO_KEEPALIVE));
         assertTrue(accepted.getOption(StandardSocketOptions.TCP_NODELAY));
@@ -94,9 +95,9 @@ class ClientSocketOptionsTest {
 
     @Test
     void aClosedSocketIsNotAnError() throws IOException {
+        NioSocketChannel ch = new NioSocketChannel(accepted);
         accepted.close();
         // a client that went away before its options were set: the relay finds out on its first read
-        new ClientSocketOptions(new KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4))
-                .apply(accepted);
+        new ClientSocketOptions(new KeepAlive(true, Duration.ofSeconds(30), Duration.ofSeconds(5), 4)).apply(ch);
     }
 }

@@ -37,10 +37,10 @@ class MinRateTest {
 
     @Test
     void theSweepRunsForMinRateEvenWithoutAnIdleTimeout() {
-        assertEquals(0, RelayLoop.sweepMillis(0, false));
-        assertEquals(1000, RelayLoop.sweepMillis(0, true));
-        assertEquals(1000, RelayLoop.sweepMillis(TimeUnit.MINUTES.toNanos(5), false));
-        assertEquals(250, RelayLoop.sweepMillis(TimeUnit.SECONDS.toNanos(1), true));
-        assertTrue(RelayLoop.sweepMillis(TimeUnit.MILLISECONDS.toNanos(1), false) >= 10);
+        assertEquals(0, Relay.sweepMillis(0, false));
+        assertEquals(1000, Relay.sweepMillis(0, true));
+        assertEquals(1000, Relay.sweepMillis(TimeUnit.MINUTES.toNanos(5), false));
+        assertEquals(250, Relay.sweepMillis(TimeUnit.SECONDS.toNanos(1), true));
+        assertTrue(Relay.sweepMillis(TimeUnit.MILLISECONDS.toNanos(1), false) >= 10);
     }
 }
