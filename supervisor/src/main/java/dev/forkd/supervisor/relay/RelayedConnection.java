@@ -9,6 +9,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -219,6 +220,12 @@ final class RelayedConnection {
         }
         if (abortAfterFlush || (clientEof && workerOutShut)) {
             // all delivered: closing tells each side the other's end as a shutdown would
+            closeAll();
+            return;
+        }
+        if (client.pipeline().get(SslHandler.class) != null) {
+            // TLS has no half-close to carry (TLS 1.2 has none, and the OpenSSL engine closes both
+            // ways): the worker's end ends the connection, with a close_notify the close sends
             closeAll();
             return;
         }

@@ -276,4 +276,19 @@ class ClientPipelineTest {
         ch.runPendingTasks();
         assertEquals(InetAddress.getByName("::1"), client.declaredSource().getAddress());
     }
+
+    @Test
+    void bytesAfterAHandshakeAndBeforeTheRelayAreKeptForTheWorker() {
+        EmbeddedChannel ch = channel(false, true, LONG, ChannelInboundHandlerAdapter::new);
+        ch.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+        assertEquals(List.of(client), ready);
+        // the TLS handler's own read after its handshake answers before a worker is connected
+        ch.pipeline().fireChannelRead(bytes("early"));
+        ch.pipeline().fireChannelRead(bytes(" and more"));
+        assertEquals("early and more", leftover(client));
+        ch.pipeline().addLast("relay", new ChannelInboundHandlerAdapter());
+        ch.pipeline().fireChannelRead(bytes("relayed"));
+        assertEquals("relayed", ((ByteBuf) ch.readInbound()).toString(StandardCharsets.US_ASCII));
+        assertTrue(ch.pipeline().names().stream().noneMatch(n -> n.equals("first-data")), "gone once the relay reads");
+    }
 }

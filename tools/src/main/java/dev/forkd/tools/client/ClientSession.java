@@ -67,6 +67,8 @@ final class ClientSession {
     private volatile long skippedLines;
 
     private Socket socket;
+    /** The TCP connection under {@link #socket} (the same socket without --tls). */
+    private Socket plain;
     private final ClientTls tls;
     private OutputStream toServer;
 
@@ -100,7 +102,8 @@ final class ClientSession {
      */
     long run() throws ClientFailure, InterruptedException {
         try {
-            socket = TcpConnector.connect(target, CONNECT_TIMEOUT, tls);
+            plain = TcpConnector.connect(target, CONNECT_TIMEOUT);
+            socket = tls == null ? plain : TcpConnector.secure(plain, target, CONNECT_TIMEOUT, tls);
         } catch (TcpConnector.ConnectFailedException e) {
             LOG.debug("connect failed", e);
             throw new ClientFailure(e.getMessage(), e);
@@ -228,7 +231,11 @@ final class ClientSession {
                 synchronized (this) {
                     halfClosed = true;
                     toServer.flush();
-                    socket.shutdownOutput();
+                    // Under TLS a FIN, not a close_notify: a close_notify ends the whole connection for
+                    // TLS 1.2 and for servers whose engine closes both ways on it (forkd's OpenSSL
+                    // one does), so the replies still to come would be lost. The FIN alone says
+                    // "no more requests", as a TCP client's half-close does, and the server answers.
+                    plain.shutdownOutput();
                 }
                 LOG.debug("input ended: half-closed, printing until the server closes");
             } catch (IOException e) {

@@ -35,9 +35,11 @@ public final class TcpConnector {
     /** {@link #connect(ServerAddress, Duration)}, then the TLS handshake if {@code tls} is not null. */
     public static Socket connect(ServerAddress target, Duration timeout, ClientTls tls) throws ConnectFailedException {
         Socket plain = plain(target, timeout);
-        if (tls == null) {
-            return plain;
-        }
+        return tls == null ? plain : secure(plain, target, timeout, tls);
+    }
+
+    /** The TLS handshake over {@code plain}, a connection {@link #connect(ServerAddress, Duration)} made. */
+    public static Socket secure(Socket plain, ServerAddress target, Duration timeout, ClientTls tls) throws ConnectFailedException {
         try {
             return tls.handshake(plain, target.address(), timeout);
         } catch (IOException e) {
