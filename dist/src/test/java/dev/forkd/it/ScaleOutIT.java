@@ -40,6 +40,9 @@ class ScaleOutIT {
                     "  timeout connect 5s",
                     "  timeout client 30s",
                     "  timeout server 30s",
+                    // a check's answer may take longer than its 300 ms interval (a cold admin endpoint's first
+                    // /status, a loaded machine): the interval alone as its timeout marked both instances down
+                    "  timeout check 5s",
                     "frontend clients",
                     "  bind 127.0.0.1:" + front,
                     "  default_backend forkd",
