@@ -11,7 +11,9 @@ import dev.forkd.supervisor.listen.Admission;
 import dev.forkd.supervisor.listen.Cidr;
 import dev.forkd.supervisor.listen.Listener;
 import dev.forkd.supervisor.listen.Preamble;
+import dev.forkd.supervisor.broker.BrokerServer;
 import dev.forkd.supervisor.control.ControlServer;
+import dev.forkd.supervisor.pool.WorkerState;
 import dev.forkd.supervisor.launch.WorkerClassArchive;
 import dev.forkd.supervisor.launch.LaunchSettings;
 import dev.forkd.supervisor.launch.WorkerLauncher;
@@ -141,6 +143,8 @@ final class Assembly {
         } else {
             admin = null;
         }
+        BrokerServer broker = broker(config, dir);
+        parts.add("broker", broker, broker::close);
         ControlServer control = control(controlSocket);
         parts.add("control socket", control, control::close);
         parts.add("class archive", launcher, launcher::stop);
@@ -211,6 +215,20 @@ final class Assembly {
             LOG.error("cannot serve the admin endpoint on {}: {}", Addresses.format(config.admin()),
                     e instanceof BindException ? "address already in use" : e.getMessage());
             throw new StartFailure(ExitCodes.CONFIG);
+        }
+    }
+
+    /** The publish/subscribe broker; a link is accepted only from a live worker of this pool. */
+    private BrokerServer broker(ServeConfig config, RuntimeDirectory dir) throws StartFailure {
+        Path socket = BrokerServer.socketIn(dir.path());
+        try {
+            BrokerServer b = new BrokerServer(socket, (id, pid) -> pool.workers().stream()
+                    .anyMatch(w -> w.id == id && w.pid == pid && w.state != WorkerState.EXITED), PartSettings.broker(config));
+            b.start();
+            return b;
+        } catch (IOException e) {
+            LOG.error("cannot open the broker socket {}: {}", socket, e.toString());
+            throw new StartFailure(ExitCodes.INTERNAL);
         }
     }
 

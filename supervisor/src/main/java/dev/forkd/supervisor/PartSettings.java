@@ -1,6 +1,7 @@
 package dev.forkd.supervisor;
 
 import dev.forkd.supervisor.admin.AdminSettings;
+import dev.forkd.supervisor.broker.BrokerSettings;
 import dev.forkd.supervisor.launch.LaunchSettings;
 import dev.forkd.supervisor.pool.PoolSettings;
 import java.util.Locale;
@@ -26,7 +27,12 @@ public final class PartSettings {
     public static LaunchSettings launch(ServeConfig c) {
         return new LaunchSettings(c.workerJvmOptions(), c.logLevel(), c.handler(), c.bufferSize(),
                 c.framing().name().toLowerCase(Locale.ROOT), c.maxFrame(), c.fixedSize(), c.heartbeatTimeout(),
-                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), c.model().threaded);
+                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), c.model().threaded, c.chatOutbox());
+    }
+
+    /** The publish/subscribe broker's bounds. */
+    static BrokerSettings broker(ServeConfig c) {
+        return BrokerSettings.withHistory(c.chatHistory());
     }
 
     /** What the admin endpoint is told. */

@@ -19,6 +19,7 @@ import java.util.List;
  * @param enableChaos the workers may load the chaos handler
  * @param handlerSpeaksFirst the handler writes before the client does
  * @param threaded one worker serves several connections at once (the threaded model)
+ * @param outbox deliveries a connection may have waiting before it is dropped as slow (--chat-outbox)
  */
 public record LaunchSettings(
         List<String> jvmOptions,
@@ -32,7 +33,8 @@ public record LaunchSettings(
         String workerClasspath,
         boolean enableChaos,
         boolean handlerSpeaksFirst,
-        boolean threaded) {
+        boolean threaded,
+        int outbox) {
     public LaunchSettings {
         jvmOptions = List.copyOf(jvmOptions);
     }

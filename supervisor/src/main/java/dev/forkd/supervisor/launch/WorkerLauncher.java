@@ -162,6 +162,7 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         if (settings.threaded()) {
             cmd.addArgument(WorkerContract.OPT_THREADED, false);
         }
+        cmd.addArgument(WorkerContract.OPT_OUTBOX, false).addArgument(Integer.toString(settings.outbox()), false);
     }
 
     /** Launches {@code w}; {@code onExit} gets the exit value (128 + N for signal N) on a commons-exec thread. */
