@@ -26,6 +26,8 @@ final class HandlerFactory {
                 return ReverseHandler::new;
             case "http-hello":
                 return HttpHelloHandler::new;
+            case "chat":
+                return ChatHandler::new;
             case WorkerContract.CHAOS_HANDLER:
                 if (!chaosEnabled) {
                     throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS

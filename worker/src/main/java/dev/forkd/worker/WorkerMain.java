@@ -19,7 +19,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
             + " [--buffer-size BYTES] [--framing raw|line|length|fixed] [--max-frame BYTES] [--fixed-size BYTES]"
-            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
+            + " [--heartbeat-timeout-ms MS] [--outbox N] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
 
     int id;
@@ -37,6 +37,8 @@ public final class WorkerMain implements Callable<Integer> {
     long heartbeatTimeoutMs;
     String workerClasspath;
     boolean train;
+    /** Deliveries a connection may have waiting before it is dropped as slow (serve --chat-outbox). */
+    int outbox = 256;
 
     public static void main(String[] args) {
         int code;
@@ -129,6 +131,9 @@ public final class WorkerMain implements Callable<Integer> {
                         throw new IllegalArgumentException("bad value for " + opt + ": " + v);
                     }
                     break;
+                case WorkerContract.OPT_OUTBOX:
+                    w.outbox = number(opt, v);
+                    break;
                 case WorkerContract.OPT_WORKER_CLASSPATH:
                     w.workerClasspath = v;
                     break;
@@ -172,6 +177,7 @@ public final class WorkerMain implements Callable<Integer> {
         Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
                 TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
         WorkerServer server = new WorkerServer(socket, handlers, threaded, protocol);
+        server.pubSub(new PubSub(new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid()), Math.max(1, outbox)));
         server.bind();
         return new Booted(server, ControlClient.connect(control));
     }

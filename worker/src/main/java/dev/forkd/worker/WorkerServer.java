@@ -41,6 +41,8 @@ final class WorkerServer {
     private volatile boolean draining;
     /** The identity of the socket file this worker bound, to tell it from one someone else put at the path later. */
     private volatile Object socketKey;
+    /** Publish/subscribe for the connections; null without a broker (tests). */
+    private volatile PubSub pubsub;
 
     WorkerServer(Path path, Supplier<Handler> handlers, boolean threaded, Protocol protocol) throws IOException {
         this.path = path;
@@ -73,6 +75,10 @@ final class WorkerServer {
                 }
             }
         }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    void pubSub(PubSub p) {
+        pubsub = p;
     }
 
     void bind() throws IOException {
@@ -120,7 +126,7 @@ final class WorkerServer {
         if (!authorised(ch)) {
             return;
         }
-        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
+        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol, pubsub);
         live.add(conn);
         enter();
         if (threaded) {

@@ -1,0 +1,122 @@
+package dev.forkd.worker;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * A connection's deliveries waiting to be written, at most {@code limit}: offering never blocks
+ * (the broker-read thread offers for every connection of the worker), and a full outbox refuses,
+ * so that the caller drops the connection as slow instead of holding memory or delaying the others.
+ *
+ * <p>In the blocking models a writer thread per connection drains it ({@link #start}). An event
+ * loop would instead {@link #poll()} when the socket is writable, woken by the hook given to
+ * {@link #onFirst(Runnable)} when the outbox stops being empty.
+ */
+final class Outbox {
+    /** Writes one payload (framed by the connection) and closes the connection. */
+    interface Sink {
+        void write(ByteBuffer payload) throws IOException;
+
+        void close();
+    }
+
+    private final int limit;
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private boolean closed;
+    private boolean closeWhenEmpty;
+    private Thread writer;
+    private Runnable onFirst = () -> { };
+
+    Outbox(int limit) {
+        this.limit = limit;
+    }
+
+    /** Queues {@code payload}; false if the outbox is full. After {@link #close()} everything is accepted and dropped. */
+    boolean offer(ByteBuffer payload) {
+        Runnable wake;
+        synchronized (this) {
+            if (closed || closeWhenEmpty) {
+                return true;
+            }
+            if (queue.size() >= limit) {
+                return false;
+            }
+            queue.add(payload);
+            notifyAll();
+            wake = queue.size() == 1 ? onFirst : null;
+        }
+        if (wake != null) {
+            wake.run();
+        }
+        return true;
+    }
+
+    /** For an event loop: called (on the offering thread) when the outbox stops being empty. */
+    synchronized void onFirst(Runnable hook) {
+        onFirst = hook;
+    }
+
+    /** For an event loop: the next payload, or null. */
+    synchronized ByteBuffer poll() {
+        return queue.poll();
+    }
+
+    synchronized int size() {
+        return queue.size();
+    }
+
+    /** Starts the writer thread once: it writes each payload in order, blocking as long as the client makes it. */
+    synchronized void start(String name, Sink sink) {
+        if (writer != null || closed) {
+            return;
+        }
+        writer = new Thread(() -> drain(sink), name);
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    private void drain(Sink sink) {
+        while (true) {
+            ByteBuffer next;
+            synchronized (this) {
+                while (queue.isEmpty() && !closed && !closeWhenEmpty) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                next = queue.poll();
+            }
+            if (next == null) {
+                sink.close(); // closeWhenEmpty, and everything before it is written
+                return;
+            }
+            try {
+                sink.write(next);
+            } catch (IOException e) {
+                // the client is gone; the connection's own thread sees the same and closes it
+                WorkerLog.debug("outbox write failed: {}", e.toString());
+                return;
+            }
+        }
+    }
+
+    /** Writes what is queued, then closes the connection; later offers are dropped. */
+    synchronized void closeWhenEmpty() {
+        closeWhenEmpty = true;
+        notifyAll();
+    }
+
+    /** Drops what is queued; the writer ends. */
+    synchronized void close() {
+        closed = true;
+        queue.clear();
+        notifyAll();
+    }
+}
