@@ -48,6 +48,11 @@ final class ChatHandler implements Handler {
             return;
         }
         String type = request.get("type").asText();
+        String named = text(request, "room");
+        if (named != null && !type.equals("join") && !named.equals(currentRoom())) {
+            connection.reply(ChatJson.error("not in room " + named));
+            return;
+        }
         switch (type) {
             case "join" -> join(connection, request);
             case "say" -> say(connection, request);
@@ -188,6 +193,12 @@ final class ChatHandler implements Handler {
             r = room;
         }
         connection.reply(names == null ? ChatJson.error("join a room first") : ChatJson.members(r, names));
+    }
+
+    private String currentRoom() {
+        synchronized (lock) {
+            return state == State.OUT ? null : room;
+        }
     }
 
     private State state() {
