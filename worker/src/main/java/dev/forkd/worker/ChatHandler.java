@@ -102,6 +102,25 @@ final class ChatHandler implements Handler {
         }
     }
 
+    /**
+     * The last event rendered and its JSON: the broker thread hands one Delivery to every local
+     * member of the room in turn, and they all see the same bytes, so it is rendered once per worker.
+     * One reference to an immutable pair, so a reader never sees one event's JSON under another's key.
+     */
+    private record Rendered(Delivery delivery, ByteBuffer json) {
+    }
+
+    private static volatile Rendered last;
+
+    private static ByteBuffer shared(Delivery d, java.util.function.Supplier<ByteBuffer> render) {
+        Rendered r = last;
+        if (r == null || r.delivery != d) {
+            r = new Rendered(d, render.get());
+            last = r;
+        }
+        return r.json.duplicate();
+    }
+
     /** On the worker's broker thread: one event of the room, as this member's client should see it. */
     private ByteBuffer deliver(String r, String n, Delivery d) {
         switch (d.kind()) {
@@ -120,17 +139,17 @@ final class ChatHandler implements Handler {
                 }
                 return ChatJson.error(d.reason() + ": cannot join room " + r + " as " + n);
             case MESSAGE:
-                return ChatJson.said(r, d, false);
+                return shared(d, () -> ChatJson.said(r, d, false));
             case JOINED:
                 synchronized (lock) {
                     members.add(d.member());
                 }
-                return ChatJson.joined(r, d);
+                return shared(d, () -> ChatJson.joined(r, d));
             case LEFT:
                 synchronized (lock) {
                     members.remove(d.member());
                 }
-                return ChatJson.left(r, d.member(), d.reason(), d.seq(), d.timestampMillis());
+                return shared(d, () -> ChatJson.left(r, d.member(), d.reason(), d.seq(), d.timestampMillis()));
             case ENDED:
                 synchronized (lock) {
                     state = State.OUT;

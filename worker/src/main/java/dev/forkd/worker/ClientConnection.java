@@ -239,6 +239,20 @@ final class ClientConnection implements Connection, Runnable {
         }
     }
 
+    /** Sends several messages in order with gathering writes: deliveries queued for a client go out together. */
+    void replyAll(java.util.List<ByteBuffer> messages) throws IOException {
+        java.util.List<ByteBuffer> all = new java.util.ArrayList<>(messages.size() * 2);
+        for (ByteBuffer m : messages) {
+            all.addAll(java.util.Arrays.asList(encoder.encode(m)));
+        }
+        ByteBuffer[] parts = all.toArray(new ByteBuffer[0]);
+        synchronized (writeLock) {
+            while (hasRemaining(parts)) {
+                channel.write(parts);
+            }
+        }
+    }
+
     private static boolean hasRemaining(ByteBuffer[] parts) {
         for (ByteBuffer p : parts) {
             if (p.hasRemaining()) {

@@ -31,8 +31,8 @@ final class ConnectionTopics {
         }
         outbox.start("outbox-" + connection.id(), new Outbox.Sink() {
             @Override
-            public void write(ByteBuffer payload) throws IOException {
-                connection.reply(payload);
+            public void write(java.util.List<ByteBuffer> payloads) throws IOException {
+                connection.replyAll(payloads);
             }
 
             @Override

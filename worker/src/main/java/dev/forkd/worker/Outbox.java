@@ -3,6 +3,8 @@ package dev.forkd.worker;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A connection's deliveries waiting to be written, at most {@code limit}: offering never blocks
@@ -14,9 +16,10 @@ import java.util.ArrayDeque;
  * {@link #onFirst(Runnable)} when the outbox stops being empty.
  */
 final class Outbox {
-    /** Writes one payload (framed by the connection) and closes the connection. */
+    /** Writes payloads (each framed by the connection) and closes the connection. */
     interface Sink {
-        void write(ByteBuffer payload) throws IOException;
+        /** Writes them in order, in as few system calls as the socket allows. */
+        void write(List<ByteBuffer> payloads) throws IOException;
 
         void close();
     }
@@ -76,9 +79,13 @@ final class Outbox {
         writer.start();
     }
 
+    /** The most payloads one gathering write takes. */
+    private static final int BATCH = 64;
+
     private void drain(Sink sink) {
+        List<ByteBuffer> next = new ArrayList<>(BATCH);
         while (true) {
-            ByteBuffer next;
+            next.clear();
             synchronized (this) {
                 while (queue.isEmpty() && !closed && !closeWhenEmpty) {
                     try {
@@ -91,9 +98,11 @@ final class Outbox {
                 if (closed) {
                     return;
                 }
-                next = queue.poll();
+                while (next.size() < BATCH && !queue.isEmpty()) {
+                    next.add(queue.poll());
+                }
             }
-            if (next == null) {
+            if (next.isEmpty()) {
                 sink.close(); // closeWhenEmpty, and everything before it is written
                 return;
             }
