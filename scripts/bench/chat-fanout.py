@@ -212,8 +212,8 @@ def main():
     f = bench_forkd(args)
     r = bench_redis(args)
     load_after = os.getloadavg()
-    print("chat fan-out: %d members, %d publishers, %d messages each delivered to every member"
-          % (args.members, args.publishers, args.batches * args.batch))
+    print("chat fan-out: %d members, %d publishers, %d messages in all, each delivered to every member"
+          % (args.members, args.publishers, args.publishers * args.batches * args.batch))
     print("forkd chat (%d workers, threaded): %10.0f delivered messages/s" % (args.workers, f))
     print("redis pub/sub:                     %10.0f delivered messages/s" % r)
     print("ratio forkd/redis: %.2f" % (f / r))
