@@ -9,6 +9,7 @@ Records:  M key value                          machine facts
                                                 a comparison: ratio = median(forkd) / median(peer)
           S scenario metric contender label unit op target
                                                 a figure judged on its own (op '-' = no target)
+          K scenario reason                     a scenario skipped, and why
 usage: report.py RESULTS [--quick] [--markdown OUT]   (OUT's part between the markers is replaced)
 
 --quick: the results come from run.sh --quick (1 round of 1-second runs, a smoke test): ratios and
@@ -26,6 +27,8 @@ SCENARIOS = {
     "4": "bulk",
     "5": "isolation cost",
     "6": "prefork peer",
+    "7": "compute handlers: a worker's JIT vs a plain JVM",
+    "8": "TLS termination",
 }
 
 
@@ -46,7 +49,7 @@ def main():
     path = sys.argv[1]
     out = sys.argv[sys.argv.index("--markdown") + 1] if "--markdown" in sys.argv else None
     quick = "--quick" in sys.argv
-    machine, load, values, rows = {}, defaultdict(dict), defaultdict(list), []
+    machine, load, values, rows, skipped = {}, defaultdict(dict), defaultdict(list), [], {}
     for line in open(path):
         f = line.rstrip("\n").split("\t")
         if f[0] == "M":
@@ -57,6 +60,8 @@ def main():
             values[(f[1], f[2], f[3])].append(float(f[4]))
         elif f[0] in ("C", "S"):
             rows.append(f)
+        elif f[0] == "K":
+            skipped[f[1]] = f[2]
 
     def summary(s, m, c):
         v = values.get((s, m, c))
@@ -100,6 +105,8 @@ def main():
             lines.append(f"({r[0]}) {SCENARIOS.get(r[0], '')} — {loads[r[0]]}")
         last = r[0]
         lines.append("  ".join(str(x).ljust(w) for x, w in zip(r, widths)))
+    for s, why in skipped.items():
+        lines.append(f"({s}) {SCENARIOS.get(s, '')} — skipped: {why}")
     if quick:
         lines.append("")
         lines.append("--quick: 1 round of very short runs, a smoke test: the ratios and figures are not comparable with full runs,")
@@ -109,7 +116,8 @@ def main():
     if out:
         md = [BEGIN, "", "## Latest run" + (" (--quick: a smoke test, not comparable)" if quick else ""), ""]
         md.append("| | |\n|---|---|")
-        for k in ("date", "command", "cpus", "memory", "jdk", "haproxy", "wrk", "gunicorn", "rounds", "load at start", "load at end"):
+        for k in ("date", "command", "cpus", "memory", "jdk", "haproxy", "wrk", "gunicorn", "forkd-B", "scenario 8", "rounds",
+                  "load at start", "load at end"):
             if k in machine:
                 md.append(f"| {k} | {machine[k]} |")
         md.append("")
@@ -117,6 +125,8 @@ def main():
         md.append("|---|---|---|---|---|---|---|---|")
         for r in table:
             md.append("| " + " | ".join(str(x).replace("|", "\\|") for x in r) + f" | {loads.get(r[0], '')[5:]} |")
+        for s, why in skipped.items():
+            md.append(f"\nScenario {s} ({SCENARIOS.get(s, '')}) skipped: {why}")
         md.append("")
         md.append(END)
         try:

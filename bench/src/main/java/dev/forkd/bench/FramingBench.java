@@ -34,7 +34,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class FramingBench {
-    @Param({"LENGTH", "LINE", "FIXED"})
+    @Param({"LENGTH", "LINE", "FIXED", "JSON"})
     public Framing framing;
 
     @Param({"64", "1024"})
@@ -56,8 +56,12 @@ public class FramingBench {
         for (int i = 0; i < size; i++) {
             body[i] = (byte) ('a' + i % 26); // never '\n', so LINE frames are exactly one message
         }
+        if (framing == Framing.JSON) {
+            body[0] = '"'; // one JSON string of size bytes, as forkd bench sends
+            body[size - 1] = '"';
+        }
         payload = ByteBuffer.wrap(body);
-        int frameLength = framing == Framing.LENGTH ? size + 4 : framing == Framing.LINE ? size + 1 : size;
+        int frameLength = framing == Framing.LENGTH ? size + 4 : framing == Framing.LINE || framing == Framing.JSON ? size + 1 : size;
         frames = (64 * 1024) / frameLength;
         stream = ByteBuffer.allocateDirect(frames * frameLength);
         for (int i = 0; i < frames; i++) {

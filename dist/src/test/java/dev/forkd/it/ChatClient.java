@@ -80,8 +80,13 @@ final class ChatClient implements AutoCloseable {
     }
 
     void send(String json) throws IOException {
+        sendRaw(json + "\n");
+    }
+
+    /** Exactly these bytes, in one write: no delimiter added. */
+    void sendRaw(String text) throws IOException {
         synchronized (out) {
-            out.write((json + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write(text.getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
     }

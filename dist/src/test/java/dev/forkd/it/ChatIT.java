@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code --handler chat} with real processes: members in different workers share one room through
@@ -32,7 +34,11 @@ class ChatIT {
     private static final Pattern SERVED_BY = Pattern.compile("connection \\d+ from 127\\.0\\.0\\.1:(\\d+) -> worker (\\d+)");
 
     private static ForkdProcess chat(String test, String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--handler", "chat", "--framing", "line", "--log-level", "DEBUG"));
+        return chatFramed("line", test, extra);
+    }
+
+    private static ForkdProcess chatFramed(String framing, String test, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--handler", "chat", "--framing", framing, "--log-level", "DEBUG"));
         args.addAll(List.of(extra));
         return ForkdProcess.serve(test, args.toArray(new String[0]));
     }
@@ -67,11 +73,12 @@ class ChatIT {
         return Integer.parseInt(m.group(1));
     }
 
-    @Test
-    void fiftyMembersOverFourWorkersGetEveryMessageOnceAndInOrder() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"line", "json"})
+    void fiftyMembersOverFourWorkersGetEveryMessageOnceAndInOrder(String framing) throws Exception {
         int members = 50;
         int each = 10;
-        try (ForkdProcess forkd = chat("chat-fifty", "--model", "threaded", "--workers", "4")) {
+        try (ForkdProcess forkd = chatFramed(framing, "chat-fifty-" + framing, "--model", "threaded", "--workers", "4")) {
             int port = forkd.port();
             List<ChatClient> clients = new ArrayList<>();
             try {
@@ -358,6 +365,28 @@ class ChatIT {
                 }
                 a.say("still here");
                 b.await(m -> said(m) && "still here".equals(m.path("text").asText()), LONG, "a's message after the crash");
+            }
+        }
+    }
+
+    @Test
+    void inJsonFramingRequestsNeedNoDelimiterAndMayShareASegment() throws Exception {
+        try (ForkdProcess forkd = chatFramed("json", "chat-json", "--model", "threaded", "--workers", "2")) {
+            int port = forkd.port();
+            try (ChatClient ada = new ChatClient(port, "ada"); ChatClient bob = new ChatClient(port, "bob")) {
+                ada.sendRaw("{\"type\": \"join\", \"room\": \"j\", \"name\": \"ada\"}");
+                ada.await(m -> type(m, "joined"), LONG, "its joined");
+                bob.joinAndWait("j", LONG);
+                // two requests in one segment, no whitespace between them, and a ping as the tutorial sends it
+                ada.sendRaw("{\"type\":\"say\",\"text\":\"one\"}{\"type\":\"ping\"}{\"type\":\"say\",\"text\":\"two\"}");
+                bob.awaitCount(ChatIT::said, 2, LONG, "ada's two messages");
+                ada.await(m -> type(m, "pong"), LONG, "a pong");
+                // one request split over two writes
+                bob.sendRaw("{\"type\":\"say\",");
+                bob.sendRaw("\"text\":\"split\"}");
+                ada.await(m -> said(m) && "split".equals(m.path("text").asText()), LONG, "bob's split message");
+                assertGapFree(ada);
+                assertGapFree(bob);
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.forkd.shared.framing.Framing;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -85,6 +86,31 @@ public final class Heartbeat {
             }
         }
         return Kind.DATA;
+    }
+
+    /**
+     * As {@link #classify(ByteBuffer)}, or in JSON framing {@link #classifyValue}: how a framed
+     * connection tells heartbeats from data.
+     */
+    public static Kind classify(Framing framing, ByteBuffer frame) {
+        return framing == Framing.JSON ? classifyValue(frame) : classify(frame);
+    }
+
+    /**
+     * One whole JSON value as the json framing delivers it (valid, no whitespace around it): a
+     * heartbeat only as the one-member object {@code {"type":"ping"}} (or pong), with any
+     * whitespace between its tokens. An object with more members is data: a JSON protocol's own
+     * messages may well carry a type of ping with a payload, and those are the handler's. Never
+     * MALFORMED, never Jackson: the decoder has already parsed it.
+     */
+    public static Kind classifyValue(ByteBuffer value) {
+        int start = value.position();
+        int end = value.limit();
+        if (end - start > MAX_HEARTBEAT_BYTES || end - start < 2 || value.get(start) != '{') {
+            return Kind.DATA;
+        }
+        Kind plain = plainHeartbeat(value, start, end);
+        return plain == null ? Kind.DATA : plain;
     }
 
     /** {@code {"type":"error","message":"..."}}, properly escaped. */

@@ -39,7 +39,7 @@ public final class WorkerContract {
     public static final String CHAOS_HANDLER = "chaos";
 
     /** The built-in handlers; any other name containing a dot is a user class. */
-    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello", "chat", CHAOS_HANDLER};
+    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello", "sha256", "json", "chat", CHAOS_HANDLER};
 
     private WorkerContract() {
     }

@@ -30,6 +30,26 @@ class HeartbeatTest {
         assertEquals(Heartbeat.Kind.PING, classify("{\"type\":\"ping\"}x"));
     }
 
+    private static Heartbeat.Kind json(String value) {
+        return Heartbeat.classify(dev.forkd.shared.framing.Framing.JSON, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void inJsonFramingOnlyTheOneMemberObjectIsAHeartbeat() {
+        // json.dumps({"type": "ping"}), as the seed's heartbeat client sends it
+        assertEquals(Heartbeat.Kind.PING, json("{\"type\": \"ping\"}"));
+        assertEquals(Heartbeat.Kind.PING, json("{\n  \"type\" :\t\"ping\"\r\n}"));
+        assertEquals(Heartbeat.Kind.PONG, json("{\"type\":\"pong\"}"));
+        // more members: the handler's message (other framings answer these, having no handler protocol to defer to)
+        assertEquals(Heartbeat.Kind.DATA, json("{\"type\":\"ping\",\"id\":1}"));
+        assertEquals(Heartbeat.Kind.DATA, json("{\"id\":1,\"type\":\"ping\"}"));
+        assertEquals(Heartbeat.Kind.DATA, json("[\"ping\"]"));
+        assertEquals(Heartbeat.Kind.DATA, json("\"ping\""));
+        assertEquals(Heartbeat.Kind.DATA, json("{}"));
+        assertEquals(Heartbeat.Kind.PING, Heartbeat.classify(dev.forkd.shared.framing.Framing.LINE,
+                ByteBuffer.wrap("{\"type\":\"ping\",\"id\":1}".getBytes(StandardCharsets.UTF_8))));
+    }
+
     @Test
     void dataIsData() {
         assertEquals(Heartbeat.Kind.DATA, classify("hello"));

@@ -121,6 +121,7 @@ final class Assembly {
         WorkerClassArchive archive = WorkerLauncher.archiveFor(launchSettings);
         // once, at INFO: a deployment without a usable cache directory starts its workers slower, and says so
         archive.announce();
+        WorkerLauncher.announce(launchSettings);
         launcher = new WorkerLauncher(launchSettings, controlSocket, archive);
         pool = new WorkerPool(PartSettings.pool(config), dir, launcher, PoolDispatch.of(dispatcher), poolThread, fatal, new WorkerPool.PoolEvents() {
             @Override

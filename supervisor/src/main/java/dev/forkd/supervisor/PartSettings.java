@@ -25,7 +25,7 @@ public final class PartSettings {
 
     /** What a worker's command line is made of; public for the launcher's tests, which parse a real command line. */
     public static LaunchSettings launch(ServeConfig c) {
-        return new LaunchSettings(c.workerJvmOptions(), c.logLevel(), c.handler(), c.bufferSize(),
+        return new LaunchSettings(c.workerJvmOptions(), c.workerJit().resolve(c.recycleAfter() == 1, c.workerJvmOptions()), c.logLevel(), c.handler(), c.bufferSize(),
                 c.framing().name().toLowerCase(Locale.ROOT), c.maxFrame(), c.fixedSize(), c.heartbeatTimeout(),
                 c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), c.model().threaded, c.chatOutbox());
     }

@@ -36,6 +36,8 @@ public record ServeConfig(
         int spares,
         java.net.InetSocketAddress admin,
         java.util.List<String> workerJvmOptions,
+        // --worker-jit as given (auto unless the user chose); PartSettings resolves it per model
+        dev.forkd.supervisor.launch.WorkerJit workerJit,
         int maxConnections,
         int maxPerIp,
         java.nio.file.Path adminTokenFile,

@@ -174,7 +174,7 @@ public final class FramedServer implements AutoCloseable {
     }
 
     private ByteBuffer answer(ByteBuffer frame) {
-        if (framing != Framing.RAW && Heartbeat.classify(frame) == Heartbeat.Kind.PING) {
+        if (framing != Framing.RAW && Heartbeat.classify(framing, frame) == Heartbeat.Kind.PING) {
             synchronized (this) {
                 pings++;
                 notifyAll();

@@ -80,7 +80,8 @@ final class ClientConnection implements Connection, Runnable {
                 buf.clear();
                 int n = channel.read(buf);
                 if (n < 0) {
-                    int dropped = decoder.finish();
+                    // a JSON number at the very end is complete only now
+                    int dropped = decoder.finish(this::onFrame);
                     if (dropped > 0) {
                         WorkerLog.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, describeClient(), dropped);
                     }
@@ -115,7 +116,7 @@ final class ClientConnection implements Connection, Runnable {
     private void onFrame(ByteBuffer frame) throws Exception {
         lastMessageNanos = System.nanoTime();
         if (protocol.framed()) {
-            switch (Heartbeat.classify(frame)) {
+            switch (Heartbeat.classify(protocol.framing(), frame)) {
                 case PING:
                     replyPong();
                     return;

@@ -1,6 +1,8 @@
 package dev.forkd.worker;
 
 import dev.forkd.shared.WorkerContract;
+import dev.forkd.shared.compute.ComputeWork;
+import dev.forkd.shared.framing.Framing;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.util.function.Supplier;
@@ -15,17 +17,31 @@ final class HandlerFactory {
         return forName(name, loader, false);
     }
 
-    /** {@code chaosEnabled}: whether the worker was started with {@code --enable-chaos}, without which "chaos" is refused. */
+    /** As {@link #forName(String, ClassLoader, boolean, Framing)} in raw framing. */
     static Supplier<Handler> forName(String name, ClassLoader loader, boolean chaosEnabled) throws BootException {
+        return forName(name, loader, chaosEnabled, Framing.RAW);
+    }
+
+    /**
+     * {@code chaosEnabled}: whether the worker was started with {@code --enable-chaos}, without
+     * which "chaos" is refused. In json framing, upper and reverse change the string values of
+     * each JSON value rather than its bytes, which would no longer be JSON.
+     */
+    static Supplier<Handler> forName(String name, ClassLoader loader, boolean chaosEnabled, Framing framing) throws BootException {
+        boolean json = framing == Framing.JSON;
         switch (name) {
             case "upper":
-                return UpperHandler::new;
+                return json ? () -> new JsonStringsHandler(JsonStringsHandler::upper) : UpperHandler::new;
             case "echo":
                 return EchoHandler::new;
             case "reverse":
-                return ReverseHandler::new;
+                return json ? () -> new JsonStringsHandler(JsonStringsHandler::reverse) : ReverseHandler::new;
             case "http-hello":
                 return HttpHelloHandler::new;
+            case "sha256":
+                return () -> new ComputeHandler(ComputeWork.Kind.SHA256);
+            case "json":
+                return () -> new ComputeHandler(ComputeWork.Kind.JSON);
             case "chat":
                 return ChatHandler::new;
             case WorkerContract.CHAOS_HANDLER:

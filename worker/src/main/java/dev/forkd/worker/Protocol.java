@@ -16,8 +16,8 @@ record Protocol(Framing framing, int maxFrame, int fixedSize, int bufferSize, lo
         return framing != Framing.RAW;
     }
 
-    /** Only line and length framing can carry an error message the client can tell from data. */
+    /** Only line, length and json framing can carry an error message the client can tell from data. */
     boolean canReportErrors() {
-        return framing == Framing.LINE || framing == Framing.LENGTH;
+        return framing == Framing.LINE || framing == Framing.LENGTH || framing == Framing.JSON;
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 public final class WorkerMain implements Callable<Integer> {
 
     static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded]"
-            + " [--buffer-size BYTES] [--framing raw|line|length|fixed] [--max-frame BYTES] [--fixed-size BYTES]"
+            + " [--buffer-size BYTES] [--framing raw|line|length|fixed|json] [--max-frame BYTES] [--fixed-size BYTES]"
             + " [--heartbeat-timeout-ms MS] [--outbox N] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
 
@@ -172,10 +172,10 @@ public final class WorkerMain implements Callable<Integer> {
 
     /** @throws BootException, IOException or IllegalArgumentException when this worker cannot boot */
     Booted boot() throws BootException, IOException {
-        Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos);
-        warnIfSpeaksFirstUntold(handlers.get());
         Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
                 TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
+        Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
+        warnIfSpeaksFirstUntold(handlers.get());
         WorkerServer server = new WorkerServer(socket, handlers, threaded, protocol);
         server.pubSub(new PubSub(new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid()), Math.max(1, outbox)));
         server.bind();

@@ -83,8 +83,12 @@ final class WorkerTraining {
         byte[] message;
         if (w.handler.equals("http-hello")) {
             message = "GET / HTTP/1.1\r\nHost: forkd\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        } else if (w.handler.equals("json")) {
+            message = "{\"hello\":\"forkd\"}".getBytes(StandardCharsets.US_ASCII);
         } else if (w.handler.equals(WorkerContract.CHAOS_HANDLER)) {
             message = "echo training".getBytes(StandardCharsets.US_ASCII);
+        } else if (framing == Framing.JSON) {
+            message = "{\"msg\": \"hello, forkd\"}".getBytes(StandardCharsets.US_ASCII);
         } else {
             message = "hello, forkd".getBytes(StandardCharsets.US_ASCII);
         }
@@ -93,7 +97,7 @@ final class WorkerTraining {
         }
         var encoder = Framings.encoder(framing, w.fixedSize);
         out.addAll(List.of(encoder.encode(ByteBuffer.wrap(message))));
-        if (framing == Framing.LINE || framing == Framing.LENGTH) {
+        if (framing == Framing.LINE || framing == Framing.LENGTH || framing == Framing.JSON) {
             out.addAll(List.of(encoder.encode(ByteBuffer.wrap("{\"type\":\"ping\"}".getBytes(StandardCharsets.US_ASCII)))));
         }
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -6,30 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.forkd.shared.ProxyV2;
 import dev.forkd.shared.framing.Framing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ClientConnection in the framed modes over a real Unix socket pair; the test plays the
@@ -38,126 +27,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(10)
 class FramedConnectionTest {
-    private static final InetSocketAddress CLIENT = new InetSocketAddress("192.0.2.7", 54321);
-    private static final InetSocketAddress LISTENER = new InetSocketAddress("127.0.0.1", 8888);
-    private static final byte[] HEADER = ProxyV2.encode(CLIENT, LISTENER);
-    private static final int MAX_FRAME = 1024;
+    private static final InetSocketAddress CLIENT = RelayedStream.CLIENT;
+    private static final int MAX_FRAME = RelayedStream.MAX_FRAME;
     private static final int BUFFER = 4096;
     private static final long HEARTBEAT_TIMEOUT = TimeUnit.SECONDS.toNanos(30);
     private static final String PING = "{\"type\":\"ping\"}";
     private static final String PONG = "{\"type\":\"pong\"}";
 
-    @TempDir
-    Path dir;
-    private ServerSocketChannel server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<SocketChannel> channels = new ArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        threads.shutdownNow();
-        for (SocketChannel ch : channels) {
-            ch.close();
-        }
-        server.close();
-    }
+    @RegisterExtension
+    final RelayFixture relay = new RelayFixture();
 
     private static Protocol protocol(Framing framing, int fixedSize) {
         return new Protocol(framing, MAX_FRAME, fixedSize, BUFFER, HEARTBEAT_TIMEOUT);
     }
 
-    /** A relayed stream whose header has been sent: the client end talks to a running ClientConnection. */
-    private final class Relayed {
-        final SocketChannel client;
-        final ClientConnection connection;
-        final Future<?> run;
-
-        Relayed(Protocol protocol, Handler handler) throws IOException {
-            client = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channels.add(client);
-            client.connect(server.getLocalAddress());
-            SocketChannel accepted = server.accept();
-            channels.add(accepted);
-            connection = new ClientConnection(1, accepted, handler, protocol);
-            run = threads.submit(connection);
-            write(HEADER);
-        }
-
-        void write(byte[]... parts) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap(concat(parts));
-            while (b.hasRemaining()) {
-                client.write(b);
-            }
-        }
-
-        byte[] read(int n) throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(n);
-            while (b.hasRemaining()) {
-                if (client.read(b) < 0) {
-                    throw new IOException("EOF after " + b.position() + " of " + n + " bytes: "
-                            + new String(b.array(), 0, b.position(), UTF_8));
-                }
-            }
-            return b.array();
-        }
-
-        String readText(int n) throws IOException {
-            return new String(read(n), UTF_8);
-        }
-
-        /** Up to and including the next '\n', which is dropped; bounded so a missing newline fails. */
-        String readLine() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (line.size() < 64 * 1024) {
-                one.clear();
-                if (client.read(one) < 0) {
-                    throw new IOException("EOF inside a line: " + line.toString(UTF_8));
-                }
-                if (one.get(0) == '\n') {
-                    return line.toString(UTF_8);
-                }
-                line.write(one.get(0));
-            }
-            throw new IOException("no newline in " + line.size() + " bytes");
-        }
-
-        byte[] readLengthFrame() throws IOException {
-            int length = ByteBuffer.wrap(read(4)).getInt();
-            assertTrue(length >= 0 && length <= MAX_FRAME, "reply length " + length);
-            return read(length);
-        }
-
-        /** The worker closed its end, and nothing more came before EOF. */
-        void assertEof() throws IOException {
-            assertEquals(-1, client.read(ByteBuffer.allocate(1)), "expected the worker to close, not to send more");
-        }
-
-        /**
-         * The worker closed its end and nothing more came. A worker that closes with client bytes
-         * it never read (it stops reading at bad input, to keep memory bounded) shows as a reset
-         * rather than EOF on a Unix socket, once the bytes it sent are read; the relay ends the
-         * client's stream after delivering them either way.
-         */
-        void assertEofOrReset() throws IOException {
-            try {
-                assertEof();
-            } catch (IOException e) {
-                assertTrue(String.valueOf(e.getMessage()).contains("reset"), "expected EOF or a reset, got " + e);
-            }
-        }
-
-        /** run() returned normally, in time (it would rethrow here otherwise). */
-        void assertRunEnded() throws Exception {
-            run.get(5, TimeUnit.SECONDS);
-            assertFalse(connection.isOpen());
-        }
+    private RelayedStream relayed(Protocol protocol, Handler handler) throws IOException {
+        return relay.open(protocol, handler);
     }
 
     /** Records the messages its handler sees, and upper-cases them as the upper handler does. */
@@ -200,14 +85,14 @@ class FramedConnectionTest {
 
     @Test
     void lineIsUpperCasedAndFramedBack() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new UpperHandler());
         s.write(bytes("hello\n"));
         assertEquals("HELLO\n", s.readText(6));
     }
 
     @Test
     void lineDropsTheCarriageReturnAndAnswersEachLine() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new UpperHandler());
         s.write(bytes("a\r\nb\n"));
         assertEquals("A\nB\n", s.readText(4));
     }
@@ -215,7 +100,7 @@ class FramedConnectionTest {
     @Test
     void lineSplitAcrossWritesIsOneMessage() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), h);
         for (byte b : bytes("split\n")) {
             s.write(new byte[] {b});
         }
@@ -226,7 +111,7 @@ class FramedConnectionTest {
     @Test
     void linePingIsAnsweredByTheWorkerNotTheHandler() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), h);
         s.write(bytes("before\n" + PING + "\nafter\n"));
         assertEquals("BEFORE", s.readLine());
         assertEquals(PONG, s.readLine());
@@ -237,7 +122,7 @@ class FramedConnectionTest {
     @Test
     void aPingLikeLineThatIsNotJsonGetsAnErrorAndCloses() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), h);
         s.write(bytes("{\"type\":ping}\n"));
         String error = s.readLine();
         assertTrue(error.startsWith("{\"type\":\"error\",\"message\":\""), error);
@@ -249,7 +134,7 @@ class FramedConnectionTest {
 
     @Test
     void aLineOverTheLimitGetsAnErrorAndCloses() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new UpperHandler());
         byte[] endless = new byte[10 * 1024];
         Arrays.fill(endless, (byte) 'x');
         s.write(endless);
@@ -262,7 +147,7 @@ class FramedConnectionTest {
 
     @Test
     void aLineOfExactlyTheLimitIsServed() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new UpperHandler());
         byte[] line = new byte[MAX_FRAME];
         Arrays.fill(line, (byte) 'x');
         s.write(line, bytes("\r\n"));
@@ -273,7 +158,7 @@ class FramedConnectionTest {
 
     @Test
     void lengthPrefixedMessagesAreAnsweredInTheSameFraming() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LENGTH, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LENGTH, 0), new UpperHandler());
         s.write(lengthFrame(bytes("hello")), lengthFrame(bytes("world!")));
         assertArrayEquals(lengthFrame(bytes("HELLO")), s.read(9));
         assertArrayEquals(lengthFrame(bytes("WORLD!")), s.read(10));
@@ -282,7 +167,7 @@ class FramedConnectionTest {
     @Test
     void aZeroLengthMessageGetsAZeroLengthReply() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.LENGTH, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LENGTH, 0), h);
         s.write(lengthFrame(new byte[0]), lengthFrame(bytes("x")));
         assertArrayEquals(new byte[] {0, 0, 0, 0}, s.read(4));
         assertArrayEquals(lengthFrame(bytes("X")), s.read(5));
@@ -291,7 +176,7 @@ class FramedConnectionTest {
 
     @Test
     void aTwoGibLengthPrefixGetsAnErrorFrameAndCloses() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LENGTH, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LENGTH, 0), new UpperHandler());
         // only the prefix: the worker must answer at once, not wait for (or buffer) the payload
         s.write(new byte[] {(byte) 0x80, 0, 0, 0});
         String error = new String(s.readLengthFrame(), UTF_8);
@@ -304,7 +189,7 @@ class FramedConnectionTest {
     @Test
     void aLengthPingIsAnsweredWithAPongFrame() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.LENGTH, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LENGTH, 0), h);
         s.write(lengthFrame(bytes(PING)));
         assertEquals(PONG, new String(s.readLengthFrame(), UTF_8));
         assertEquals(List.of(), h.seen);
@@ -315,7 +200,7 @@ class FramedConnectionTest {
     @Test
     void twoFixedRecordsInOneWriteGetTwoRecordsBack() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.FIXED, 8), h);
+        RelayedStream s = relayed(protocol(Framing.FIXED, 8), h);
         s.write(bytes("abcdefghijklmnop"));
         assertEquals("ABCDEFGHIJKLMNOP", s.readText(16));
         assertEquals(List.of("abcdefgh", "ijklmnop"), h.seen);
@@ -324,7 +209,7 @@ class FramedConnectionTest {
     @Test
     void aTrailingPartialRecordIsDroppedAtEndOfInput() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.FIXED, 8), h);
+        RelayedStream s = relayed(protocol(Framing.FIXED, 8), h);
         s.write(bytes("abcdefgh" + "xyz"));
         s.client.shutdownOutput();
         assertEquals("ABCDEFGH", s.readText(8));
@@ -336,7 +221,7 @@ class FramedConnectionTest {
     @Test
     void aPaddedFixedPingGetsAPaddedPong() throws Exception {
         RecordingUpper h = new RecordingUpper();
-        Relayed s = new Relayed(protocol(Framing.FIXED, 16), h);
+        RelayedStream s = relayed(protocol(Framing.FIXED, 16), h);
         s.write(bytes(padded(PING, 16)), bytes("0123456789abcdef"));
         assertEquals(padded(PONG, 16), s.readText(16));
         assertEquals("0123456789ABCDEF", s.readText(16));
@@ -346,12 +231,7 @@ class FramedConnectionTest {
     // --- heartbeat timeout ---
 
     private ClientConnection idleConnection(Protocol protocol) throws IOException {
-        SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channels.add(client);
-        client.connect(server.getLocalAddress());
-        SocketChannel accepted = server.accept();
-        channels.add(accepted);
-        return new ClientConnection(1, accepted, new UpperHandler(), protocol);
+        return relay.idle(protocol, new UpperHandler());
     }
 
     @Test
@@ -367,7 +247,7 @@ class FramedConnectionTest {
 
     @Test
     void aMessageRestartsTheHeartbeatClock() throws Exception {
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), new UpperHandler());
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new UpperHandler());
         s.write(bytes("x\n"));
         assertEquals("X", s.readLine());
         // the last message so far came before this instant: a timeout from here would close
@@ -399,9 +279,20 @@ class FramedConnectionTest {
             seen.add(c.clientAddress());
             c.reply(ByteBuffer.wrap(bytes("ok")));
         };
-        Relayed s = new Relayed(protocol(Framing.LINE, 0), h);
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), h);
         s.write(bytes("x\n"));
         assertEquals("ok", s.readLine());
         assertEquals(List.of(CLIENT), seen);
+    }
+
+    @Test
+    void aMessageTheJsonHandlerCannotParseGetsAnErrorAndCloses() throws Exception {
+        RelayedStream s = relayed(protocol(Framing.LINE, 0), new ComputeHandler(dev.forkd.shared.compute.ComputeWork.Kind.JSON));
+        s.write(bytes("[1,2]\n{\"a\":\n"));
+        assertEquals("[1,2]", s.readLine());
+        String error = s.readLine();
+        assertTrue(error.startsWith("{\"type\":\"error\",\"message\":\"not a JSON document"), error);
+        s.assertEof();
+        s.assertRunEnded();
     }
 }

@@ -43,6 +43,8 @@ class HandlerFactoryTest {
         assertInstanceOf(UpperHandler.class, forName("upper").get());
         assertInstanceOf(EchoHandler.class, forName("echo").get());
         assertInstanceOf(ReverseHandler.class, forName("reverse").get());
+        assertInstanceOf(ComputeHandler.class, forName("sha256").get());
+        assertInstanceOf(ComputeHandler.class, forName("json").get());
     }
 
     @Test

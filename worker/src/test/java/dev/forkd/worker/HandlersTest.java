@@ -126,4 +126,20 @@ class HandlersTest {
         assertFalse(c.isOpen());
         assertEquals(0, c.replies.size());
     }
+
+    @Test
+    void sha256AnswersTheHexDigestOfEachMessage() throws Exception {
+        Handler h = HandlerFactory.forName("sha256", HandlersTest.class.getClassLoader()).get();
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", run(h, "abc"));
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", run(h, "abc"), "each message on its own");
+    }
+
+    @Test
+    void jsonAnswersTheDocumentCompactAndCallsOtherBytesBadInput() throws Exception {
+        Handler h = HandlerFactory.forName("json", HandlersTest.class.getClassLoader()).get();
+        assertEquals("{\"a\":[1,true]}", run(h, "{ \"a\": [1, true] }"));
+        BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class, () -> run(h, "{\"a\":"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("not a JSON document: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line for the error reply: " + e.getMessage());
+    }
 }

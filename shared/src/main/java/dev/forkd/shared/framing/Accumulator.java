@@ -32,6 +32,11 @@ final class Accumulator {
         return buf.get(buf.position() - 1);
     }
 
+    /** The byte at {@code index}, which is below {@link #size}. */
+    byte get(int index) {
+        return buf.get(index);
+    }
+
     /** Appends {@code n} bytes of {@code src} from absolute index {@code from}; the caller keeps {@link #size} within the cap. */
     void append(ByteBuffer src, int from, int n) {
         int needed = size() + n;

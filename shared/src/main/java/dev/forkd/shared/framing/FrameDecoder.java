@@ -28,4 +28,15 @@ public interface FrameDecoder {
      * The decoder is then back at the start of a frame.
      */
     int finish();
+
+    /**
+     * At end of stream: passes to {@code sink} a last frame that only the end completes (in JSON
+     * framing, a top-level number, which has no end of its own), then drops any partial frame as
+     * {@link #finish()} does and returns how many bytes it held.
+     *
+     * @throws X whatever the sink throws, unchanged; the decoder is back at the start of a frame all the same
+     */
+    default <X extends Exception> int finish(FrameSink<X> sink) throws X {
+        return finish();
+    }
 }

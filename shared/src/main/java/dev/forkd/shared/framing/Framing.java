@@ -12,7 +12,12 @@ public enum Framing {
     /** A 4-byte big-endian unsigned length, then that many bytes. */
     LENGTH,
     /** Records of a fixed number of bytes. */
-    FIXED;
+    FIXED,
+    /**
+     * Consecutive JSON values, whitespace between them optional (NDJSON, JSON Lines, or values
+     * written back to back); each frame is one value's bytes. Replies are written as NDJSON.
+     */
+    JSON;
 
     /** @throws IllegalArgumentException naming the choices when the text is not a framing */
     public static Framing parse(String text) {

@@ -12,8 +12,9 @@ public final class Framings {
     /**
      * A decoder for one connection.
      *
-     * @param maxFrame the largest frame accepted, in bytes (for LINE: without its terminator);
-     *     ignored by RAW, whose frames are bounded by the read buffer
+     * @param maxFrame the largest frame accepted, in bytes (for LINE: without its terminator; for
+     *     JSON: the value without the whitespace around it); ignored by RAW, whose frames are
+     *     bounded by the read buffer
      * @param fixedSize the record size for FIXED; ignored otherwise
      * @throws IllegalArgumentException if {@code maxFrame} or (for FIXED) {@code fixedSize} is not positive
      */
@@ -30,6 +31,8 @@ public final class Framings {
                 return new LengthDecoder(maxFrame);
             case FIXED:
                 return new FixedDecoder(checkFixedSize(fixedSize));
+            case JSON:
+                return new JsonDecoder(maxFrame);
             default:
                 throw new AssertionError(framing);
         }
@@ -45,6 +48,8 @@ public final class Framings {
             case RAW:
                 return payload -> new ByteBuffer[] {payload};
             case LINE:
+            case JSON:
+                // JSON replies as NDJSON: line-oriented clients read them too, JSON stream parsers skip the newline
                 return payload -> new ByteBuffer[] {payload, NEWLINE.duplicate()};
             case LENGTH:
                 return payload -> new ByteBuffer[] {ByteBuffer.allocate(4).putInt(payload.remaining()).flip(), payload};
@@ -59,6 +64,11 @@ public final class Framings {
             default:
                 throw new AssertionError(framing);
         }
+    }
+
+    /** The deepest nesting of arrays and objects a JSON decoder accepts. */
+    public static int jsonMaxDepth() {
+        return JsonDecoder.MAX_DEPTH;
     }
 
     private static int checkFixedSize(int fixedSize) {

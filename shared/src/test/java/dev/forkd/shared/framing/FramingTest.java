@@ -19,13 +19,14 @@ class FramingTest {
         assertEquals(Framing.LINE, Framing.parse("LINE"));
         assertEquals(Framing.LENGTH, Framing.parse(" Length "));
         assertEquals(Framing.FIXED, Framing.parse("fixed"));
+        assertEquals(Framing.JSON, Framing.parse("json"));
     }
 
     @Test
     void parseRejectsOthersListingTheChoices() {
         for (String bad : new String[] {"lines", "", "netstring", null}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Framing.parse(bad));
-            assertEquals("unknown framing '" + bad + "' (choose from raw, line, length, fixed)", e.getMessage());
+            assertEquals("unknown framing '" + bad + "' (choose from raw, line, length, fixed, json)", e.getMessage());
         }
     }
 

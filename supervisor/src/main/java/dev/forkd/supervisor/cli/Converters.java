@@ -69,4 +69,10 @@ public final class Converters {
             super(Model::parse);
         }
     }
+
+    public static final class WorkerJitConverter extends Parsing<dev.forkd.supervisor.launch.WorkerJit> {
+        WorkerJitConverter() {
+            super(dev.forkd.supervisor.launch.WorkerJit::parse);
+        }
+    }
 }

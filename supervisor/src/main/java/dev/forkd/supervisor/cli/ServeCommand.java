@@ -5,6 +5,7 @@ import dev.forkd.supervisor.relay.KeepAlive;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.ServeConfig;
 import dev.forkd.supervisor.Supervisor;
+import dev.forkd.supervisor.launch.WorkerJit;
 import dev.forkd.supervisor.listen.Cidr;
 import dev.forkd.shared.WorkerContract;
 import dev.forkd.shared.framing.Framing;
@@ -77,7 +78,7 @@ public final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, chat (a chat room across every worker), chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, sha256, json, chat (a chat room across every worker), chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
 
     @Option(names = "--chat-history", paramLabel = "N", defaultValue = "20",
@@ -94,11 +95,11 @@ public final class ServeCommand implements Callable<Integer> {
     boolean enableChaos;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
-            description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records). Default: ${DEFAULT-VALUE}.")
+            description = "How workers cut the byte stream into messages: raw (each read), line (\\n), length (4-byte big-endian prefix), fixed (N-byte records), json (consecutive JSON values; replies as NDJSON). Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
     @Option(names = "--max-frame", paramLabel = "SIZE", defaultValue = "1MiB", converter = Converters.SizeConverter.class,
-            description = "Largest message in line and length framing; larger gets an error and a closed connection. Default: ${DEFAULT-VALUE}.")
+            description = "Largest message in line, length and json framing; larger gets an error and a closed connection. Default: ${DEFAULT-VALUE}.")
     int maxFrame;
 
     @Option(names = "--fixed-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
@@ -146,6 +147,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--worker-jvm-opt", paramLabel = "OPTION",
             description = "An extra JVM option for the workers, e.g. -Xmx64m (repeatable).")
     List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(names = "--worker-jit", paramLabel = "JIT", defaultValue = "auto", converter = Converters.WorkerJitConverter.class,
+            description = "The workers' JIT: fast (C1 only: the quickest boot), full (tiered, C1 and C2: the fastest long-lived code), "
+                    + "or auto: fast when each worker serves one connection (fork-per-connection, --recycle-after 1), full otherwise. Default: ${DEFAULT-VALUE}.")
+    WorkerJit workerJit;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT",
             description = "Serve /status, /metrics and the /workers endpoints there (off by default), e.g. 127.0.0.1:9901.")
@@ -308,6 +314,8 @@ public final class ServeCommand implements Callable<Integer> {
         require(fixedSize == null || fixedSize >= 1, "--fixed-size must be at least 1 byte");
         require(fixedSize == null || f == Framing.FIXED, "--fixed-size goes with --framing fixed");
         require(!handler.equals("http-hello") || f == Framing.RAW, "--handler http-hello speaks HTTP itself: use --framing raw");
+        boolean compute = handler.equals("sha256") || handler.equals("json");
+        require(!compute || f != Framing.RAW, "--handler " + handler + " works on whole messages: use --framing length, line or fixed, not raw");
         require(keepalive || (keepaliveIdle == null && keepaliveInterval == null && keepaliveCount == null),
                 "--keepalive-idle, --keepalive-interval and --keepalive-count go with --keepalive");
         require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
@@ -315,8 +323,8 @@ public final class ServeCommand implements Callable<Integer> {
         require(keepaliveCount == null || keepaliveCount >= 1, "--keepalive-count must be at least 1");
         require(chatHistory >= 0 && chatHistory <= 10_000, "--chat-history must be between 0 and 10000, not " + chatHistory);
         require(chatOutbox >= 1, "--chat-outbox must be at least 1, not " + chatOutbox);
-        require(!handler.equals("chat") || f == Framing.LINE || f.name().equals("JSON"),
-                "--handler chat reads one JSON object per message: use --framing line" + (hasJsonFraming() ? " or json" : ""));
+        require(!handler.equals("chat") || f == Framing.LINE || f == Framing.JSON,
+                "--handler chat reads one JSON object per message: use --framing json or line, not " + f.name().toLowerCase(Locale.ROOT));
         require(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, not " + logFormat);
         require(!firstDataTimeout.isZero(), "--first-data-timeout must be more than 0");
         require(minRate == null || minRate >= 1, "--min-rate must be at least 1B/s");
@@ -328,6 +336,7 @@ public final class ServeCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "--trusted-proxy: " + e.getMessage());
             }
         }
+        workerJit.conflict(workerJvmOptions).ifPresent(why -> require(false, why));
         int cap = maxWorkers != null ? maxWorkers
                 : WorkerCap.defaultCap(Math.max(w, spareCount), WorkerCap.totalMemory(), WorkerCap.workerHeap(workerJvmOptions));
         require(cap >= Math.max(w, spareCount), "--max-workers must be at least the worker count (" + Math.max(w, spareCount) + "), not " + cap);
@@ -337,20 +346,11 @@ public final class ServeCommand implements Callable<Integer> {
                 gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
                 f, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : KeepAlive.off(),
-                workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions),
+                workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions), workerJit,
                 maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos,
                 cap, trustedProxies.isEmpty() ? List.of("127.0.0.0/8", "::1/128") : List.copyOf(trustedProxies),
                 firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate, tls.resolve(spec.commandLine()),
                 chatHistory, chatOutbox);
-    }
-
-    private static boolean hasJsonFraming() {
-        for (Framing f : Framing.values()) {
-            if (f.name().equals("JSON")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether the command line named {@code option}, as opposed to leaving it at its default. */

@@ -8,6 +8,7 @@ import java.util.List;
  * from the command line, so that the launcher depends on no command-line type.
  *
  * @param jvmOptions the user's JVM options (--worker-jvm-opt), after forkd's defaults so that they win
+ * @param jit the workers' JIT, resolved ({@link WorkerJit#resolve}): FAST, FULL or USER
  * @param logLevel the workers' log level
  * @param handler the handler class or name
  * @param bufferSize the workers' relay buffer
@@ -23,6 +24,7 @@ import java.util.List;
  */
 public record LaunchSettings(
         List<String> jvmOptions,
+        WorkerJit jit,
         String logLevel,
         String handler,
         int bufferSize,
@@ -37,5 +39,8 @@ public record LaunchSettings(
         int outbox) {
     public LaunchSettings {
         jvmOptions = List.copyOf(jvmOptions);
+        if (jit == null || jit == WorkerJit.AUTO) {
+            throw new IllegalArgumentException("the workers' JIT must be resolved before launching, not " + jit);
+        }
     }
 }

@@ -25,15 +25,15 @@ import org.apache.logging.log4j.Logger;
 public final class WorkerLauncher implements WorkerPool.Launcher {
     private static final Logger LOG = LogManager.getLogger(WorkerLauncher.class);
 
-    /** Fast boot and a small footprint; an OutOfMemoryError becomes an exit (and a restart), never a zombie. */
+    /**
+     * Fast boot and a small footprint; an OutOfMemoryError becomes an exit (and a restart), never a
+     * zombie. The JIT's options come from {@link WorkerJit}, per model.
+     */
     static final List<String> DEFAULT_JVM_OPTIONS = defaultJvmOptions(Runtime.version().feature());
 
     static List<String> defaultJvmOptions(int jdkFeature) {
         List<String> opts = new java.util.ArrayList<>(List.of(
             "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            // C1 alone needs one compiler thread; each more is a thread and an arena
-            "-XX:CICompilerCount=1",
             "-XX:-UsePerfData",
             "-Xss512k",
             "-Xms4m",
@@ -86,9 +86,28 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
 
     /** The class-data archive of this supervisor's workers, found in the cache directory (or made later). */
     public static WorkerClassArchive archiveFor(LaunchSettings settings) {
-        List<String> key = new java.util.ArrayList<>(DEFAULT_JVM_OPTIONS);
-        key.addAll(settings.jvmOptions());
-        return WorkerClassArchive.locate(System.getenv(), System.getProperty("java.class.path"), key);
+        // every option a worker starts with: an archive made under other flags may be refused by the JVM
+        return WorkerClassArchive.locate(System.getenv(), System.getProperty("java.class.path"), jvmOptions(settings));
+    }
+
+    /** The JVM options of every worker and of the training run, the user's last so that they win (the archive's apart). */
+    static List<String> jvmOptions(LaunchSettings settings) {
+        List<String> all = new java.util.ArrayList<>(forkdOptions(settings));
+        all.addAll(settings.jvmOptions());
+        return List.copyOf(all);
+    }
+
+    /** forkd's own JVM options: the defaults and the JIT's. */
+    private static List<String> forkdOptions(LaunchSettings settings) {
+        List<String> all = new java.util.ArrayList<>(DEFAULT_JVM_OPTIONS);
+        all.addAll(settings.jit().jvmOptions());
+        return all;
+    }
+
+    /** Logs, once at start, which JIT the workers run with. */
+    public static void announce(LaunchSettings settings) {
+        LOG.info("workers' JIT: {}{}", settings.jit().description(),
+                WorkerJit.userJitOption(settings.jvmOptions()).map(o -> " (" + o + ")").orElse(""));
     }
 
     /** Makes the workers' class-data archive in the background, if there is none yet. */
@@ -102,13 +121,13 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
 
     CommandLine commandLine(WorkerProcess w) {
         CommandLine cmd = new CommandLine(javaBinary);
-        for (String opt : DEFAULT_JVM_OPTIONS) {
+        for (String opt : forkdOptions(settings)) {
             cmd.addArgument(opt, false);
         }
         for (String opt : archive.jvmOptions()) {
             cmd.addArgument(opt, false);
         }
-        // after the defaults, so that a user's -Xmx or GC choice wins
+        // after forkd's, so that a user's -Xmx, GC or -Xshare choice wins
         for (String opt : settings.jvmOptions()) {
             cmd.addArgument(opt, false);
         }
@@ -125,10 +144,7 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
     /** A worker's {@code --train} run, like a real worker but writing a class-data archive to {@code archiveFile} on exit. */
     List<String> trainingCommand(Path archiveFile) {
         CommandLine cmd = new CommandLine(javaBinary);
-        for (String opt : DEFAULT_JVM_OPTIONS) {
-            cmd.addArgument(opt, false);
-        }
-        for (String opt : settings.jvmOptions()) {
+        for (String opt : jvmOptions(settings)) {
             cmd.addArgument(opt, false);
         }
         cmd.addArgument("-XX:ArchiveClassesAtExit=" + archiveFile, false);

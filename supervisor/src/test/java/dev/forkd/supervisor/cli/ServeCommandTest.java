@@ -71,7 +71,7 @@ class ServeCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"raw", "length", "fixed"})
+    @ValueSource(strings = {"raw", "length", "fixed", "json"})
     void chaosRefusesAnyOtherFramingEvenTheDefaultNamedExplicitly(String framing) {
         ParameterException e = assertThrows(ParameterException.class,
                 () -> resolve("--handler", "chaos", "--enable-chaos", "--framing", framing, "--fixed-size", "8"));
@@ -140,6 +140,9 @@ class ServeCommandTest {
         assertEquals(Framing.FIXED, fixed.framing());
         assertEquals(16, fixed.fixedSize());
         assertEquals(1024, resolve("--framing", "fixed", "--fixed-size", "1KiB").fixedSize());
+        ServeConfig json = resolve("--framing", "json", "--max-frame", "64KiB", "--model", "threaded");
+        assertEquals(Framing.JSON, json.framing());
+        assertEquals(64 * 1024, json.maxFrame());
     }
 
     @Test
@@ -154,6 +157,14 @@ class ServeCommandTest {
         assertEquals("http-hello", c.handler());
         assertEquals(Framing.RAW, c.framing());
         assertEquals("http-hello", resolve("--handler", "http-hello", "--framing", "raw").handler());
+    }
+
+    @Test
+    void theComputeHandlersNeedWholeMessages() {
+        assertEquals("sha256", resolve("--handler", "sha256", "--framing", "length").handler());
+        assertEquals("json", resolve("--handler", "json", "--framing", "line").handler());
+        ParameterException e = assertThrows(ParameterException.class, () -> resolve("--handler", "json"));
+        assertTrue(e.getMessage().contains("--handler json works on whole messages"), e.getMessage());
     }
 
     @Test

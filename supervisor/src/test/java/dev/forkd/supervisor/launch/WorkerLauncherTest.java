@@ -108,6 +108,11 @@ class WorkerLauncherTest {
     }
 
     @Test
+    void jsonFramingIsNamedAsTheWorkerReadsIt() {
+        assertEquals("json", valueOf(commandLine("--framing", "json"), "--framing"));
+    }
+
+    @Test
     void aZeroHeartbeatTimeoutIsPassedAsOff() {
         assertEquals("0", valueOf(commandLine("--framing", "length", "--heartbeat-timeout", "0"), "--heartbeat-timeout-ms"));
     }
@@ -142,5 +147,90 @@ class WorkerLauncherTest {
         List<String> told = commandLine("--handler-speaks-first");
         assertTrue(told.indexOf(WorkerContract.OPT_HANDLER_SPEAKS_FIRST) > told.indexOf(WorkerContract.MAIN_CLASS), "a worker option");
         assertFalse(commandLine().contains(WorkerContract.OPT_HANDLER_SPEAKS_FIRST), "off by default");
+    }
+
+    private static ServeConfig config(String... serveArgs) {
+        CommandLine cl = new CommandLine(new ServeCommand());
+        cl.parseArgs(serveArgs);
+        return cl.<ServeCommand>getCommand().resolve();
+    }
+
+    /** The JVM options of a worker, before its main class. */
+    private static List<String> jvmPart(String... serveArgs) {
+        List<String> args = commandLine(serveArgs);
+        return args.subList(1, args.indexOf(WorkerContract.MAIN_CLASS));
+    }
+
+    private static boolean c1Only(List<String> jvm) {
+        return jvm.contains("-XX:TieredStopAtLevel=1") && jvm.contains("-XX:CICompilerCount=1");
+    }
+
+    @Test
+    void workersThatServeOneConnectionBootWithC1AloneAndLongLivedOnesGetC2() {
+        assertTrue(c1Only(jvmPart("--model", "fork-per-connection")), "fork-per-connection keeps the fast-boot set");
+        assertTrue(c1Only(jvmPart("--model", "prefork", "--recycle-after", "1")), "a worker recycled after one connection lives as short");
+        for (String model : new String[] {"prefork", "threaded", "iterative"}) {
+            List<String> jvm = jvmPart("--model", model);
+            assertTrue(jvm.stream().noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel")),
+                    model + " workers live long: full tiered compilation: " + jvm);
+            assertTrue(jvm.contains("-XX:CICompilerCount=2"), "one C1 and one C2 thread, the least tiered compilation takes: " + jvm);
+        }
+        assertFalse(c1Only(jvmPart("--model", "prefork", "--recycle-after", "1000")));
+    }
+
+    @Test
+    void theUserChoosesTheJitWithTheFlag() {
+        assertTrue(c1Only(jvmPart("--model", "threaded", "--worker-jit", "fast")));
+        List<String> full = jvmPart("--model", "fork-per-connection", "--worker-jit", "full");
+        assertTrue(full.stream().noneMatch(o -> o.startsWith("-XX:TieredStopAtLevel")) && full.contains("-XX:CICompilerCount=2"), full.toString());
+        assertEquals(WorkerJit.AUTO, config().workerJit(), "auto unless told");
+    }
+
+    @Test
+    void aJitOptionAmongTheUsersJvmOptionsDecidesAlone() {
+        // C2 (a user's level 4) with forkd's single compiler thread would stop every worker at boot
+        List<String> jvm = jvmPart("--model", "fork-per-connection", "--worker-jvm-opt=-XX:TieredStopAtLevel=4");
+        assertTrue(jvm.contains("-XX:TieredStopAtLevel=4"), jvm.toString());
+        assertEquals(1, jvm.stream().filter(o -> o.startsWith("-XX:TieredStopAtLevel")).count(), jvm.toString());
+        assertTrue(jvm.stream().noneMatch(o -> o.startsWith("-XX:CICompilerCount")), jvm.toString());
+        List<String> c1 = jvmPart("--model", "prefork", "--worker-jvm-opt=-XX:TieredStopAtLevel=1");
+        assertEquals(1, c1.stream().filter(o -> o.startsWith("-XX:TieredStopAtLevel")).count(), c1.toString());
+        List<String> counted = jvmPart("--model", "prefork", "--worker-jvm-opt=-XX:CICompilerCount=4");
+        assertEquals(List.of("-XX:CICompilerCount=4"), counted.stream().filter(o -> o.startsWith("-XX:CICompilerCount")).toList());
+        assertEquals(WorkerJit.USER, WorkerJit.AUTO.resolve(true, List.of("-Xint")));
+        assertEquals(WorkerJit.FAST, WorkerJit.AUTO.resolve(true, List.of("-Xmx64m", "-XX:+UseParallelGC")),
+                "options that do not touch the JIT leave the choice to forkd");
+    }
+
+    @Test
+    void anExplicitJitAndAJitOptionTogetherAreABadCommandLine() {
+        CommandLine cl = new CommandLine(new ServeCommand());
+        cl.parseArgs("--worker-jit", "fast", "--worker-jvm-opt", "-XX:-TieredCompilation");
+        CommandLine.ParameterException e = org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
+                () -> cl.<ServeCommand>getCommand().resolve());
+        assertTrue(e.getMessage().contains("--worker-jit fast and --worker-jvm-opt -XX:-TieredCompilation"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
+                () -> new CommandLine(new ServeCommand()).parseArgs("--worker-jit", "c2"), "an unknown choice");
+        org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
+                () -> new CommandLine(new ServeCommand()).parseArgs("--worker-jit", "user"), "resolved only, never asked for");
+    }
+
+    @Test
+    void theTrainingRunAndTheArchiveKeyUseTheWorkersJitOptions() {
+        for (String model : new String[] {"fork-per-connection", "prefork"}) {
+            dev.forkd.supervisor.launch.LaunchSettings s = dev.forkd.supervisor.PartSettings.launch(config("--model", model));
+            WorkerLauncher launcher = new WorkerLauncher(s, CONTROL);
+            List<String> training = launcher.trainingCommand(Path.of("/tmp/a.jsa"));
+            List<String> worker = jvmPart("--model", model);
+            assertEquals(worker.stream().filter(o -> o.contains("Tiered") || o.contains("CICompiler")).toList(),
+                    training.stream().filter(o -> o.contains("Tiered") || o.contains("CICompiler")).toList(),
+                    model + ": the archive is made under the workers' own JIT options");
+        }
+        String cp = System.getProperty("java.class.path");
+        String fast = WorkerClassArchive.fingerprint(cp, WorkerLauncher.jvmOptions(
+                dev.forkd.supervisor.PartSettings.launch(config("--model", "fork-per-connection"))));
+        String full = WorkerClassArchive.fingerprint(cp, WorkerLauncher.jvmOptions(
+                dev.forkd.supervisor.PartSettings.launch(config("--model", "prefork"))));
+        org.junit.jupiter.api.Assertions.assertNotEquals(fast, full, "one archive per set of JIT options");
     }
 }

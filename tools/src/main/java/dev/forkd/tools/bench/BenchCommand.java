@@ -1,6 +1,7 @@
 package dev.forkd.tools.bench;
 
 import dev.forkd.shared.ExitCodes;
+import dev.forkd.shared.compute.ComputeWork;
 import dev.forkd.supervisor.Model;
 import dev.forkd.supervisor.cli.Converters;
 import dev.forkd.supervisor.cli.VersionProvider;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Spec;
         usageHelpWidth = 100,
         description = {
             "Measure the throughput and latency of a request/response server.",
-            "Each connection sends a message of --size lowercase letters and waits for its whole reply",
+            "Each connection sends a message of --size lowercase letters (json: a string of --size bytes,",
+            "quotes included) and waits for its whole reply",
             "(framed: one frame; raw: as many bytes as it sent) before it sends the next (closed loop).",
             "With --rate, messages go out on a schedule instead (open loop), and latency is measured from",
             "each message's intended send time, so that a stalled server is charged for every message it",
@@ -54,6 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     static final int MAX_CONNECTIONS = 10_000;
     /** Every connection holds its message, the expected reply and a read buffer. */
     static final long MAX_BUFFERED = 256L << 20;
+    /** Replies a connection may owe at once: enough to keep one server thread busy, not a flood. */
+    static final int MAX_PIPELINE = 1024;
 
     @Spec
     CommandSpec spec;
@@ -76,7 +80,7 @@ public final class BenchCommand implements Callable<Integer> {
     int size;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
-            description = "raw, line, length or fixed; must match the server's --framing. Default: ${DEFAULT-VALUE}.")
+            description = "raw, line, length, fixed or json; must match the server's --framing. Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
     @Option(names = "--rate", paramLabel = "N",
@@ -92,9 +96,16 @@ public final class BenchCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--expect", paramLabel = "REPLY", defaultValue = "upper", converter = Expect.Converter.class,
-            description = "The right reply: upper (the message upper-cased, forkd's default handler), echo, or any"
+            description = "The right reply: upper (the message upper-cased, forkd's default handler), echo, sha256 (the message's"
+                    + " SHA-256 in hex), json (the message is a JSON document of --size bytes, answered unchanged), or any"
                     + " (anything but an error message). Default: ${DEFAULT-VALUE}.")
     Expect expect;
+
+    @Option(names = "--pipeline", paramLabel = "N", defaultValue = "1",
+            description = "Each connection sends N messages in one write, then reads their N replies (framed only),"
+                    + " so that a server's per-connection throughput is measured rather than the round trip; each message's"
+                    + " latency is then the whole batch's. Default: ${DEFAULT-VALUE}.")
+    int pipeline;
 
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
@@ -131,12 +142,20 @@ public final class BenchCommand implements Callable<Integer> {
                 "--connections must be between 1 and " + MAX_CONNECTIONS + " (a thread each), not " + connections);
         require(!duration.isZero(), "--duration must be more than 0");
         require(size >= 1, "--size must be at least 1 byte");
+        require(size >= 2 || framing != Framing.JSON, "--size must be at least 2 bytes in json framing: a JSON string and its quotes");
         require((long) size * connections * 3 <= MAX_BUFFERED,
                 "--size times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all, about 3 x size each)");
         require(rate == null || rate >= 1, "--rate must be at least 1 message per second");
         require(!timeout.isZero(), "--timeout must be more than 0");
+        require(pipeline >= 1 && pipeline <= MAX_PIPELINE, "--pipeline must be between 1 and " + MAX_PIPELINE + ", not " + pipeline);
+        require(pipeline == 1 || framing != Framing.RAW, "--pipeline needs a framing that keeps messages apart (length, line or fixed), not raw");
+        require(pipeline == 1 || rate == null, "--pipeline goes with a closed loop, not --rate");
+        require((long) size * pipeline * connections * 3 <= MAX_BUFFERED,
+                "--size times --pipeline times --connections is too much memory (at most " + (MAX_BUFFERED >> 20) + "MiB in all)");
+        require(expect != Expect.JSON || size >= ComputeWork.MIN_DOCUMENT,
+                "--expect json sends JSON documents of --size bytes: at least " + ComputeWork.MIN_DOCUMENT + ", not " + size);
         require(!fullHandshakes || tlsOptions.enabled(), "--tls-full-handshakes goes with --tls");
-        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect,
+        return new BenchPlan(target, connections, duration, warmup, size, framing, rate == null ? 0 : rate, timeout, expect, pipeline,
                 tlsOptions.resolve(spec.commandLine(), !fullHandshakes));
     }
 

@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +44,8 @@ final class BenchConnection implements Runnable {
     private final CompletableFuture<Window> window;
     /** The encoded message, the same every time: lowercase letters, so that upper-casing shows. */
     private final byte[] message;
+    /** --pipeline messages, sent in one write before their replies are read. */
+    private final byte[] batch;
     /** The reply expected (without framing), or null when any reply will do. */
     private final byte[] expected;
     private final long timeoutNanos;
@@ -78,8 +79,9 @@ final class BenchConnection implements Runnable {
         this.stats = stats;
         this.tried = tried;
         this.window = window;
-        byte[] payload = payload(plan.size(), id);
+        byte[] payload = payload(plan.framing(), plan.expect(), plan.size(), id);
         this.message = encode(plan.framing(), payload);
+        this.batch = repeat(message, plan.pipeline());
         this.expected = plan.expect().expectedReply(payload);
         this.timeoutNanos = plan.timeout().toNanos();
         this.buf = new byte[Math.max(8192, Math.min(plan.size(), 1 << 16))];
@@ -87,10 +89,28 @@ final class BenchConnection implements Runnable {
 
     /** Random lowercase letters, different per connection but the same from run to run. */
     static byte[] payload(int size, long seed) {
-        Random random = new Random(seed);
-        byte[] b = new byte[size];
-        for (int i = 0; i < size; i++) {
-            b[i] = (byte) ('a' + random.nextInt(26));
+        return Expect.UPPER.payload(size, seed);
+    }
+
+    /** {@code n} messages back to back: one write sends a whole pipeline. */
+    static byte[] repeat(byte[] message, int n) {
+        byte[] all = new byte[message.length * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(message, 0, all, i * message.length, message.length);
+        }
+        return all;
+    }
+
+    /**
+     * What {@code expect} sends (see {@link Expect#payload}); in json framing the letters are quoted, one JSON string of
+     * {@code size} bytes, which the json upper handler upper-cases as the byte handlers do.
+     */
+    static byte[] payload(Framing framing, Expect expect, int size, long seed) {
+        byte[] b = expect.payload(size, seed);
+        // the json handler's documents are JSON already; letters become one JSON string
+        if (framing == Framing.JSON && expect != Expect.JSON) {
+            b[0] = '"';
+            b[size - 1] = '"';
         }
         return b;
     }
@@ -188,9 +208,12 @@ final class BenchConnection implements Runnable {
             if (!socketAnswered && awaitingFirstReplySince == 0) {
                 awaitingFirstReplySince = System.nanoTime();
             }
-            s.getOutputStream().write(message);
+            s.getOutputStream().write(batch);
             long deadline = System.nanoTime() + timeoutNanos;
-            boolean right = plan.framing() == Framing.RAW ? awaitBytes(s, deadline) : awaitFrame(s, deadline);
+            boolean right = true;
+            for (int i = 0; i < plan.pipeline(); i++) {
+                right &= plan.framing() == Framing.RAW ? awaitBytes(s, deadline) : awaitFrame(s, deadline);
+            }
             long done = System.nanoTime();
             if (stopped) {
                 // a reply after the end: closing the others' sockets may have freed a slot the server gave to this one
@@ -205,7 +228,10 @@ final class BenchConnection implements Runnable {
             if (!right) {
                 fail(BenchError.WRONG_REPLY, "the reply is not the " + plan.expect() + " of the message (see --expect)", false);
             } else if (intended - w.measureStart() >= 0) {
-                stats.latency(done - intended);
+                // each message of a pipeline waited for the whole batch
+                for (int i = 0; i < plan.pipeline(); i++) {
+                    stats.latency(done - intended);
+                }
             }
         } catch (SocketTimeoutException e) {
             if (socketAnswered) {

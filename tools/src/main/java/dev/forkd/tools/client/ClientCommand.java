@@ -33,6 +33,11 @@ import picocli.CommandLine.Spec;
             "ping every --heartbeat and does not print its pong (a line that is itself a ping gets its pong",
             "printed). In fixed framing a line is padded with spaces to --fixed-size (a longer line is",
             "reported and not sent), and the trailing spaces of a reply record are not printed.",
+            "json: an interactive JSON client. Each line must be one JSON value and is sent as typed (a line",
+            "that is not, or holds two, is reported and not sent; a blank line is skipped). Each value the",
+            "server sends is printed on its own line as it arrives, whether or not it answers a line (a chat",
+            "room's messages do not). Heartbeats as above. At the end of input it half-closes the connection",
+            "and prints until the server closes it.",
             ""
         },
         footer = {
@@ -54,7 +59,7 @@ public final class ClientCommand implements Callable<Integer> {
     ServerAddress target;
 
     @Option(names = "--framing", paramLabel = "FRAMING", defaultValue = "raw", converter = Converters.FramingConverter.class,
-            description = "raw, line, length or fixed; the server's --framing. Default: ${DEFAULT-VALUE}.")
+            description = "raw, line, length, fixed or json; the server's --framing. Default: ${DEFAULT-VALUE}.")
     Framing framing;
 
     @Option(names = "--fixed-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
@@ -62,7 +67,7 @@ public final class ClientCommand implements Callable<Integer> {
     Integer fixedSize;
 
     @Option(names = "--max-frame", paramLabel = "SIZE", defaultValue = "1MiB", converter = Converters.SizeConverter.class,
-            description = "Largest reply accepted in line and length framing. Default: ${DEFAULT-VALUE}.")
+            description = "Largest reply accepted in line, length and json framing. Default: ${DEFAULT-VALUE}.")
     int maxFrame;
 
     @Option(names = "--heartbeat", paramLabel = "DURATION", defaultValue = "30s", converter = Converters.DurationConverter.class,

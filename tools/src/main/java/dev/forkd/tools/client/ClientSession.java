@@ -25,9 +25,11 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * One {@code forkd client} connection: a thread sends the input lines, another prints the
- * replies, and in framed modes a third sends heartbeat pings. The calling thread waits for the
- * outcome: success when the input has ended and (framed) every message has had its reply or
- * (raw) the server has closed after our half-close; failure as soon as the connection breaks.
+ * replies as they come, and in framed modes a third sends heartbeat pings. The calling thread
+ * waits for the outcome: success when the input has ended and (line, length, fixed) every message
+ * has had its reply or (raw, json) the server has closed after our half-close; failure as soon as
+ * the connection breaks. In json a message may get no reply or many (a chat room's), so only the
+ * server knows when the conversation is over.
  */
 final class ClientSession {
     private static final Logger LOG = LogManager.getLogger(ClientSession.class);
@@ -53,10 +55,14 @@ final class ClientSession {
     private final PrintWriter err;
 
     private final LineMessages messages;
+    /** Used by the reply thread only. */
+    private final ReplyPrinter printer;
     private final ReplyTracker tracker = new ReplyTracker();
     /** Completed once, by whichever thread first knows how the session ends. */
     private final CompletableFuture<Void> outcome = new CompletableFuture<>();
-    /** Raw mode: set before our half-close, so that the server's close that follows is the normal end. */
+    /** Raw and json: the end of input half-closes, and the session ends when the server closes. */
+    private final boolean endsWithServer;
+    /** Set before our half-close, so that the server's close that follows is the normal end. */
     private volatile boolean halfClosed;
     private volatile long skippedLines;
 
@@ -82,6 +88,8 @@ final class ClientSession {
         this.out = out;
         this.err = err;
         this.messages = new LineMessages(framing, fixedSize);
+        this.endsWithServer = framing == Framing.RAW || framing == Framing.JSON;
+        this.printer = new ReplyPrinter(framing, out);
     }
 
     /**
@@ -155,7 +163,12 @@ final class ClientSession {
     /** Background task: catches everything, since an exception would silently cancel the schedule. */
     private void ping() {
         try {
-            write(messages.ping());
+            synchronized (this) {
+                if (halfClosed) {
+                    return; // our side is shut: the server closes soon, and no heartbeat can be sent
+                }
+                write(messages.ping());
+            }
             LOG.debug("ping sent");
         } catch (IOException e) {
             lost(e);
@@ -176,6 +189,9 @@ final class ClientSession {
                 ByteBuffer[] message;
                 try {
                     message = messages.encode(line);
+                    if (message == null) {
+                        continue; // a blank line in json: nothing to send
+                    }
                 } catch (IllegalArgumentException e) {
                     // skipped rather than fatal: in an interactive session a typo should not end it
                     err.println("forkd client: line " + lineNumber + " not sent: " + e.getMessage());
@@ -184,7 +200,7 @@ final class ClientSession {
                     continue;
                 }
                 if (framing != Framing.RAW) {
-                    tracker.sent(Heartbeat.classify(ByteBuffer.wrap(line)) == Heartbeat.Kind.PING);
+                    tracker.sent(messages.isPing(line));
                 }
                 write(message);
             }
@@ -207,10 +223,10 @@ final class ClientSession {
     }
 
     private void endOfInput() {
-        if (framing == Framing.RAW) {
-            halfClosed = true;
+        if (endsWithServer) {
             try {
                 synchronized (this) {
+                    halfClosed = true;
                     toServer.flush();
                     socket.shutdownOutput();
                 }
@@ -253,9 +269,19 @@ final class ClientSession {
         }
     }
 
+    /** One framed reply: printed unless it answers a heartbeat of ours. */
+    private void onReply(ByteBuffer frame) {
+        if (Heartbeat.classify(framing, frame) == Heartbeat.Kind.PONG && !tracker.claimPong()) {
+            return; // the answer to a heartbeat: not the user's business
+        }
+        printer.frame(frame);
+        if (tracker.replied() && !endsWithServer) {
+            outcome.complete(null);
+        }
+    }
+
     /** The reply thread: prints until the server closes or the session ends. */
     private void receive() {
-        ReplyPrinter printer = new ReplyPrinter(framing, out);
         FrameDecoder decoder = framing == Framing.RAW ? null : Framings.decoder(framing, maxFrame, fixedSize);
         byte[] buf = new byte[64 * 1024];
         try {
@@ -263,23 +289,15 @@ final class ClientSession {
             while (true) {
                 int n = in.read(buf);
                 if (n < 0) {
-                    printer.finish();
                     serverClosed(decoder);
+                    printer.finish();
                     return;
                 }
                 ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
                 if (decoder == null) {
                     printer.raw(chunk);
                 } else {
-                    decoder.decode(chunk, frame -> {
-                        if (Heartbeat.classify(frame) == Heartbeat.Kind.PONG && !tracker.claimPong()) {
-                            return; // the answer to a heartbeat: not the user's business
-                        }
-                        printer.frame(frame);
-                        if (tracker.replied()) {
-                            outcome.complete(null);
-                        }
-                    });
+                    decoder.decode(chunk, this::onReply);
                 }
             }
         } catch (IOException e) {
@@ -300,12 +318,13 @@ final class ClientSession {
 
     private void serverClosed(FrameDecoder decoder) {
         if (decoder != null) {
-            int partial = decoder.finish();
+            // in json, a number that ends the stream is a reply
+            int partial = decoder.finish(this::onReply);
             if (partial > 0) {
                 LOG.debug("server closed in the middle of a reply ({} bytes dropped)", partial);
             }
         }
-        if (framing == Framing.RAW && halfClosed) {
+        if (endsWithServer && halfClosed) {
             outcome.complete(null);
             return;
         }

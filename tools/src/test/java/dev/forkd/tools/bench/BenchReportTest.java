@@ -21,7 +21,7 @@ class BenchReportTest {
 
     private static BenchPlan plan(long rate) {
         return new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 4, Duration.ofSeconds(2), Duration.ofMillis(500), 64,
-                Framing.LENGTH, rate, Duration.ofSeconds(5), Expect.UPPER);
+                Framing.LENGTH, rate, Duration.ofSeconds(5), Expect.UPPER, 1);
     }
 
     private static Map<BenchError, Long> errors(long connect, long timeout) {
@@ -60,7 +60,7 @@ class BenchReportTest {
             waits.add(new BenchCapacity.Waits(-1, 1, 4_900_000_000L));
         }
         BenchPlan p = new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 50, Duration.ofSeconds(10), Duration.ZERO, 64,
-                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER);
+                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER, 1);
         return new BenchResult(p, 50, 4, 10_000_000_000L, 343_708, errors(0, 0), FAST, BenchCapacity.of(waits, FAST));
     }
 
@@ -163,7 +163,7 @@ class BenchReportTest {
         assertEquals(0, c.unanswered());
         assertEquals(1_200_000_000L, c.firstReplyP50());
         BenchPlan p = new BenchPlan(ServerAddress.parse("127.0.0.1:8888"), 5, Duration.ofSeconds(10), Duration.ZERO, 64,
-                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER);
+                Framing.RAW, 0, Duration.ofSeconds(5), Expect.UPPER, 1);
         String t = BenchReport.text(new BenchResult(p, 5, 5, 10_000_000_000L, 1000, errors(0, 0), FAST, c));
         assertTrue(t.contains("capacity: 3 of 5 connections waited over 250.000 ms for their first reply (up to 3600.000 ms),"
                 + " while a round trip took 0.103 ms (p50)."), t);

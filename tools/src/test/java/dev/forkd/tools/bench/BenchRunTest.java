@@ -20,8 +20,28 @@ class BenchRunTest {
 
     private static BenchPlan plan(int port, int connections, Duration duration, int size, Framing framing, long rate,
             Duration timeout, Expect expect) {
+        return plan(port, connections, duration, size, framing, rate, timeout, expect, 1);
+    }
+
+    private static BenchPlan plan(int port, int connections, Duration duration, int size, Framing framing, long rate,
+            Duration timeout, Expect expect, int pipeline) {
         return new BenchPlan(ServerAddress.parse("127.0.0.1:" + port), connections, duration, Duration.ZERO, size, framing,
-                rate, timeout, expect);
+                rate, timeout, expect, pipeline);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Expect.class, names = {"SHA256", "JSON"})
+    void aPipelineOfComputeRepliesAgainstThePlainServer(Expect expect) throws Exception {
+        try (PlainComputeServer server = PlainComputeServer.start(0, dev.forkd.shared.compute.ComputeWork.Kind.valueOf(expect.name()))) {
+            BenchResult r = run(plan(server.port(), 1, Duration.ofMillis(700), 2048, Framing.LENGTH, 0, Duration.ofSeconds(5), expect, 16));
+            assertTrue(r.messages() >= 16, "messages: " + r.messages());
+            assertEquals(0, r.messages() % 16, "whole pipelines: " + r.messages());
+            assertEquals(0, r.totalErrors(), r.errors().toString());
+            // the other one's replies are wrong: the check is real
+            Expect other = expect == Expect.SHA256 ? Expect.ECHO : Expect.UPPER;
+            BenchResult wrong = run(plan(server.port(), 1, Duration.ofMillis(300), 2048, Framing.LENGTH, 0, Duration.ofSeconds(5), other, 4));
+            assertEquals(0, wrong.messages());
+        }
     }
 
     private static BenchResult run(BenchPlan plan) throws Exception {
@@ -156,5 +176,10 @@ class BenchRunTest {
         assertEquals(101, BenchConnection.encode(Framing.LINE, p).length);
         assertEquals(100, BenchConnection.encode(Framing.FIXED, p).length);
         assertEquals(100, BenchConnection.encode(Framing.RAW, p).length);
+        byte[] json = BenchConnection.payload(Framing.JSON, Expect.UPPER, 100, 7);
+        assertEquals('"', json[0]);
+        assertEquals('"', json[99]);
+        assertEquals(new String(p, 1, 98), new String(json, 1, 98));
+        assertEquals(101, BenchConnection.encode(Framing.JSON, json).length, "NDJSON: the value and a newline");
     }
 }

@@ -1,12 +1,13 @@
 package dev.forkd.tools.client;
 
+import static dev.forkd.tools.client.Sessions.lines;
+import static dev.forkd.tools.client.Sessions.runAsync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.forkd.it.FramedServer;
 import dev.forkd.shared.framing.Framing;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -30,24 +31,6 @@ class ClientSessionTest {
     private ClientSession session(int port, Framing framing, int fixedSize, Duration heartbeat, InputStream stdin) {
         return new ClientSession(ServerAddress.parse("127.0.0.1:" + port), framing, 1 << 20, fixedSize, heartbeat, stdin,
                 out.printWriter(), err.printWriter());
-    }
-
-    private static CompletableFuture<Long> runAsync(ClientSession s) {
-        CompletableFuture<Long> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(s.run());
-            } catch (Exception e) {
-                f.completeExceptionally(e);
-            }
-        }, "client-session");
-        t.setDaemon(true);
-        t.start();
-        return f;
-    }
-
-    private static InputStream lines(String text) {
-        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @ParameterizedTest
