@@ -146,7 +146,7 @@ final class Assembly {
         }
         BrokerServer broker = broker(config, dir);
         parts.add("broker", broker, broker::close);
-        ControlServer control = control(controlSocket);
+        ControlServer control = control(controlSocket, broker);
         parts.add("control socket", control, control::close);
         parts.add("class archive", launcher, launcher::stop);
         parts.add("pool", pool, pool::stopAll);
@@ -233,7 +233,8 @@ final class Assembly {
         }
     }
 
-    private ControlServer control(Path controlSocket) throws StartFailure {
+    /** The control socket; the pool moves it, and the broker's beside it, when the runtime directory is lost. */
+    private ControlServer control(Path controlSocket, BrokerServer broker) throws StartFailure {
         ControlServer control;
         try {
             control = new ControlServer(controlSocket, pool);
@@ -245,12 +246,15 @@ final class Assembly {
         pool.controlSocket(new RuntimeDirRecovery.ControlSocket() {
             @Override
             public boolean restoreIfGone() throws IOException {
-                return control.restoreIfGone();
+                boolean restored = control.restoreIfGone();
+                broker.restoreIfGone();
+                return restored;
             }
 
             @Override
             public void moveTo(Path path) throws IOException {
                 control.moveTo(path);
+                broker.moveTo(BrokerServer.socketIn(path.getParent()));
             }
         });
         return control;

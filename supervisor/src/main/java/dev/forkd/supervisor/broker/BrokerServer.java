@@ -40,13 +40,15 @@ public final class BrokerServer {
         boolean isWorker(int id, long pid);
     }
 
-    private final Path path;
+    private Path path;
     private final Peers peers;
     private final BrokerSettings settings;
     private final Broker broker;
     private final UserPrincipal self;
     private final RateLimitedLog refused = new RateLimitedLog(LOG, Level.WARN, 10, TimeUnit.SECONDS);
     private final Set<BrokerLink> dirty = new HashSet<>();
+    /** Work for the broker thread from other threads (a new listening socket to register). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private Selector selector;
     private ServerSocketChannel server;
     private Thread thread;
@@ -84,17 +86,68 @@ public final class BrokerServer {
         thread.start();
     }
 
+    /**
+     * Binds the socket again if its file is gone (the runtime directory was deleted and made
+     * again): links already open live on, but a new worker finds the broker by path.
+     */
+    public synchronized boolean restoreIfGone() throws IOException {
+        if (closed || server == null || Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        rebind(path);
+        LOG.info("bound the broker socket {} again: its file had been deleted", path);
+        return true;
+    }
+
+    /** The runtime directory moved: binds at {@code newPath}; the workers already linked keep their links. */
+    public synchronized void moveTo(Path newPath) throws IOException {
+        if (closed) {
+            return;
+        }
+        rebind(newPath);
+        LOG.info("bound the broker socket at {}", newPath);
+    }
+
+    private void rebind(Path p) throws IOException {
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(p), 256);
+            Files.setPosixFilePermissions(p, RuntimeDirs.SOCKET_MODE);
+            s.configureBlocking(false);
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw e;
+        }
+        ServerSocketChannel old = server;
+        server = s;
+        path = p;
+        tasks.add(() -> {
+            try {
+                s.register(selector, SelectionKey.OP_ACCEPT);
+            } catch (IOException e) {
+                LOG.error("cannot listen on the broker socket {}: {}", p, e.toString());
+            }
+            // its path is not ours any more (or its file is gone): close it without touching the file
+            closeQuietly(old);
+        });
+        selector.wakeup();
+    }
+
     private void loop() {
         try {
             while (!closed) {
                 selector.select();
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
                 for (SelectionKey key : selector.selectedKeys()) {
                     try {
                         if (!key.isValid()) {
                             continue;
                         }
                         if (key.isAcceptable()) {
-                            accept();
+                            accept((ServerSocketChannel) key.channel());
                         } else {
                             BrokerLink link = (BrokerLink) key.attachment();
                             if (key.isWritable()) {
@@ -122,10 +175,10 @@ public final class BrokerServer {
         }
     }
 
-    private void accept() {
+    private void accept(ServerSocketChannel listening) {
         SocketChannel ch;
         try {
-            ch = server.accept();
+            ch = listening.accept();
             if (ch == null) {
                 return;
             }

@@ -125,6 +125,25 @@ class BrokerServerTest {
     }
 
     @Test
+    void aDeletedSocketIsBoundAgainAndOpenLinksLiveOn() throws Exception {
+        try (Worker a = new Worker()) {
+            a.send(BrokerFrame.hello(1, 42));
+            a.send(BrokerFrame.sub(1, "room", "ada", 0));
+            assertEquals(BrokerOp.GRANT, a.next().op());
+            a.next();
+            Files.delete(socket);
+            org.junit.jupiter.api.Assertions.assertTrue(server.restoreIfGone());
+            org.junit.jupiter.api.Assertions.assertFalse(server.restoreIfGone(), "only when gone");
+            try (Worker b = new Worker()) {
+                b.send(BrokerFrame.hello(2, 43));
+                b.send(BrokerFrame.sub(1, "room", "bob", 0));
+                assertEquals(BrokerOp.GRANT, b.next().op());
+            }
+            assertEquals("bob", a.next().member(), "the link opened before the loss still hears the room");
+        }
+    }
+
+    @Test
     void aFrameOverTheLimitEndsTheLink() throws IOException {
         try (Worker a = new Worker()) {
             a.send(BrokerFrame.hello(1, 42));
