@@ -54,7 +54,17 @@ final class ClientConnection implements Connection, Runnable {
         this.protocol = protocol;
         this.decoder = Framings.decoder(protocol.framing(), protocol.maxFrame(), protocol.fixedSize());
         this.encoder = Framings.encoder(protocol.framing(), protocol.fixedSize());
-        this.topics = pubsub == null ? null : new ConnectionTopics(this, pubsub);
+        this.topics = pubsub == null ? null : new ConnectionTopics(new ConnectionTopics.Owner() {
+            @Override
+            public long id() {
+                return id;
+            }
+
+            @Override
+            public void close() {
+                ClientConnection.this.close();
+            }
+        }, pubsub, ConnectionTopics.threadWriter(this));
     }
 
     @Override

@@ -11,35 +11,61 @@ import java.util.concurrent.ConcurrentHashMap;
  * One connection's side of publish/subscribe: its subscriptions and its outbox. A full outbox drops
  * the connection as slow (its members leave with {@code slow}); closing the connection ends its
  * subscriptions with {@code closed}.
+ *
+ * <p>Who writes the outbox is the model's business: in the blocking models a writer thread per
+ * subscribed connection ({@link #threadWriter}); an event loop passes {@code null} as the writer and
+ * drains {@link #outbox()} itself, woken through {@link Outbox#onFirst}. Nothing here blocks the
+ * caller but the first use of the worker's broker link (a local Unix-socket connect).
  */
 final class ConnectionTopics {
-    private final ClientConnection connection;
+    /** The connection as publish/subscribe needs it. */
+    interface Owner {
+        long id();
+
+        void close();
+    }
+
+    private final Owner connection;
     private final BrokerClient broker;
     private final Outbox outbox;
+    private final Outbox.Sink writer;
     private final Set<LocalSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private volatile boolean dropped;
 
-    ConnectionTopics(ClientConnection connection, PubSub pubsub) {
+    /** @param writer writes the outbox on a thread of its own; null when an event loop drains {@link #outbox()} */
+    ConnectionTopics(Owner connection, PubSub pubsub, Outbox.Sink writer) {
         this.connection = connection;
         this.broker = pubsub.broker();
         this.outbox = new Outbox(pubsub.outbox());
+        this.writer = writer;
+    }
+
+    /** The blocking models' writer: the connection's own framed, gathering writes, then its close. */
+    static Outbox.Sink threadWriter(ClientConnection c) {
+        return new Outbox.Sink() {
+            @Override
+            public void write(java.util.List<ByteBuffer> payloads) throws IOException {
+                c.replyAll(payloads);
+            }
+
+            @Override
+            public void close() {
+                c.close();
+            }
+        };
+    }
+
+    Outbox outbox() {
+        return outbox;
     }
 
     Subscription subscribe(String topic, String member, int history, Subscriber subscriber) throws IOException {
         if (dropped) {
             throw new IOException("the connection is closed");
         }
-        outbox.start("outbox-" + connection.id(), new Outbox.Sink() {
-            @Override
-            public void write(java.util.List<ByteBuffer> payloads) throws IOException {
-                connection.replyAll(payloads);
-            }
-
-            @Override
-            public void close() {
-                connection.close();
-            }
-        });
+        if (writer != null) {
+            outbox.start("outbox-" + connection.id(), writer);
+        }
         LocalSubscription s = broker.subscribe(topic, member, history, subscriber, this);
         subscriptions.add(s);
         return s;

@@ -116,10 +116,20 @@ final class Outbox {
         }
     }
 
-    /** Writes what is queued, then closes the connection; later offers are dropped. */
-    synchronized void closeWhenEmpty() {
-        closeWhenEmpty = true;
-        notifyAll();
+    /** Writes what is queued, then closes the connection; later offers are dropped. An event loop is woken to do so. */
+    void closeWhenEmpty() {
+        Runnable wake;
+        synchronized (this) {
+            closeWhenEmpty = true;
+            notifyAll();
+            wake = onFirst;
+        }
+        wake.run();
+    }
+
+    /** For an event loop: once {@link #poll()} returns null, whether the connection is to be closed. */
+    synchronized boolean closeRequested() {
+        return closeWhenEmpty;
     }
 
     /** Drops what is queued; the writer ends. */
