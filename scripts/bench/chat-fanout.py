@@ -76,9 +76,34 @@ class Counter:
                 self.tail[s] = buf[start:]
 
 
-def run(members, publishers, batches, batch, publish, counter):
-    """Returns delivered messages per second over the batches."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid, children=True):
+    """User + system CPU of a process and (with children) its children alive now (forkd's workers), in seconds."""
+    total = 0
+    pids = [pid] + ([int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(p) == pid] if children else [])
+    for p in pids:
+        try:
+            fields = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass  # gone meanwhile
+    return total / TICK
+
+
+def _ppid(p):
+    try:
+        return int(open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def run(members, publishers, batches, batch, publish, counter, pid):
+    """Returns (delivered messages/s, server CPU µs per delivered message, of which the main process's)."""
     delivered = 0
+    cpu0 = cpu_seconds(pid)
+    own0 = cpu_seconds(pid, children=False)
     t0 = time.monotonic()
     for b in range(batches):
         for p in range(publishers):
@@ -87,7 +112,9 @@ def run(members, publishers, batches, batch, publish, counter):
         expected = (b + 1) * publishers * batch
         counter.until_each(expected, 120)
         delivered = expected * members
-    return delivered / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    return (delivered / elapsed, (cpu_seconds(pid) - cpu0) * 1e6 / delivered,
+            (cpu_seconds(pid, children=False) - own0) * 1e6 / delivered)
 
 
 def bench_forkd(args):
@@ -134,7 +161,7 @@ def bench_forkd(args):
             plain[p].sendall(line)
             plain[p].setblocking(False)
 
-        rate = run(args.members, args.publishers, args.batches, args.batch, publish, counter)
+        rate = run(args.members, args.publishers, args.batches, args.batch, publish, counter, proc.pid)
         for s in plain:
             s.close()
         return rate
@@ -191,7 +218,7 @@ def bench_redis(args):
             pubs[p].sendall(msg)
             replies[p] += 1
 
-        rate = run(args.members, args.publishers, args.batches, args.batch, publish, counter)
+        rate = run(args.members, args.publishers, args.batches, args.batch, publish, counter, proc.pid)
         for s in subs + pubs:
             s.close()
         return rate
@@ -214,9 +241,10 @@ def main():
     load_after = os.getloadavg()
     print("chat fan-out: %d members, %d publishers, %d messages in all, each delivered to every member"
           % (args.members, args.publishers, args.publishers * args.batches * args.batch))
-    print("forkd chat (%d workers, threaded): %10.0f delivered messages/s" % (args.workers, f))
-    print("redis pub/sub:                     %10.0f delivered messages/s" % r)
-    print("ratio forkd/redis: %.2f" % (f / r))
+    print("forkd chat (%d workers, threaded): %10.0f delivered messages/s, %.2f µs server CPU each (supervisor %.2f, workers %.2f)"
+          % (args.workers, f[0], f[1], f[2], f[1] - f[2]))
+    print("redis pub/sub:                     %10.0f delivered messages/s, %.2f µs server CPU each" % r[:2])
+    print("ratio forkd/redis: %.2f (CPU per message %.1fx)" % (f[0] / r[0], f[1] / r[1]))
     print("load average before: %.2f %.2f %.2f  after: %.2f %.2f %.2f" % (load_before + load_after))
 
 

@@ -37,6 +37,8 @@ final class BrokerClient {
     private final int workerId;
     private final long pid;
     private final AtomicLong nextId = new AtomicLong(1);
+    /** Outboxes given deliveries since the last wake-up, per broker-read thread (an old link's may still be ending). */
+    private final ThreadLocal<java.util.LinkedHashSet<Outbox>> toWake = ThreadLocal.withInitial(java.util.LinkedHashSet::new);
     private Link link;
 
     /** One connection to the broker; a new one after a loss. */
@@ -162,6 +164,9 @@ final class BrokerClient {
                 ByteBuffer.wrap(body).putInt(length);
                 in.readFully(body, 4, length);
                 dispatch(l, BrokerFrame.next(ByteBuffer.wrap(body)));
+                if (in.available() == 0) {
+                    wakeAll(); // the burst in hand is queued: each writer writes its part at once
+                }
             }
         } catch (EOFException e) {
             WorkerLog.warn("the broker closed this worker's link (the supervisor stopping, or this worker fell behind); its subscriptions end");
@@ -213,6 +218,19 @@ final class BrokerClient {
         }
     }
 
+    /** On broker-read, for each delivery queued: its outbox is woken after the burst. */
+    void toWake(Outbox o) {
+        toWake.get().add(o);
+    }
+
+    private void wakeAll() {
+        java.util.LinkedHashSet<Outbox> set = toWake.get();
+        for (Outbox o : set) {
+            o.wake();
+        }
+        set.clear();
+    }
+
     private void lose(Link l) {
         l.lost = true;
         try {
@@ -231,5 +249,6 @@ final class BrokerClient {
             s.deliver(new Delivery(Delivery.Kind.ENDED, s.topic, 0, 0, s.member, "lost the broker", ByteBuffer.allocate(0), List.of()));
             s.owner.closeAfterOutbox();
         }
+        wakeAll();
     }
 }

@@ -75,8 +75,11 @@ final class ConnectionTopics {
         broker.publish(topic, 0, message);
     }
 
+    /** On broker-read: queues a delivery; the broker client wakes the writer once its burst is queued. */
     void offer(ByteBuffer payload) {
-        if (!outbox.offer(payload)) {
+        if (outbox.offer(payload)) {
+            broker.toWake(outbox);
+        } else {
             dropSlow();
         }
     }

@@ -35,27 +35,37 @@ final class Outbox {
         this.limit = limit;
     }
 
-    /** Queues {@code payload}; false if the outbox is full. After {@link #close()} everything is accepted and dropped. */
-    boolean offer(ByteBuffer payload) {
-        Runnable wake;
-        synchronized (this) {
-            if (closed || closeWhenEmpty) {
-                return true;
-            }
-            if (queue.size() >= limit) {
-                return false;
-            }
-            queue.add(payload);
-            notifyAll();
-            wake = queue.size() == 1 ? onFirst : null;
+    /**
+     * Queues {@code payload} without waking the writer: the caller queues a burst, then calls
+     * {@link #wake()} once, so that the writer writes the burst in one gathering write rather than
+     * waking per message. False if the outbox is full. After {@link #close()} everything is
+     * accepted and dropped.
+     */
+    synchronized boolean offer(ByteBuffer payload) {
+        if (closed || closeWhenEmpty) {
+            return true;
         }
-        if (wake != null) {
-            wake.run();
+        if (queue.size() >= limit) {
+            return false;
         }
+        queue.add(payload);
         return true;
     }
 
-    /** For an event loop: called (on the offering thread) when the outbox stops being empty. */
+    /** Wakes the writer (the thread, or an event loop through {@link #onFirst}) if anything is queued. */
+    void wake() {
+        Runnable hook;
+        synchronized (this) {
+            if (queue.isEmpty()) {
+                return;
+            }
+            notifyAll();
+            hook = onFirst;
+        }
+        hook.run();
+    }
+
+    /** For an event loop: called (on the offering thread) when a burst was queued and the outbox is not empty. */
     synchronized void onFirst(Runnable hook) {
         onFirst = hook;
     }

@@ -52,6 +52,7 @@ class OutboxTest {
         StuckSink sink = new StuckSink();
         outbox.start("outbox-test", sink);
         assertTrue(outbox.offer(text("m0")));
+        outbox.wake();
         assertTrue(sink.entered.await(10, TimeUnit.SECONDS), "the writer took m0 and is stuck writing it");
         assertTrue(outbox.offer(text("m1")));
         assertTrue(outbox.offer(text("m2")));
@@ -60,6 +61,7 @@ class OutboxTest {
         assertFalse(outbox.offer(text("m4")), "past the bound");
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "refusing does not wait for the writer");
         assertEquals(3, outbox.size());
+        outbox.wake();
         sink.release.countDown();
         outbox.closeWhenEmpty();
         assertTrue(sink.closed.await(10, TimeUnit.SECONDS), "closed once everything queued is written");
@@ -77,16 +79,21 @@ class OutboxTest {
     }
 
     @Test
-    void anEventLoopIsWokenOnceWhenTheOutboxStopsBeingEmpty() {
+    void anEventLoopIsWokenOncePerBurstAndNotForNothing() {
         Outbox outbox = new Outbox(8);
         int[] wakes = {0};
         outbox.onFirst(() -> wakes[0]++);
+        outbox.wake();
+        assertEquals(0, wakes[0], "nothing queued, nothing to wake for");
         outbox.offer(text("a"));
         outbox.offer(text("b"));
+        assertEquals(0, wakes[0], "offering alone wakes nobody: the burst is not over");
+        outbox.wake();
         assertEquals(1, wakes[0]);
         assertEquals("a", StandardCharsets.UTF_8.decode(outbox.poll()).toString());
         assertEquals("b", StandardCharsets.UTF_8.decode(outbox.poll()).toString());
-        outbox.offer(text("c"));
-        assertEquals(2, wakes[0]);
+        outbox.closeWhenEmpty();
+        assertEquals(2, wakes[0], "a close request wakes the loop, which finds nothing left and closes");
+        assertTrue(outbox.closeRequested());
     }
 }
