@@ -28,6 +28,8 @@ final class Outbox {
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private boolean closed;
     private boolean closeWhenEmpty;
+    /** The writer thread waits for work: the next offer wakes it. */
+    private boolean writerWaiting;
     private Thread writer;
     private Runnable onFirst = () -> { };
 
@@ -38,8 +40,10 @@ final class Outbox {
     /**
      * Queues {@code payload} without waking the writer: the caller queues a burst, then calls
      * {@link #wake()} once, so that the writer writes the burst in one gathering write rather than
-     * waking per message. False if the outbox is full. After {@link #close()} everything is
-     * accepted and dropped.
+     * waking per message: an idle writer is woken by the first message of a burst (and takes
+     * what has piled up by the time it runs), a busy one is not woken at all. The event-loop hook
+     * runs when the outbox stops being empty. False if the outbox is full. After {@link #close()}
+     * everything is accepted and dropped.
      */
     synchronized boolean offer(ByteBuffer payload) {
         if (closed || closeWhenEmpty) {
@@ -49,20 +53,22 @@ final class Outbox {
             return false;
         }
         queue.add(payload);
+        if (writerWaiting) {
+            writerWaiting = false;
+            notifyAll();
+        }
+        if (queue.size() == 1) {
+            onFirst.run(); // an event loop's wake-up: a selector wakeup, safe under this lock
+        }
         return true;
     }
 
-    /** Wakes the writer (the thread, or an event loop through {@link #onFirst}) if anything is queued. */
-    void wake() {
-        Runnable hook;
-        synchronized (this) {
-            if (queue.isEmpty()) {
-                return;
-            }
+    /** Wakes an idle writer thread if anything is queued (a backstop: {@link #offer} already does). */
+    synchronized void wake() {
+        if (!queue.isEmpty() && writerWaiting) {
+            writerWaiting = false;
             notifyAll();
-            hook = onFirst;
         }
-        hook.run();
     }
 
     /** For an event loop: called (on the offering thread) when a burst was queued and the outbox is not empty. */
@@ -98,6 +104,7 @@ final class Outbox {
             next.clear();
             synchronized (this) {
                 while (queue.isEmpty() && !closed && !closeWhenEmpty) {
+                    writerWaiting = true;
                     try {
                         wait();
                     } catch (InterruptedException e) {

@@ -79,7 +79,7 @@ class OutboxTest {
     }
 
     @Test
-    void anEventLoopIsWokenOncePerBurstAndNotForNothing() {
+    void anEventLoopIsWokenWhenTheOutboxStopsBeingEmptyAndOnACloseRequest() {
         Outbox outbox = new Outbox(8);
         int[] wakes = {0};
         outbox.onFirst(() -> wakes[0]++);
@@ -87,13 +87,14 @@ class OutboxTest {
         assertEquals(0, wakes[0], "nothing queued, nothing to wake for");
         outbox.offer(text("a"));
         outbox.offer(text("b"));
-        assertEquals(0, wakes[0], "offering alone wakes nobody: the burst is not over");
-        outbox.wake();
-        assertEquals(1, wakes[0]);
+        assertEquals(1, wakes[0], "once per burst, not per message");
         assertEquals("a", StandardCharsets.UTF_8.decode(outbox.poll()).toString());
         assertEquals("b", StandardCharsets.UTF_8.decode(outbox.poll()).toString());
+        outbox.offer(text("c"));
+        assertEquals(2, wakes[0]);
+        outbox.poll();
         outbox.closeWhenEmpty();
-        assertEquals(2, wakes[0], "a close request wakes the loop, which finds nothing left and closes");
+        assertEquals(3, wakes[0], "a close request wakes the loop, which finds nothing left and closes");
         assertTrue(outbox.closeRequested());
     }
 }
