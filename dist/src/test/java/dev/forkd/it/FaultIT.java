@@ -169,6 +169,7 @@ class FaultIT {
                 assertTrue(Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS), "recreated");
                 assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
                 assertTrue(Files.exists(dir.resolve("control.sock")), "the control socket is bound again");
+                assertTrue(Files.exists(dir.resolve("broker.sock")), "and the broker's");
                 assertEquals("OLD AGAIN\n", old.roundTrip("old again\n"), "a stream opened before the loss is unaffected");
             }
             // the old workers drain and exit; their replacements carry on serving

@@ -94,6 +94,7 @@ class RuntimeDirIT {
                     + " was deleted and its path was taken by someone else \\(.*uid 65534\\).* moving to (\\S+) ", PROMPTLY);
             Path fresh = Path.of(moved.group(1));
             assertTrue(Files.exists(fresh.resolve("control.sock"), LinkOption.NOFOLLOW_LINKS), "the control socket moved");
+            assertTrue(Files.exists(fresh.resolve("broker.sock"), LinkOption.NOFOLLOW_LINKS), "the broker's socket moved with it");
             assertEquals("rwx------", mode(fresh));
             // the old workers drain and exit; the replacements were told the new directory
             for (long pid : first) {

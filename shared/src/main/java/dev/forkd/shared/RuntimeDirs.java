@@ -165,6 +165,11 @@ public final class RuntimeDirs {
         return dir.resolve("control.sock");
     }
 
+    /** The publish/subscribe broker's socket: beside the control socket, so a worker finds it from that path. */
+    public static Path brokerSocket(Path dir) {
+        return dir.resolve("broker.sock");
+    }
+
     /**
      * Deletes {@code dir} and everything in it, following no links; a missing directory is not an
      * error, nor is a file that disappears meanwhile (a worker removing its own socket).

@@ -20,6 +20,8 @@ public final class WorkerContract {
     public static final String OPT_FIXED_SIZE = "--fixed-size";
     public static final String OPT_HEARTBEAT_TIMEOUT_MS = "--heartbeat-timeout-ms";
     public static final String OPT_WORKER_CLASSPATH = "--worker-classpath";
+    /** Deliveries a connection may have waiting (its outbox) before it is dropped as slow. */
+    public static final String OPT_OUTBOX = "--outbox";
     /**
      * The supervisor gives each connection a worker at once, not at its first bytes
      * ({@code serve --handler-speaks-first}); a worker whose handler speaks first without it warns.
@@ -39,7 +41,7 @@ public final class WorkerContract {
     public static final String CHAOS_HANDLER = "chaos";
 
     /** The built-in handlers; any other name containing a dot is a user class. */
-    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello", "sha256", "json", CHAOS_HANDLER};
+    public static final String[] BUILT_IN_HANDLERS = {"upper", "echo", "reverse", "http-hello", "sha256", "json", "chat", CHAOS_HANDLER};
 
     private WorkerContract() {
     }

@@ -19,6 +19,12 @@ import dev.forkd.supervisor.listen.Cidr;
 import dev.forkd.supervisor.listen.ClientPipeline;
 import dev.forkd.supervisor.listen.Listener;
 import dev.forkd.supervisor.listen.TlsStage;
+import dev.forkd.supervisor.broker.BrokerServer;
+import dev.forkd.supervisor.control.ControlServer;
+import dev.forkd.supervisor.pool.WorkerState;
+import dev.forkd.supervisor.launch.WorkerClassArchive;
+import dev.forkd.supervisor.launch.LaunchSettings;
+import dev.forkd.supervisor.launch.WorkerLauncher;
 import dev.forkd.supervisor.pool.PoolDispatch;
 import dev.forkd.supervisor.pool.RuntimeDirRecovery;
 import dev.forkd.supervisor.pool.WorkerPool;
@@ -158,7 +164,9 @@ final class Assembly {
         } else {
             admin = null;
         }
-        ControlServer control = control(controlSocket);
+        BrokerServer broker = broker(config, dir);
+        parts.add("broker", broker, broker::close);
+        ControlServer control = control(controlSocket, broker);
         parts.add("control socket", control, control::close);
         parts.add("class archive", launcher, launcher::stop);
         parts.add("pool", pool, pool::stopAll);
@@ -229,7 +237,22 @@ final class Assembly {
         }
     }
 
-    private ControlServer control(Path controlSocket) throws StartFailure {
+    /** The publish/subscribe broker; a link is accepted only from a live worker of this pool. */
+    private BrokerServer broker(ServeConfig config, RuntimeDirectory dir) throws StartFailure {
+        Path socket = BrokerServer.socketIn(dir.path());
+        try {
+            BrokerServer b = new BrokerServer(socket, (id, pid) -> pool.workers().stream()
+                    .anyMatch(w -> w.id == id && w.pid == pid && w.state != WorkerState.EXITED), PartSettings.broker(config));
+            b.start();
+            return b;
+        } catch (IOException e) {
+            LOG.error("cannot open the broker socket {}: {}", socket, e.toString());
+            throw new StartFailure(ExitCodes.INTERNAL);
+        }
+    }
+
+    /** The control socket; the pool moves it, and the broker's beside it, when the runtime directory is lost. */
+    private ControlServer control(Path controlSocket, BrokerServer broker) throws StartFailure {
         ControlServer control;
         try {
             control = new ControlServer(controlSocket, pool);
@@ -241,12 +264,15 @@ final class Assembly {
         pool.controlSocket(new RuntimeDirRecovery.ControlSocket() {
             @Override
             public boolean restoreIfGone() throws IOException {
-                return control.restoreIfGone();
+                boolean restored = control.restoreIfGone();
+                broker.restoreIfGone();
+                return restored;
             }
 
             @Override
             public void moveTo(Path path) throws IOException {
                 control.moveTo(path);
+                broker.moveTo(BrokerServer.socketIn(path.getParent()));
             }
         });
         return control;

@@ -1,6 +1,7 @@
 package dev.forkd.supervisor;
 
 import dev.forkd.supervisor.admin.AdminSettings;
+import dev.forkd.supervisor.broker.BrokerSettings;
 import dev.forkd.supervisor.launch.LaunchSettings;
 import dev.forkd.supervisor.launch.WorkerConcurrency;
 import dev.forkd.supervisor.pool.PoolSettings;
@@ -27,7 +28,7 @@ public final class PartSettings {
     public static LaunchSettings launch(ServeConfig c) {
         return new LaunchSettings(c.workerJvmOptions(), c.workerJit().resolve(c.recycleAfter() == 1, c.workerJvmOptions()), c.logLevel(), c.handler(), c.bufferSize(),
                 c.framing().name().toLowerCase(Locale.ROOT), c.maxFrame(), c.fixedSize(), c.heartbeatTimeout(),
-                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), concurrency(c.model()));
+                c.workerClasspath(), c.enableChaos(), c.handlerSpeaksFirst(), concurrency(c.model()), c.chatOutbox());
     }
 
     static WorkerConcurrency concurrency(Model m) {
@@ -39,6 +40,11 @@ public final class PartSettings {
             default:
                 return WorkerConcurrency.ONE_AT_A_TIME;
         }
+    }
+
+    /** The publish/subscribe broker's bounds. */
+    static BrokerSettings broker(ServeConfig c) {
+        return BrokerSettings.withHistory(c.chatHistory());
     }
 
     /** What the admin endpoint is told. */

@@ -55,7 +55,11 @@ public record ServeConfig(
         // --min-rate in bytes per second; 0 = off
         long minRateBytesPerSecond,
         // --tls-*: TlsSettings.off() without --tls-cert
-        dev.forkd.supervisor.tls.TlsSettings tls) {
+        dev.forkd.supervisor.tls.TlsSettings tls,
+        // --chat-history: messages per topic the broker keeps and replays to a new member
+        int chatHistory,
+        // --chat-outbox: deliveries a connection may have waiting before it is dropped as slow
+        int chatOutbox) {
 
     /** Pool size the reconciler keeps: the warm spares in fork-per-connection, else the workers. */
     public int poolTarget() {

@@ -14,6 +14,7 @@ import java.util.List;
  * starts it; {@code listen} and {@code relay} sit side by side on {@code dispatch}; {@code pool}
  * uses {@code restart}, {@code control} and {@code rundir}, and {@code launch} plugs into it;
  * {@code tls} (TLS termination) stands on {@code proxy} and {@code common} alone and plugs into listen's client pipeline;
+ * {@code broker} (publish/subscribe between workers) stands on {@code common} alone and only the root wires it;
  * {@code proxy} (PROXY protocol TLVs) and {@code common} are below all of them. Evaluated on the production classes by {@link PackageRulesTest} and on
  * classes made to break them by {@link PackageRulesFailTest}.
  */
@@ -33,6 +34,7 @@ final class PackageRules {
     static final String COMMON = "dev.forkd.supervisor.common..";
     static final String PROXY = "dev.forkd.supervisor.proxy..";
     static final String TLS = "dev.forkd.supervisor.tls..";
+    static final String BROKER = "dev.forkd.supervisor.broker..";
 
     static final ArchRule DISPATCH_STANDS_ALONE = classes().that().resideInAPackage(DISPATCH)
             .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.forkd.supervisor..").or(resideInAnyPackage(DISPATCH, COMMON)))
@@ -52,6 +54,15 @@ final class PackageRules {
             .and().resideInAPackage("dev.forkd.supervisor..")
             .should().dependOnClassesThat().resideInAPackage(TLS)
             .as("only listen, the root and cli import tls");
+
+    /** The publish/subscribe broker: its own socket and thread, told only who the workers are (a callback the root wires). */
+    static final ArchRule BROKER_STANDS_ALONE = classes().that().resideInAPackage(BROKER)
+            .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.forkd.supervisor..").or(resideInAnyPackage(BROKER, COMMON)))
+            .as("broker imports no other supervisor package than common");
+
+    static final ArchRule ONLY_THE_ROOT_WIRES_THE_BROKER = noClasses().that().resideOutsideOfPackages(ROOT, BROKER)
+            .should().dependOnClassesThat().resideInAPackage(BROKER)
+            .as("only the root package imports broker");
 
     static final ArchRule RELAY_SEES_ONLY_DISPATCH = noClasses().that().resideInAPackage(RELAY)
             .should().dependOnClassesThat().resideInAnyPackage(ROOT, CLI, LISTEN, POOL, LAUNCH, RESTART, CONTROL, ADMIN, SYSTEMD, RUNDIR)
@@ -106,7 +117,7 @@ final class PackageRules {
             .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.worker..", "dev.forkd.tools..")
             .as("shared imports neither the supervisor, the worker nor the tools");
 
-    static final List<ArchRule> ALL = List.of(DISPATCH_STANDS_ALONE, PROXY_STANDS_ALONE, TLS_STANDS_ALONE, ONLY_LISTEN_THE_ROOT_AND_CLI_USE_TLS, RELAY_SEES_ONLY_DISPATCH, LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL,
+    static final List<ArchRule> ALL = List.of(DISPATCH_STANDS_ALONE, PROXY_STANDS_ALONE, TLS_STANDS_ALONE, BROKER_STANDS_ALONE, ONLY_THE_ROOT_WIRES_THE_BROKER, ONLY_LISTEN_THE_ROOT_AND_CLI_USE_TLS, RELAY_SEES_ONLY_DISPATCH, LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL,
             ONLY_THE_ROOT_WIRES_ADMIN, LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, THE_PARTS_TAKE_PLAIN_SETTINGS, THE_ROOT_NEVER_IMPORTS_CLI, NO_CYCLES_BETWEEN_PACKAGES,
             THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER);
 

@@ -52,6 +52,16 @@ class PackageRulesFailTest {
     }
 
     @Test
+    void theBrokerReachingIntoThePoolAndThePoolUsingTheBrokerBreakTheBrokerRules() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.supervisor.broker.BrokerReachingIntoThePool.class,
+                dev.forkd.supervisor.pool.PoolUsingTheBroker.class, dev.forkd.supervisor.broker.BrokerServer.class, WorkerPool.class);
+        assertViolated(PackageRules.BROKER_STANDS_ALONE, classes, "WorkerPool");
+        assertViolated(PackageRules.ONLY_THE_ROOT_WIRES_THE_BROKER, classes, "PoolUsingTheBroker");
+        assertFalse(PackageRules.BROKER_STANDS_ALONE.evaluate(new ClassFileImporter().importClasses(dev.forkd.supervisor.broker.BrokerServer.class))
+                .hasViolation(), "the broker itself keeps the rule");
+    }
+
+    @Test
     void theProductionClassesAloneBreakNoRule() {
         JavaClasses classes = new ClassFileImporter().importClasses(Relay.class, Dispatcher.class);
         assertFalse(PackageRules.RELAY_SEES_ONLY_DISPATCH.evaluate(classes).hasViolation());

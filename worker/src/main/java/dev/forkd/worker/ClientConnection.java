@@ -34,18 +34,35 @@ final class ClientConnection implements Connection, Runnable {
     private volatile boolean open = true;
     private boolean opened;
     private volatile long lastMessageNanos = System.nanoTime();
+    /** Null when the worker offers no publish/subscribe (tests). */
+    private final ConnectionTopics topics;
 
     ClientConnection(long id, SocketChannel channel, Handler handler, int bufferSize) {
         this(id, channel, handler, Protocol.raw(bufferSize));
     }
 
     ClientConnection(long id, SocketChannel channel, Handler handler, Protocol protocol) {
+        this(id, channel, handler, protocol, null);
+    }
+
+    ClientConnection(long id, SocketChannel channel, Handler handler, Protocol protocol, PubSub pubsub) {
         this.id = id;
         this.channel = channel;
         this.handler = handler;
         this.protocol = protocol;
         this.decoder = Framings.decoder(protocol.framing(), protocol.maxFrame(), protocol.fixedSize());
         this.encoder = Framings.encoder(protocol.framing(), protocol.fixedSize());
+        this.topics = pubsub == null ? null : new ConnectionTopics(new ConnectionTopics.Owner() {
+            @Override
+            public long id() {
+                return id;
+            }
+
+            @Override
+            public void close() {
+                ClientConnection.this.close();
+            }
+        }, pubsub, ConnectionTopics.threadWriter(this));
     }
 
     @Override
@@ -187,6 +204,20 @@ final class ClientConnection implements Connection, Runnable {
         }
     }
 
+    /** Sends several messages in order with gathering writes: deliveries queued for a client go out together. */
+    void replyAll(java.util.List<ByteBuffer> messages) throws IOException {
+        java.util.List<ByteBuffer> all = new java.util.ArrayList<>(messages.size() * 2);
+        for (ByteBuffer m : messages) {
+            all.addAll(java.util.Arrays.asList(encoder.encode(m)));
+        }
+        ByteBuffer[] parts = all.toArray(new ByteBuffer[0]);
+        synchronized (writeLock) {
+            while (hasRemaining(parts)) {
+                channel.write(parts);
+            }
+        }
+    }
+
     private static boolean hasRemaining(ByteBuffer[] parts) {
         for (ByteBuffer p : parts) {
             if (p.hasRemaining()) {
@@ -197,11 +228,30 @@ final class ClientConnection implements Connection, Runnable {
     }
 
     @Override
+    public void publish(String topic, ByteBuffer message) throws IOException {
+        if (topics == null) {
+            Connection.super.publish(topic, message);
+        }
+        topics.publish(topic, message);
+    }
+
+    @Override
+    public Subscription subscribe(String topic, String member, int history, Subscriber subscriber) throws IOException {
+        if (topics == null) {
+            return Connection.super.subscribe(topic, member, history, subscriber);
+        }
+        return topics.subscribe(topic, member, history, subscriber);
+    }
+
+    @Override
     public void close() {
         if (!open) {
             return;
         }
         open = false;
+        if (topics != null) {
+            topics.closed();
+        }
         try {
             channel.close();
         } catch (IOException e) {

@@ -42,6 +42,8 @@ final class HandlerFactory {
                 return () -> new ComputeHandler(ComputeWork.Kind.SHA256);
             case "json":
                 return () -> new ComputeHandler(ComputeWork.Kind.JSON);
+            case "chat":
+                return ChatHandler::new;
             case WorkerContract.CHAOS_HANDLER:
                 if (!chaosEnabled) {
                     throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS

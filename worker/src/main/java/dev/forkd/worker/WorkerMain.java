@@ -19,7 +19,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     static final String USAGE = "usage: forkd-worker --id N --socket PATH --control PATH [--handler NAME] [--threaded|--evented]"
             + " [--buffer-size BYTES] [--framing raw|line|length|fixed|json] [--max-frame BYTES] [--fixed-size BYTES]"
-            + " [--heartbeat-timeout-ms MS] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
+            + " [--heartbeat-timeout-ms MS] [--outbox N] [--worker-classpath PATHS] [--enable-chaos] [--handler-speaks-first] [--train]\n"
             + "A forkd worker process; started by `forkd serve`, not by hand.";
 
     int id;
@@ -38,6 +38,8 @@ public final class WorkerMain implements Callable<Integer> {
     long heartbeatTimeoutMs;
     String workerClasspath;
     boolean train;
+    /** Deliveries a connection may have waiting before it is dropped as slow (serve --chat-outbox). */
+    int outbox = 256;
 
     public static void main(String[] args) {
         int code;
@@ -134,6 +136,9 @@ public final class WorkerMain implements Callable<Integer> {
                         throw new IllegalArgumentException("bad value for " + opt + ": " + v);
                     }
                     break;
+                case WorkerContract.OPT_OUTBOX:
+                    w.outbox = number(opt, v);
+                    break;
                 case WorkerContract.OPT_WORKER_CLASSPATH:
                     w.workerClasspath = v;
                     break;
@@ -180,6 +185,7 @@ public final class WorkerMain implements Callable<Integer> {
         Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
         warnIfSpeaksFirstUntold(handlers.get());
         WorkerServer server = new WorkerServer(socket, handlers, connectionModel(), protocol);
+        server.pubSub(new PubSub(new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid()), Math.max(1, outbox)));
         server.bind();
         return new Booted(server, ControlClient.connect(control));
     }

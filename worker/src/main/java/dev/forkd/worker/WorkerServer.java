@@ -44,6 +44,8 @@ final class WorkerServer {
     private volatile Object socketKey;
     /** In the evented model, made at bind() so that a drain told before serve() is not lost. */
     private volatile EventLoop loop;
+    /** Publish/subscribe for the connections; null without a broker (tests). */
+    private volatile PubSub pubsub;
 
     WorkerServer(Path path, Supplier<Handler> handlers, ConnectionModel model, Protocol protocol) throws IOException {
         this.path = path;
@@ -77,6 +79,10 @@ final class WorkerServer {
                 }
             }
         }, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    void pubSub(PubSub p) {
+        pubsub = p;
     }
 
     void bind() throws IOException {
@@ -138,7 +144,7 @@ final class WorkerServer {
         if (!authorised(ch)) {
             return;
         }
-        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol);
+        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol, pubsub);
         live.add(conn);
         enter();
         if (model == ConnectionModel.THREAD_PER_CONNECTION) {

@@ -79,8 +79,17 @@ public final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, sha256, json, chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, sha256, json, chat (a chat room across every worker), chaos (needs --enable-chaos), or a class implementing dev.forkd.worker.Handler. Default: ${DEFAULT-VALUE}.")
     String handler;
+
+    @Option(names = "--chat-history", paramLabel = "N", defaultValue = "20",
+            description = "Messages of each chat room (publish/subscribe topic) the supervisor keeps and replays to a member who joins. Default: ${DEFAULT-VALUE}.")
+    int chatHistory;
+
+    @Option(names = "--chat-outbox", paramLabel = "N", defaultValue = "256",
+            description = "Deliveries (chat messages, published messages) a connection may have waiting to be written; past it the connection is closed"
+                    + " and its room told it left as slow. Default: ${DEFAULT-VALUE}.")
+    int chatOutbox;
 
     @Option(names = "--enable-chaos",
             description = "Allow --handler chaos, whose commands let any client crash, hang, exit or exhaust workers: for crash-isolation experiments, never for service. Off by default.")
@@ -313,6 +322,10 @@ public final class ServeCommand implements Callable<Integer> {
         require(keepaliveIdle == null || keepaliveIdle.toSeconds() >= 1, "--keepalive-idle must be at least 1s");
         require(keepaliveInterval == null || keepaliveInterval.toSeconds() >= 1, "--keepalive-interval must be at least 1s");
         require(keepaliveCount == null || keepaliveCount >= 1, "--keepalive-count must be at least 1");
+        require(chatHistory >= 0 && chatHistory <= 10_000, "--chat-history must be between 0 and 10000, not " + chatHistory);
+        require(chatOutbox >= 1, "--chat-outbox must be at least 1, not " + chatOutbox);
+        require(!handler.equals("chat") || f == Framing.LINE || f == Framing.JSON,
+                "--handler chat reads one JSON object per message: use --framing json or line, not " + f.name().toLowerCase(Locale.ROOT));
         require(logFormat.equals("text") || logFormat.equals("json"), "--log-format must be text or json, not " + logFormat);
         require(!firstDataTimeout.isZero(), "--first-data-timeout must be more than 0");
         require(minRate == null || minRate >= 1, "--min-rate must be at least 1B/s");
@@ -337,7 +350,8 @@ public final class ServeCommand implements Callable<Integer> {
                 workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions), workerJit,
                 maxConnections, maxPerIp, adminTokenFile, acceptProxy, enableChaos,
                 cap, trustedProxies.isEmpty() ? List.of("127.0.0.0/8", "::1/128") : List.copyOf(trustedProxies),
-                firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate, tls.resolve(spec.commandLine()));
+                firstDataTimeout, handlerSpeaksFirst, minRate == null ? 0 : minRate, tls.resolve(spec.commandLine()),
+                chatHistory, chatOutbox);
     }
 
     /** Whether the command line named {@code option}, as opposed to leaving it at its default. */

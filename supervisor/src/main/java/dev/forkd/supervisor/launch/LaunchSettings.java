@@ -20,6 +20,7 @@ import java.util.List;
  * @param enableChaos the workers may load the chaos handler
  * @param handlerSpeaksFirst the handler writes before the client does
  * @param concurrency how one worker serves its connections (one at a time, a thread each, one event loop)
+ * @param outbox deliveries a connection may have waiting before it is dropped as slow (--chat-outbox)
  */
 public record LaunchSettings(
         List<String> jvmOptions,
@@ -34,7 +35,8 @@ public record LaunchSettings(
         String workerClasspath,
         boolean enableChaos,
         boolean handlerSpeaksFirst,
-        WorkerConcurrency concurrency) {
+        WorkerConcurrency concurrency,
+        int outbox) {
     public LaunchSettings {
         jvmOptions = List.copyOf(jvmOptions);
         if (jit == null || jit == WorkerJit.AUTO) {

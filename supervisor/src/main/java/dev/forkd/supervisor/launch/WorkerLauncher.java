@@ -180,6 +180,7 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
         } else if (settings.concurrency() == WorkerConcurrency.EVENT_LOOP) {
             cmd.addArgument(WorkerContract.OPT_EVENTED, false);
         }
+        cmd.addArgument(WorkerContract.OPT_OUTBOX, false).addArgument(Integer.toString(settings.outbox()), false);
     }
 
     /** Launches {@code w}; {@code onExit} gets the exit value (128 + N for signal N) on a commons-exec thread. */
