@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.forkd.supervisor.tls.Commands;
 import dev.forkd.supervisor.tls.Commands.Result;
 import dev.forkd.supervisor.tls.TestCertificates;
@@ -81,7 +82,7 @@ class TlsIT {
 
     @Test
     void opensslSeesTls13AndRefusesTls11() throws Exception {
-        try (ForkdProcess forkd = serve("tls-openssl", "--handler", "http-hello")) {
+        try (ForkdProcess forkd = serve("tls-openssl", "--handler", "http-hello", "--admin", "127.0.0.1:0")) {
             int port = forkd.port();
             Result tls13 = run(sClient(port, "-servername", "localhost", "-tls1_3", "-brief"), HTTP_REQUEST);
             assertEquals(0, tls13.exit(), tls13.output());
@@ -97,6 +98,14 @@ class TlsIT {
             assertTrue(tls11.output().contains("alert protocol version"), "forkd refused it, not the client: " + tls11.output());
             Result cbc = run(sClient(port, "-servername", "localhost", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"), "");
             assertNotEquals(0, cbc.exit(), "a CBC suite is not in the list: " + cbc.output());
+            // the two handshakes served and the two refused are counted, in /status and /metrics
+            Admin admin = new Admin(forkd);
+            JsonNode self = admin.status().get("supervisor");
+            assertEquals(2, self.get("tlsHandshakes").asLong(), self.toString());
+            assertEquals(2, self.get("tlsHandshakeFailures").asLong(), self.toString());
+            String metrics = admin.get("/metrics").body();
+            assertTrue(metrics.contains("forkd_tls_handshakes_total 2.0"), metrics);
+            assertTrue(metrics.contains("forkd_tls_handshake_failures_total 2.0"), metrics);
         }
     }
 

@@ -31,11 +31,12 @@ public record StatusReport(long pid, long uptimeSeconds, String model, String li
 
     /**
      * The supervisor process itself; the buffer fields are absent when it has no memory budget, the
-     * direct-memory ones (the data path's pooled allocator) when it has no data path.
+     * direct-memory ones (the data path's pooled allocator) when it has no data path, the TLS ones
+     * (handshakes completed and failed since start) without --tls-cert.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     @JsonPropertyOrder({"heapUsedBytes", "heapMaxBytes", "threads", "bufferBudgetBytes", "bufferBytesUsed", "bufferBudgetExhausted",
-            "transport", "directMemoryUsedBytes", "directMemoryLimitBytes", "directArenas"})
+            "transport", "directMemoryUsedBytes", "directMemoryLimitBytes", "directArenas", "tlsHandshakes", "tlsHandshakeFailures"})
     public record Self(long heapUsedBytes, long heapMaxBytes, int threads,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBudgetBytes,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long bufferBytesUsed,
@@ -43,10 +44,12 @@ public record StatusReport(long pid, long uptimeSeconds, String model, String li
             @JsonInclude(JsonInclude.Include.NON_NULL) String transport,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long directMemoryUsedBytes,
             @JsonInclude(JsonInclude.Include.NON_NULL) Long directMemoryLimitBytes,
-            @JsonInclude(JsonInclude.Include.NON_NULL) Integer directArenas) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) Integer directArenas,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long tlsHandshakes,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Long tlsHandshakeFailures) {
         /** Without the data path's allocator (older supervisors, tests). */
         public Self(long heapUsedBytes, long heapMaxBytes, int threads, Long bufferBudgetBytes, Long bufferBytesUsed, Long bufferBudgetExhausted) {
-            this(heapUsedBytes, heapMaxBytes, threads, bufferBudgetBytes, bufferBytesUsed, bufferBudgetExhausted, null, null, null, null);
+            this(heapUsedBytes, heapMaxBytes, threads, bufferBudgetBytes, bufferBytesUsed, bufferBudgetExhausted, null, null, null, null, null, null);
         }
     }
 

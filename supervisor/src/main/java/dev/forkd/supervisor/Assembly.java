@@ -136,6 +136,9 @@ final class Assembly {
         Metrics metrics = new Metrics(stats, dispatcher, admission);
         metrics.relay(budget, relay.tooSlow);
         metrics.buffers(buffers);
+        if (tls != null) {
+            metrics.tls(tls::handshakes, tls::handshakeFailures);
+        }
         Path controlSocket = dir.controlSocket();
         LaunchSettings launchSettings = PartSettings.launch(config);
         WorkerClassArchive archive = WorkerLauncher.archiveFor(launchSettings);
@@ -228,6 +231,9 @@ final class Assembly {
             AdminServer a = new AdminServer(config.admin(), PartSettings.admin(config), dir.path(), pool, dispatcher, stats, metrics);
             a.showBudget(budget);
             a.showBuffers(buffers);
+            if (tls != null) {
+                a.showTls(tls::handshakes, tls::handshakeFailures);
+            }
             a.showClients(relay::clientsOf);
             return a;
         } catch (IOException e) {

@@ -64,6 +64,8 @@ public final class AdminServer {
     private volatile String listen = "";
     private volatile MemoryBudget budget;
     private volatile Buffers buffers;
+    private volatile java.util.function.LongSupplier tlsHandshakes;
+    private volatile java.util.function.LongSupplier tlsFailures;
     private volatile java.util.function.Function<Dispatcher.Target, List<String>> clients = t -> List.of();
     /** Also run by POST /workers/reload (the TLS files read again); true if what it reloaded is in use. Null: nothing else. */
     private volatile java.util.function.BooleanSupplier alsoOnReload;
@@ -230,6 +232,12 @@ public final class AdminServer {
         this.budget = budget;
     }
 
+    /** Before start, with TLS: /status shows the handshakes completed and failed since start. */
+    public void showTls(java.util.function.LongSupplier handshakes, java.util.function.LongSupplier failures) {
+        this.tlsHandshakes = handshakes;
+        this.tlsFailures = failures;
+    }
+
     /** Before start: /status shows the data path's allocator. */
     public void showBuffers(Buffers buffers) {
         this.buffers = buffers;
@@ -245,7 +253,8 @@ public final class AdminServer {
         StatusReport.Self self = new StatusReport.Self(rt.totalMemory() - rt.freeMemory(), rt.maxMemory(), Thread.activeCount(),
                 b == null ? null : b.limit(), b == null ? null : b.used(), b == null ? null : b.exhaustedEvents.sum(),
                 bufs == null ? null : Transport.get().label(), bufs == null ? null : bufs.usedDirectMemory(),
-                bufs == null ? null : Buffers.directMemoryLimit(), bufs == null ? null : bufs.directArenas());
+                bufs == null ? null : Buffers.directMemoryLimit(), bufs == null ? null : bufs.directArenas(),
+                tlsHandshakes == null ? null : tlsHandshakes.getAsLong(), tlsFailures == null ? null : tlsFailures.getAsLong());
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));
         long now = System.nanoTime();

@@ -104,6 +104,12 @@ public final class Metrics implements WorkerPool.PoolEvents {
         counter("forkd_connections_too_slow", "Connections closed for moving fewer bytes than --min-rate over 10 s.", tooSlow::sum);
     }
 
+    /** TLS termination: handshakes completed and failed since start. */
+    public void tls(Supplier<Long> handshakes, Supplier<Long> failures) {
+        counter("forkd_tls_handshakes", "TLS handshakes completed.", handshakes);
+        counter("forkd_tls_handshake_failures", "TLS handshakes that failed or timed out.", failures);
+    }
+
     /** The data path's pooled allocator of direct buffers. */
     public void buffers(Buffers buffers) {
         GaugeWithCallback.builder().name("forkd_direct_memory_used_bytes").help("Direct memory the data path's pooled allocator holds now.")
