@@ -403,18 +403,19 @@ final class EventedConnection implements Connection {
 
     @Override
     public void publish(String topic, ByteBuffer message) throws IOException {
-        if (topics == null) {
-            Connection.super.publish(topic, message);
-        }
-        topics.publish(topic, message);
+        pubSub().publish(topic, message);
     }
 
     @Override
     public Subscription subscribe(String topic, String member, int history, Subscriber subscriber) throws IOException {
+        return pubSub().subscribe(topic, member, history, subscriber);
+    }
+
+    private EventedTopics pubSub() {
         if (topics == null) {
-            return Connection.super.subscribe(topic, member, history, subscriber);
+            throw new UnsupportedOperationException("publish/subscribe is not available on this connection");
         }
-        return topics.subscribe(topic, member, history, subscriber);
+        return topics;
     }
 
     private String describeClient() {
