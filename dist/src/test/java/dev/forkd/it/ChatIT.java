@@ -76,63 +76,75 @@ class ChatIT {
     @ParameterizedTest
     @ValueSource(strings = {"line", "json"})
     void fiftyMembersOverFourWorkersGetEveryMessageOnceAndInOrder(String framing) throws Exception {
-        int members = 50;
-        int each = 10;
         try (ForkdProcess forkd = chatFramed(framing, "chat-fifty-" + framing, "--model", "threaded", "--workers", "4")) {
-            int port = forkd.port();
-            List<ChatClient> clients = new ArrayList<>();
-            try {
-                for (int i = 0; i < members; i++) {
-                    ChatClient c = new ChatClient(port, String.format("m%02d", i));
-                    clients.add(c);
-                    c.joinAndWait("lobby", LONG);
-                }
-                Set<Integer> workers = new HashSet<>();
-                for (ChatClient c : clients) {
-                    workers.add(workerOf(forkd, c));
-                }
-                assertEquals(4, workers.size(), "the members are spread over the four workers");
-                for (int k = 0; k < each; k++) {
-                    for (ChatClient c : clients) {
-                        c.say(c.name + "#" + k);
-                    }
-                }
-                Map<String, Long> seqOfText = new HashMap<>();
-                for (ChatClient c : clients) {
-                    c.awaitCount(ChatIT::said, (long) members * each, LONG, "messages");
-                }
-                for (ChatClient c : clients) {
-                    Map<String, Integer> lastK = new HashMap<>();
-                    Set<String> seen = new HashSet<>();
-                    for (JsonNode m : c.messages()) {
-                        if (!said(m)) {
-                            continue;
-                        }
-                        String text = m.get("text").asText();
-                        assertTrue(seen.add(text), c.name + " got " + text + " twice");
-                        String from = m.get("from").asText();
-                        assertTrue(text.startsWith(from + "#"), "from names the sender: " + m);
-                        int k = Integer.parseInt(text.substring(text.indexOf('#') + 1));
-                        assertTrue(k > lastK.getOrDefault(from, -1), c.name + " got " + from + "'s messages out of order: " + text);
-                        lastK.put(from, k);
-                        Long before = seqOfText.putIfAbsent(text, m.get("seq").asLong());
-                        assertTrue(before == null || before == m.get("seq").asLong(), "every member sees one number per message: " + text);
-                        assertTrue(m.get("ts").asLong() > 0, "a timestamp: " + m);
-                    }
-                    assertEquals(members * each, seen.size(), c.name + " got every message of every member once");
-                    assertGapFree(c);
-                }
-            } finally {
-                for (ChatClient c : clients) {
-                    c.close();
-                }
-            }
+            assertEveryMessageOnceAndInOrder(forkd, 50, 10, 4);
         }
     }
 
     @Test
-    void aWorkerKilledMidConversationTakesOnlyItsMembersAndTheRoomCarriesOn() throws Exception {
-        try (ForkdProcess forkd = chat("chat-kill", "--model", "threaded", "--workers", "3")) {
+    void inEventedTwentyMembersOverTwoEventLoopsGetEveryMessageOnceAndInOrder() throws Exception {
+        try (ForkdProcess forkd = chat("chat-evented-twenty", "--model", "evented", "--workers", "2")) {
+            assertEveryMessageOnceAndInOrder(forkd, 20, 10, 2);
+            assertEquals(0, forkd.countLines("publish/subscribe is not available|event loop blocked"), "no handler failed or blocked the loop");
+        }
+    }
+
+    /** {@code members} join one room, each says {@code each} messages; every member gets every message once, in order. */
+    private static void assertEveryMessageOnceAndInOrder(ForkdProcess forkd, int members, int each, int workerCount) throws Exception {
+        int port = forkd.port();
+        List<ChatClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < members; i++) {
+                ChatClient c = new ChatClient(port, String.format("m%02d", i));
+                clients.add(c);
+                c.joinAndWait("lobby", LONG);
+            }
+            Set<Integer> workers = new HashSet<>();
+            for (ChatClient c : clients) {
+                workers.add(workerOf(forkd, c));
+            }
+            assertEquals(workerCount, workers.size(), "the members are spread over every worker");
+            for (int k = 0; k < each; k++) {
+                for (ChatClient c : clients) {
+                    c.say(c.name + "#" + k);
+                }
+            }
+            Map<String, Long> seqOfText = new HashMap<>();
+            for (ChatClient c : clients) {
+                c.awaitCount(ChatIT::said, (long) members * each, LONG, "messages");
+            }
+            for (ChatClient c : clients) {
+                Map<String, Integer> lastK = new HashMap<>();
+                Set<String> seen = new HashSet<>();
+                for (JsonNode m : c.messages()) {
+                    if (!said(m)) {
+                        continue;
+                    }
+                    String text = m.get("text").asText();
+                    assertTrue(seen.add(text), c.name + " got " + text + " twice");
+                    String from = m.get("from").asText();
+                    assertTrue(text.startsWith(from + "#"), "from names the sender: " + m);
+                    int k = Integer.parseInt(text.substring(text.indexOf('#') + 1));
+                    assertTrue(k > lastK.getOrDefault(from, -1), c.name + " got " + from + "'s messages out of order: " + text);
+                    lastK.put(from, k);
+                    Long before = seqOfText.putIfAbsent(text, m.get("seq").asLong());
+                    assertTrue(before == null || before == m.get("seq").asLong(), "every member sees one number per message: " + text);
+                    assertTrue(m.get("ts").asLong() > 0, "a timestamp: " + m);
+                }
+                assertEquals(members * each, seen.size(), c.name + " got every message of every member once");
+                assertGapFree(c);
+            }
+        } finally {
+            for (ChatClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"threaded", "evented"})
+    void aWorkerKilledMidConversationTakesOnlyItsMembersAndTheRoomCarriesOn(String model) throws Exception {
+        try (ForkdProcess forkd = chat("chat-kill-" + model, "--model", model, "--workers", "3")) {
             int port = forkd.port();
             List<ChatClient> clients = new ArrayList<>();
             AtomicBoolean talking = new AtomicBoolean(true);
@@ -214,9 +226,10 @@ class ChatIT {
         }
     }
 
-    @Test
-    void aMemberThatStopsReadingIsDroppedAsSlowAndTheOthersAreNotDelayed() throws Exception {
-        try (ForkdProcess forkd = chat("chat-slow", "--model", "threaded", "--workers", "2", "--chat-outbox", "128")) {
+    @ParameterizedTest
+    @ValueSource(strings = {"threaded", "evented"})
+    void aMemberThatStopsReadingIsDroppedAsSlowAndTheOthersAreNotDelayed(String model) throws Exception {
+        try (ForkdProcess forkd = chat("chat-slow-" + model, "--model", model, "--workers", "2", "--chat-outbox", "128")) {
             int port = forkd.port();
             List<ChatClient> readers = new ArrayList<>();
             ChatClient sloth = new ChatClient(port, "sloth", false);

@@ -91,6 +91,18 @@ final class BrokerClient {
         return l;
     }
 
+    /**
+     * Links now rather than at the first use: an event loop's handlers then never wait for the
+     * connect. A failure is logged and left to the first use, which tries again.
+     */
+    void linkEarly() {
+        try {
+            link();
+        } catch (IOException e) {
+            WorkerLog.warn("cannot link to the broker at boot ({}); the first publish or subscribe tries again", e.toString());
+        }
+    }
+
     LocalSubscription subscribe(String topic, String member, int history, Subscriber subscriber, ConnectionTopics owner) throws IOException {
         if (!BrokerFrame.validName(topic) || member != null && !BrokerFrame.validName(member)) {
             throw new IllegalArgumentException("a topic or member name is 1 to " + BrokerFrame.MAX_NAME + " bytes without control characters");

@@ -44,6 +44,8 @@ final class EventLoop {
     private final LongSupplier ids;
     private final Runnable stopListening;
     private final LoopWatchdog watchdog;
+    /** Publish/subscribe for the connections; null without a broker (tests). */
+    private final PubSub pubsub;
     private final ByteBuffer scratch;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<EventedConnection> live = new HashSet<>();
@@ -56,9 +58,10 @@ final class EventLoop {
     /**
      * @param authorised checks a new stream's peer (and closes it when refused)
      * @param stopListening closes the listener and removes its socket file (when the loop drains)
+     * @param pubsub publish/subscribe for the connections, or null
      */
     EventLoop(ServerSocketChannel server, Supplier<Handler> handlers, Protocol protocol, Predicate<SocketChannel> authorised,
-            LongSupplier ids, Runnable stopListening, LoopWatchdog watchdog) throws IOException {
+            LongSupplier ids, Runnable stopListening, LoopWatchdog watchdog, PubSub pubsub) throws IOException {
         this.server = server;
         this.selector = Selector.open();
         this.handlers = handlers;
@@ -67,6 +70,7 @@ final class EventLoop {
         this.ids = ids;
         this.stopListening = stopListening;
         this.watchdog = watchdog;
+        this.pubsub = pubsub;
         this.scratch = ByteBuffer.allocate(protocol.bufferSize());
     }
 
@@ -196,7 +200,7 @@ final class EventLoop {
     }
 
     private void register(SocketChannel ch) {
-        EventedConnection c = new EventedConnection(ids.getAsLong(), ch, handlers.get(), protocol, this);
+        EventedConnection c = new EventedConnection(ids.getAsLong(), ch, handlers.get(), protocol, this, pubsub);
         try {
             ch.configureBlocking(false);
             c.attach(ch.register(selector, SelectionKey.OP_READ, c));

@@ -22,7 +22,9 @@ import java.util.Optional;
  * reads as it takes), then feeds each read to the framing decoder, which keeps partial frames;
  * replies go out at once when the socket takes them, else wait in a bounded {@link Outbound}.
  * Everything here runs on the loop thread; the {@link Connection} methods may be called from
- * other threads and then hand their work to the loop.
+ * other threads and then hand their work to the loop. Publish/subscribe deliveries wait in the
+ * connection's {@link Outbox} and are moved into the outbound by the loop while it has room (no
+ * writer thread): a client that stops reading fills the outbound, then the outbox, which drops it as slow.
  */
 final class EventedConnection implements Connection {
     enum Phase {
@@ -52,8 +54,10 @@ final class EventedConnection implements Connection {
     private volatile boolean open = true;
     private boolean readPaused;
     private long lastMessageNanos = System.nanoTime();
+    /** Null when the worker offers no publish/subscribe (tests). */
+    private final EventedTopics topics;
 
-    EventedConnection(long id, SocketChannel channel, Handler handler, Protocol protocol, EventLoop loop) {
+    EventedConnection(long id, SocketChannel channel, Handler handler, Protocol protocol, EventLoop loop, PubSub pubsub) {
         this.id = id;
         this.channel = channel;
         this.handler = handler;
@@ -62,6 +66,7 @@ final class EventedConnection implements Connection {
         this.decoder = Framings.decoder(protocol.framing(), protocol.maxFrame(), protocol.fixedSize());
         this.encoder = Framings.encoder(protocol.framing(), protocol.fixedSize());
         this.outbound = Outbound.forProtocol(protocol);
+        this.topics = pubsub == null ? null : new EventedTopics(id, pubsub, loop, this::drainOutbox, this::abort);
     }
 
     void attach(SelectionKey k) {
@@ -108,14 +113,42 @@ final class EventedConnection implements Connection {
         }
     }
 
-    /** The socket takes bytes again. */
+    /** The socket takes bytes again: what waits in the outbound first, then the next deliveries. */
     void onWritable() {
         try {
             flush();
         } catch (IOException e) {
             WorkerLog.debug("connection {}: {}", id, e.toString());
             closeNow();
+            return;
         }
+        drainOutbox();
+    }
+
+    /**
+     * Moves a batch of deliveries to the socket, what it does not take to the outbound, up to its
+     * high-water mark (a full outbound waits for the client; the outbox's bound drops one that never
+     * reads). While more wait, the key stays interested in writing. Closes once the outbox asks.
+     */
+    private void drainOutbox() {
+        if (topics == null || phase == Phase.CLOSING || phase == Phase.CLOSED) {
+            return;
+        }
+        ByteBuffer[] parts = topics.next(outbound.room(), encoder);
+        try {
+            if (parts.length > 0) {
+                send(parts);
+            }
+        } catch (IOException e) {
+            WorkerLog.debug("connection {}: {}", id, e.toString());
+            closeNow();
+            return;
+        }
+        if (topics.closeDue()) {
+            close(); // the broker link is lost: what was delivered goes out, then the connection ends
+            return;
+        }
+        updateInterest();
     }
 
     private void readHeader() throws Exception {
@@ -249,7 +282,11 @@ final class EventedConnection implements Connection {
         if (!open || phase == Phase.CLOSING || phase == Phase.CLOSED) {
             throw new ClosedChannelException();
         }
-        ByteBuffer[] parts = encoder.encode(message);
+        send(encoder.encode(message));
+    }
+
+    /** On the loop: writes what the socket takes now and queues the rest in the bounded outbound. */
+    private void send(ByteBuffer[] parts) throws IOException {
         if (outbound.isEmpty()) {
             // the common case: the socket takes it all now, and nothing is copied
             channel.write(parts);
@@ -299,7 +336,7 @@ final class EventedConnection implements Connection {
         if ((phase == Phase.HEADER || phase == Phase.OPEN) && !readPaused) {
             ops |= SelectionKey.OP_READ;
         }
-        if (!outbound.isEmpty()) {
+        if (!outbound.isEmpty() || topics != null && phase != Phase.CLOSING && topics.pending()) {
             ops |= SelectionKey.OP_WRITE;
         }
         key.interestOps(ops);
@@ -315,6 +352,9 @@ final class EventedConnection implements Connection {
         open = false;
         if (phase == Phase.CLOSING || phase == Phase.CLOSED) {
             return;
+        }
+        if (topics != null) {
+            topics.closed(); // its members leave as closed now, as in the other models; queued deliveries are dropped
         }
         if (outbound.isEmpty() || phase == Phase.HEADER) {
             closeNow();
@@ -333,6 +373,9 @@ final class EventedConnection implements Connection {
         phase = Phase.CLOSED;
         open = false;
         outbound.clear();
+        if (topics != null) {
+            topics.closed();
+        }
         if (key != null) {
             key.cancel();
         }
@@ -350,6 +393,29 @@ final class EventedConnection implements Connection {
                 WorkerLog.warn("connection {}: handler onClose failed: {}", id, e.toString(), e);
             }
         }
+    }
+
+    /** Publish/subscribe gave up on this connection (a slow reader, a subscriber that threw): closed now, unsent bytes dropped. */
+    private void abort() {
+        open = false;
+        loop.execute(this::closeNow);
+    }
+
+    @Override
+    public void publish(String topic, ByteBuffer message) throws IOException {
+        pubSub().publish(topic, message);
+    }
+
+    @Override
+    public Subscription subscribe(String topic, String member, int history, Subscriber subscriber) throws IOException {
+        return pubSub().subscribe(topic, member, history, subscriber);
+    }
+
+    private EventedTopics pubSub() {
+        if (topics == null) {
+            throw new UnsupportedOperationException("publish/subscribe is not available on this connection");
+        }
+        return topics;
     }
 
     private String describeClient() {

@@ -45,6 +45,11 @@ final class Outbound {
         return bytes > highWater;
     }
 
+    /** Bytes that may still be queued before the high-water mark; zero or less when above it. */
+    long room() {
+        return highWater - bytes;
+    }
+
     /** Reading may resume: half the high-water mark, so that it does not flap on every write. */
     boolean belowLowWater() {
         return bytes <= highWater / 2;

@@ -185,8 +185,13 @@ public final class WorkerMain implements Callable<Integer> {
         Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
         warnIfSpeaksFirstUntold(handlers.get());
         WorkerServer server = new WorkerServer(socket, handlers, connectionModel(), protocol);
-        server.pubSub(new PubSub(new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid()), Math.max(1, outbox)));
+        BrokerClient broker = new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid());
+        server.pubSub(new PubSub(broker, Math.max(1, outbox)));
         server.bind();
+        if (connectionModel() == ConnectionModel.EVENT_LOOP && "chat".equals(handler)) {
+            // every chat connection subscribes: connect now, not on the loop thread at the first join
+            broker.linkEarly();
+        }
         return new Booted(server, ControlClient.connect(control));
     }
 

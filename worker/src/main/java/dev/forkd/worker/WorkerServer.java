@@ -81,6 +81,7 @@ final class WorkerServer {
         }, period, period, TimeUnit.NANOSECONDS);
     }
 
+    /** Before {@link #bind()}: an event loop takes it when it is made. */
     void pubSub(PubSub p) {
         pubsub = p;
     }
@@ -93,7 +94,7 @@ final class WorkerServer {
         socketKey = fileKey();
         if (model == ConnectionModel.EVENT_LOOP) {
             loop = new EventLoop(server, handlers, protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
-                    new LoopWatchdog(LoopWatchdog.thresholdFromProperty()));
+                    new LoopWatchdog(LoopWatchdog.thresholdFromProperty()), pubsub);
         }
     }
 

@@ -63,7 +63,7 @@ class EventLoopTest {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-        }, watchdog);
+        }, watchdog, null);
         running = CompletableFuture.runAsync(() -> {
             try {
                 loop.run();
