@@ -1,14 +1,12 @@
 package dev.forkd.supervisor.common;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -90,14 +88,6 @@ public final class Transport {
     public EventLoopGroup group(int threads, String name) {
         IoHandlerFactory io = kind == Kind.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, false), io);
-    }
-
-    /**
-     * SO_REUSEPORT on native epoll (one listening socket per event loop, the kernel spreading
-     * new connections over them); null on NIO, which has one listening socket.
-     */
-    public ChannelOption<Boolean> reusePort() {
-        return kind == Kind.EPOLL ? EpollChannelOption.SO_REUSEPORT : null;
     }
 
     public Class<? extends ServerChannel> serverChannel() {

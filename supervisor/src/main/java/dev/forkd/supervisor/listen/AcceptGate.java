@@ -33,8 +33,6 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
     private volatile boolean awaitingRoom;
     private long failures;
     private boolean failedThisRound;
-    /** A client was accepted in this readiness round, and the next accept was asked for already. */
-    private boolean acceptedThisRound;
 
     AcceptGate(Dispatcher<?> dispatcher, MemoryBudget budget, long reserve) {
         this.dispatcher = dispatcher;
@@ -92,20 +90,10 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
             failures = 0;
         }
         ctx.fireChannelRead(child);
-        // the next accept is asked for now, inside Netty's read round: the listener stays armed
-        // (no epoll_ctl pair per connection) and no task runs per accept
-        acceptedThisRound = true;
-        maybeAccept();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (acceptedThisRound) {
-            // channelRead asked for the next accept (or for room) already; one accept per round, so no failure follows
-            acceptedThisRound = false;
-            ctx.fireChannelReadComplete();
-            return;
-        }
         // after the current event: an accept failure of this round is told after this, and backs off
         ctx.executor().execute(() -> {
             if (failedThisRound) {

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.nio.NioChannelOption;
-import io.netty.util.internal.PlatformDependent;
 import jdk.net.ExtendedSocketOptions;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -37,10 +36,7 @@ public final class ClientSocketOptions {
 
     private void set(Channel client) {
         ChannelConfig c = client.config();
-        if (!PlatformDependent.canEnableTcpNoDelayByDefault()) {
-            // elsewhere Netty's channel config set it already: a second setsockopt per connection for nothing
-            c.setOption(ChannelOption.TCP_NODELAY, true);
-        }
+        c.setOption(ChannelOption.TCP_NODELAY, true);
         if (!keepAlive.enabled()) {
             return;
         }
