@@ -1,6 +1,7 @@
 package dev.forkd.worker;
 
 import dev.forkd.shared.ControlMessage;
+import dev.forkd.shared.ExitCodes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +12,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.function.IntConsumer;
 
 /**
  * The worker's end of the control channel. The supervisor holds the other end for the worker's
@@ -26,15 +28,23 @@ final class ControlClient {
     }
 
     private final SocketChannel channel;
+    /** How the worker ends when the channel does: {@link WorkerExit#now}; tests record it instead. */
+    private final IntConsumer exit;
 
-    private ControlClient(SocketChannel channel) {
+    private ControlClient(SocketChannel channel, IntConsumer exit) {
         this.channel = channel;
+        this.exit = exit;
     }
 
     static ControlClient connect(Path controlSocket) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(controlSocket));
-        return new ControlClient(ch);
+        return new ControlClient(ch, WorkerExit::now);
+    }
+
+    /** Over a channel already connected; {@code exit} is told the code the worker would exit with. */
+    static ControlClient over(SocketChannel channel, IntConsumer exit) {
+        return new ControlClient(channel, exit);
     }
 
     void send(ControlMessage message) throws IOException {
@@ -75,7 +85,17 @@ final class ControlClient {
             WorkerLog.warn("control channel closed: the supervisor is gone; exiting");
         } catch (IOException | RuntimeException e) {
             WorkerLog.warn("control channel broke ({}): the supervisor is gone; exiting", e.toString());
+        } catch (Error e) {
+            // this thread is the worker's tie to its supervisor: were it to die, the worker would outlive
+            // the supervisor (seen: forkd.jar replaced under a running forkd, a NoClassDefFoundError here
+            // left its workers orphaned, ppid 1, for good). The halt must not need a class not loaded yet.
+            try {
+                WorkerLog.error("control thread failed ({}); exiting", e.toString());
+            } finally {
+                exit.accept(ExitCodes.INTERNAL);
+            }
+            return;
         }
-        WorkerExit.now(0);
+        exit.accept(ExitCodes.OK);
     }
 }
