@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The evented model against threaded and prefork (issue 15): worker RSS per 1,000 idle
+# The evented model against threaded and prefork: worker RSS per 1,000 idle
 # connections (evented vs threaded, one worker each), HTTP keep-alive req/s (wrk, http-hello) and
 # echo round trips (forkd bench, 64 B, length framing), the three models on the same worker
 # count. Prints a Markdown table with the load average beside each figure; ROUNDS rounds, the
