@@ -83,7 +83,11 @@ public final class Buffers {
         return room >= guess ? guess : (int) Math.max(1, room);
     }
 
-    /** Adaptive sizing, capped by the budget's room. */
+    /**
+     * The wrapped handle's size (the fixed chunk), capped by the budget's room; everything else is
+     * the wrapped handle's. Not Netty's DelegatingHandle: the epoll transport casts the handle to
+     * ExtendedHandle, which that one is not.
+     */
     private final class Budgeted implements RecvByteBufAllocator.ExtendedHandle {
         private final RecvByteBufAllocator.ExtendedHandle d;
 
