@@ -23,7 +23,7 @@ record Manifests(Path dir, Map<String, String> texts, Deployment deployment, Ser
         Kustomization kustomization) {
     static final String KUSTOMIZATION = "kustomization.yaml";
     /** One for all reads: it indexes every model class by kind once, which takes a while. */
-    private static final StrictKubernetes STRICT = new StrictKubernetes();
+    static final StrictKubernetes STRICT = new StrictKubernetes();
 
     PodSpec pod() {
         return deployment.getSpec().getTemplate().getSpec();

@@ -20,6 +20,7 @@ final class StopChecks {
     private StopChecks() {
     }
 
+    // TODO(lead): if forkd gains a drain-delay option (accepting on after TERM while /ready is 503), add it to `needed`
     static void check(Manifests m, ServeConfig config, List<String> problems) {
         Container c = m.container();
         long preStop = preStopSeconds(c, problems);

@@ -34,11 +34,15 @@ final class StrictKubernetes {
         this.serialization = new KubernetesSerialization(strict, true);
     }
 
-    /** One Kubernetes object (apiVersion and kind pick its class); a file of several is refused. */
+    /** The Kubernetes object of a file (apiVersion and kind pick its class); a list for a file of several. */
     Object read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return serialization.unmarshal(in);
+            return read(in);
         }
+    }
+
+    Object read(InputStream in) {
+        return serialization.unmarshal(in);
     }
 
     /**
