@@ -15,7 +15,7 @@ final class MemorySizing {
     static final long MIB = 1L << 20;
     /** Metaspace, code cache, thread stacks and GC of the supervisor's JVM. */
     static final long SUPERVISOR_NON_HEAP = 96 * MIB;
-    /** Of a worker's JVM (an idle worker measured 40-52 MiB RSS with a small heap in use, C2 included). */
+    /** Of a worker's JVM (a worker measures 40-52 MiB RSS in all, the heap it uses and C2's code included). */
     static final long WORKER_NON_HEAP = 64 * MIB;
     /** One `forkd status|reload` JVM run in the container with kubectl exec. */
     static final long CLI_JVM = 96 * MIB;
