@@ -1,7 +1,6 @@
 package dev.forkd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -129,7 +128,7 @@ class ScaleOutDockerIT {
     @Test
     void aRollingRestartUnderLoadFailsNoRequest(TestInfo info) throws Exception {
         try (Cluster cluster = new Cluster(info)) {
-            try (AddressLoad load = new AddressLoad(cluster.front, LOAD_CLIENTS)) {
+            try (Load load = new Load(cluster.front, LOAD_CLIENTS, Who.REQUEST)) {
                 assertTrue(load.awaitMore(100, EVENT_TIMEOUT.toMillis()), "load runs: " + load.failures);
                 long servedBefore = load.ok.get();
                 long t0 = System.nanoTime();
@@ -176,12 +175,12 @@ class ScaleOutDockerIT {
                 for (int n = 0; n < 20 && (held.get(cluster.a).size() < 3 || held.get(cluster.b).size() < 3); n++) {
                     Client c = new Client(cluster.front);
                     opened.add(c);
-                    assertEquals("127.0.0.1:" + c.localPort(), AddressLoad.who(c), "the worker sees the real client, not HAProxy");
+                    assertEquals("127.0.0.1:" + c.localPort(), Who.ask(c), "the worker sees the real client, not HAProxy");
                     held.get(cluster.holderOf(c)).add(c);
                 }
                 assertTrue(held.get(cluster.a).size() >= 3 && held.get(cluster.b).size() >= 3, "connections on each instance: " + held);
 
-                try (AddressLoad load = new AddressLoad(cluster.front, LOAD_CLIENTS)) {
+                try (Load load = new Load(cluster.front, LOAD_CLIENTS, Who.REQUEST)) {
                     assertTrue(load.awaitMore(100, EVENT_TIMEOUT.toMillis()), "load runs: " + load.failures);
                     docker.killContainerCmd(cluster.a.id()).withSignal("KILL").exec();
                     Await.until(EVENT_TIMEOUT, "the killed container has exited",
@@ -191,21 +190,21 @@ class ScaleOutDockerIT {
 
                     for (Client c : held.get(cluster.a)) {
                         try {
-                            fail("a connection the killed instance held goes on: " + c.localPort() + " got " + AddressLoad.who(c) + "; held " + ports(held));
+                            fail("a connection the killed instance held goes on: " + c.localPort() + " got " + Who.ask(c) + "; held " + ports(held));
                         } catch (IOException expected) {
                             // the connection ended with its instance
                         }
                     }
                     for (Client c : held.get(cluster.b)) {
-                        assertEquals("127.0.0.1:" + c.localPort(), AddressLoad.who(c), "a connection on the other instance goes on");
+                        assertEquals("127.0.0.1:" + c.localPort(), Who.ask(c), "a connection on the other instance goes on");
                     }
                     cluster.stats.await(BACKEND, "a", "DOWN", EVENT_TIMEOUT);
                     assertTrue(load.awaitMore(200, EVENT_TIMEOUT.toMillis()), "new requests go to the other instance: " + load.failures);
                     load.close();
-                    List<AddressLoad.Failure> failed = List.copyOf(load.failures);
+                    List<Load.Failure> failed = List.copyOf(load.failures);
                     // each load client had at most one request in flight when the instance died
                     assertTrue(failed.size() <= load.clients(), "at most one failure per client: " + failed);
-                    for (AddressLoad.Failure f : failed) {
+                    for (Load.Failure f : failed) {
                         assertTrue(f.startedNanos() - gone < 0, "only requests that began before the instance was gone fail: " + f);
                     }
                     System.err.printf("[ScaleOutDockerIT] kill -9 of one instance: %d held connections on it ended, %d on the other went"
