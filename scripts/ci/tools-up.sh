@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that some integration tests drive as real peers, so that CI runs
-# them instead of skipping them: haproxy (the scale-out recipe, ScaleOutIT). The tools the tests
+# them instead of skipping them: haproxy (a peer of the benchmark suite, BenchSuiteIT). The tools the tests
 # need that every Debian machine here has (systemd-analyze, systemd-socket-activate, prlimit,
 # setpriv, python3) are only checked. Idempotent; needs root only when something is missing.
 set -euo pipefail

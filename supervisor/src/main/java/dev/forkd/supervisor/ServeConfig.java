@@ -18,6 +18,8 @@ public record ServeConfig(
         int queueBound,
         Duration queueTimeout,
         Duration gracefulTimeout,
+        // --shutdown-delay: on TERM/INT, how long forkd keeps accepting while GET /ready answers 503
+        Duration shutdownDelay,
         int maxRestarts,
         Duration restartWindow,
         Path runtimeDir,

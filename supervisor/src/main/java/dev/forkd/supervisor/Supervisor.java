@@ -132,6 +132,8 @@ public final class Supervisor {
             awaitStopRequest();
         }
         notifier.stopping();
+        notReady();
+        delayIfGraceful();
         a.listener.close();
         drainIfGraceful(a.dispatcher);
         setPhase(Phase.STOPPING);
@@ -164,6 +166,42 @@ public final class Supervisor {
             while (stopMode == StopMode.NONE && fatalCode < 0) {
                 lock.wait();
             }
+        }
+    }
+
+    /**
+     * --shutdown-delay: goes on accepting for that long while /ready answers 503, so that a load
+     * balancer's health check (or Kubernetes' endpoint removal) takes forkd out of rotation before
+     * it stops accepting; a connection that arrives meanwhile is served, not refused.
+     */
+    private void delayIfGraceful() throws InterruptedException {
+        java.time.Duration delay = config.shutdownDelay();
+        String signal;
+        synchronized (lock) {
+            if (delay.isZero() || stopMode != StopMode.GRACEFUL || fatalCode >= 0 || phase != Phase.SERVING) {
+                return;
+            }
+            signal = stopSignal;
+        }
+        LOG.info("stopping: still accepting for {} (--shutdown-delay) while /ready answers 503, so that load balancers stop sending first "
+                + "(SIG{} again to stop at once)", Durations.format(delay), signal);
+        long deadline = System.nanoTime() + delay.toNanos();
+        synchronized (lock) {
+            while (stopMode == StopMode.GRACEFUL && fatalCode < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+        }
+    }
+
+    /** From the moment a stop begins, whatever its cause: /ready answers 503. */
+    private void notReady() {
+        Assembly a = assembly;
+        if (a != null && a.admin != null) {
+            a.admin.stopping();
         }
     }
 
@@ -225,6 +263,7 @@ public final class Supervisor {
                 stopMode = StopMode.GRACEFUL;
                 stopSignal = name;
                 LOG.info("received SIG{}: stopping", name);
+                notReady();
             } else {
                 stopMode = StopMode.IMMEDIATE;
                 LOG.info("received SIG{} again: stopping at once", name);
@@ -277,6 +316,7 @@ public final class Supervisor {
             if (fatalCode < 0) {
                 fatalCode = exitCode;
                 LOG.error("shutting down: {}", reason);
+                notReady();
             }
             lock.notifyAll();
         }

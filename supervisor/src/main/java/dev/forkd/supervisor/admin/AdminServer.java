@@ -36,7 +36,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The admin endpoint (off unless --admin): GET /status and /metrics, open to anyone who can
+ * The admin endpoint (off unless --admin): GET /status, /metrics and /ready, open to anyone who can
  * connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
  * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
  * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
@@ -62,6 +62,8 @@ public final class AdminServer {
     private final Path runtimeDir;
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
+    /** Set when a stop begins: /ready answers 503 from then on, while forkd may still accept (--shutdown-delay). */
+    private volatile boolean stopping;
     private volatile MemoryBudget budget;
     private volatile Buffers buffers;
     private volatile java.util.function.LongSupplier tlsHandshakes;
@@ -103,6 +105,11 @@ public final class AdminServer {
         LOG.info("admin endpoint on http://{}/status", Addresses.format(server.address()));
     }
 
+    /** A stop has begun: GET /ready answers 503 from now on, so that load balancers stop sending before forkd stops accepting. */
+    public void stopping() {
+        stopping = true;
+    }
+
     /** Stops serving and removes the token files forkd wrote; safe to call more than once. */
     public synchronized void stop() {
         server.close();
@@ -124,6 +131,9 @@ public final class AdminServer {
                 return method.equals("GET") ? AdminResponse.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
                         : notAllowed(path, "GET");
             }
+            if (path.equals("/ready")) {
+                return method.equals("GET") ? ready() : notAllowed(path, "GET");
+            }
             if (path.equals("/metrics")) {
                 if (!method.equals("GET")) {
                     return notAllowed(path, "GET");
@@ -135,7 +145,7 @@ public final class AdminServer {
             Matcher kill = KILL.matcher(path);
             boolean known = path.equals("/workers/reload") || path.equals("/workers/scale") || kill.matches();
             if (!known) {
-                return AdminResponse.json(404, error("not found: try /status, /metrics, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+                return AdminResponse.json(404, error("not found: try /status, /metrics, /ready, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
             }
             if (!method.equals("POST")) {
                 return notAllowed(path, "POST");
@@ -174,6 +184,20 @@ public final class AdminServer {
             LOG.error("admin request {} {} failed: {}", method, path, e.toString(), e);
             return AdminResponse.json(500, error(e.toString()));
         }
+    }
+
+    /**
+     * 200 while forkd accepts and at least one worker is ready; 503 once a stop has begun or while no
+     * worker is ready (all of them crashed and booting again). The endpoint starts once forkd accepts,
+     * so before that a probe's connection is refused, which balancers count as not ready too.
+     */
+    private AdminResponse ready() {
+        if (stopping) {
+            return AdminResponse.json(503, "{\"ready\":false,\"reason\":\"stopping\"}");
+        }
+        long n = pool.snapshot().stream().filter(w -> w.state == dev.forkd.supervisor.pool.WorkerState.READY).count();
+        return n > 0 ? AdminResponse.json(200, "{\"ready\":true,\"workers_ready\":" + n + "}")
+                : AdminResponse.json(503, "{\"ready\":false,\"reason\":\"no worker is ready\"}");
     }
 
     /** ?delta=N, one of it, a whole number of at most six digits; the pool refuses what passes its bounds (409). */

@@ -212,6 +212,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "On TERM, how long live and queued connections may take to finish. Default: ${DEFAULT-VALUE}.")
     Duration gracefulTimeout;
 
+    @Option(names = "--shutdown-delay", paramLabel = "DURATION", defaultValue = "0s", converter = Converters.DurationConverter.class,
+            description = "On TERM, how long forkd goes on accepting while GET /ready on the admin endpoint answers 503, so that a "
+                    + "load balancer's health check takes it out first; then the graceful stop. A second TERM skips it. Default: ${DEFAULT-VALUE}.")
+    Duration shutdownDelay;
+
     @Option(names = "--max-restarts", paramLabel = "N", defaultValue = "10",
             description = "More worker restarts than this within --restart-window: exit 70. Default: ${DEFAULT-VALUE}.")
     int maxRestarts;
@@ -344,7 +349,7 @@ public final class ServeCommand implements Callable<Integer> {
         String level = logLevel.toUpperCase(Locale.ROOT);
         require(level.matches("TRACE|DEBUG|INFO|WARN|ERROR"), "--log-level must be TRACE, DEBUG, INFO, WARN or ERROR, not " + logLevel);
         return new ServeConfig(h, p, backlog, model, w, c, handler, bufferSize, queue, queueTimeout,
-                gracefulTimeout, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
+                gracefulTimeout, shutdownDelay, maxRestarts, restartWindow, runtimeDir, level, workerHeartbeat, workerTimeout,
                 f, maxFrame, fixedSize == null ? 0 : fixedSize, heartbeatTimeout, idleTimeout,
                 keepalive ? new KeepAlive(true, keepaliveIdle, keepaliveInterval, keepaliveCount) : KeepAlive.off(),
                 workerClasspath, recycle, recycleJitter, spareCount, adminAddress, List.copyOf(workerJvmOptions), workerJit,

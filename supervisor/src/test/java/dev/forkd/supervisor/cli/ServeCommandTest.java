@@ -41,6 +41,7 @@ class ServeCommandTest {
         assertEquals(256, c.queueBound());
         assertEquals(Duration.ofSeconds(10), c.queueTimeout());
         assertEquals(Duration.ofSeconds(30), c.gracefulTimeout());
+        assertEquals(Duration.ZERO, c.shutdownDelay(), "no delay unless asked: a stop closes the listener at once, as before");
         assertEquals("INFO", c.logLevel());
         assertNull(c.runtimeDir());
         assertEquals(Framing.RAW, c.framing());
@@ -116,6 +117,7 @@ class ServeCommandTest {
                 "--buffer-size", "64KiB", "--log-level", "debug", "--handler", "com.example.Some");
         assertEquals(Duration.ofMillis(500), c.queueTimeout());
         assertEquals(Duration.ofMinutes(2), c.gracefulTimeout());
+        assertEquals(Duration.ofSeconds(5), resolve("--shutdown-delay", "5s").shutdownDelay());
         assertEquals(Duration.ofSeconds(10), c.restartWindow());
         assertEquals(64 * 1024, c.bufferSize());
         assertEquals("DEBUG", c.logLevel());
