@@ -63,8 +63,10 @@ class KubernetesManifestsTest {
                 broken("deployment.yaml", "          args:\n", "          command:\n            - java\n          args:\n", "command is set"),
                 // the stop
                 broken("deployment.yaml", "terminationGracePeriodSeconds: 50", "terminationGracePeriodSeconds: 49",
-                        "terminationGracePeriodSeconds 49 < preStop 10 s + --graceful-timeout 30 s + 10 s"),
+                        "terminationGracePeriodSeconds 49 < preStop 10 s + --shutdown-delay 0 s + --graceful-timeout 30 s + 10 s"),
                 broken("deployment.yaml", "            - 30s\n", "            - 45s\n", "--graceful-timeout 45 s"),
+                broken("deployment.yaml", "            - --graceful-timeout\n", "            - --shutdown-delay\n            - 5s\n            - --graceful-timeout\n",
+                        "--shutdown-delay 5 s"),
                 broken("deployment.yaml", "                seconds: 10", "                seconds: 20", "preStop 20 s"),
                 broken("deployment.yaml", "            preStop:\n              sleep:\n                seconds: 10",
                         "            preStop:\n              exec:\n                command: [/bin/sh, -c, \"true\"]", "preStop: expected a sleep"),

@@ -20,7 +20,6 @@ final class StopChecks {
     private StopChecks() {
     }
 
-    // TODO(lead): if forkd gains a drain-delay option (accepting on after TERM while /ready is 503), add it to `needed`
     static void check(Manifests m, ServeConfig config, List<String> problems) {
         Container c = m.container();
         long preStop = preStopSeconds(c, problems);
@@ -28,10 +27,14 @@ final class StopChecks {
             return;
         }
         Long grace = m.pod().getTerminationGracePeriodSeconds();
-        long needed = preStop + config.gracefulTimeout().toSeconds() + AFTER_DRAIN_SECONDS;
+        // --shutdown-delay (accepting on after TERM while /ready says 503) does what the preStop
+        // sleep does; a manifest may use either or both, and the grace period must cover both
+        long delay = config.shutdownDelay().toSeconds();
+        long needed = preStop + delay + config.gracefulTimeout().toSeconds() + AFTER_DRAIN_SECONDS;
         if (grace == null || grace < needed) {
-            problems.add("terminationGracePeriodSeconds " + grace + " < preStop " + preStop + " s + --graceful-timeout "
-                    + config.gracefulTimeout().toSeconds() + " s + " + AFTER_DRAIN_SECONDS + " s for the workers' stop = " + needed);
+            problems.add("terminationGracePeriodSeconds " + grace + " < preStop " + preStop + " s + --shutdown-delay " + delay
+                    + " s + --graceful-timeout " + config.gracefulTimeout().toSeconds() + " s + " + AFTER_DRAIN_SECONDS
+                    + " s for the workers' stop = " + needed);
         }
         if (preStop < 1) {
             problems.add("preStop sleeps " + preStop + " s: the endpoints need a few seconds to drop the pod before forkd stops accepting");
