@@ -1,4 +1,4 @@
-package dev.forkd.worker;
+package dev.forkd.api;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -36,7 +36,7 @@ public final class Delivery {
     private final ByteBuffer payload;
     private final List<String> members;
 
-    Delivery(Kind kind, String topic, long seq, long timestampMillis, String member, String reason, ByteBuffer payload, List<String> members) {
+    public Delivery(Kind kind, String topic, long seq, long timestampMillis, String member, String reason, ByteBuffer payload, List<String> members) {
         this.kind = kind;
         this.topic = topic;
         this.seq = seq;

@@ -1,4 +1,4 @@
-package dev.forkd.worker;
+package dev.forkd.api;
 
 /**
  * What the supervisor learnt from the client's TLS connection, which it terminated: the key never

@@ -1,4 +1,4 @@
-package dev.forkd.worker;
+package dev.forkd.api;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
