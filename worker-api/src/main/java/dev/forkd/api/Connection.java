@@ -68,8 +68,9 @@ public interface Connection {
     /**
      * Publishes {@code message} on {@code topic} to every subscriber, in every worker, through the
      * broker in the supervisor (workers never talk to each other directly). Never blocks: the
-     * message is copied and queued for the broker. Publishing to a topic nobody subscribes to does
-     * nothing.
+     * message is copied and queued for the broker (only a worker's first publish or subscribe
+     * waits, to connect to the broker's local Unix socket). Publishing to a topic nobody
+     * subscribes to does nothing.
      *
      * @throws IOException if the broker cannot be reached or this worker's queue to it (4096 messages) is full
      * @throws IllegalArgumentException for a topic that is empty, over 200 bytes or has control characters, or a message over 64 KiB
