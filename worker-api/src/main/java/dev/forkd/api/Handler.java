@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
  *
  * <h2>Instances</h2>
  * forkd creates one instance per connection with the class's public no-argument constructor, so
- * fields are per-connection state. Each worker also creates one instance when it boots, to check
- * the class, and never gives it a connection: keep the constructor cheap and free of side effects.
+ * fields are per-connection state. Each worker also creates instances when it boots, to check the
+ * class and ask {@link #speaksFirst()}, and never gives them a connection: keep the constructor
+ * cheap and free of side effects.
  * A class that cannot be loaded, does not implement this interface, has no public no-argument
  * constructor or whose constructor throws at boot makes the workers exit with code 3, and forkd
  * stops with the reason instead of restarting them.
@@ -58,7 +59,8 @@ public interface Handler {
      * that connect and say nothing cannot hold the workers; a handler that speaks first needs a
      * worker at once, and forkd must be started with {@code --handler-speaks-first} for it (the
      * supervisor never loads handler classes; a worker whose handler says true without that flag
-     * logs a warning at boot). The built-in handlers do not.
+     * logs a warning at boot). The built-in handlers do not. Asked once per worker, at boot, of an
+     * instance that serves no connection: the answer must not depend on the instance.
      */
     default boolean speaksFirst() {
         return false;
