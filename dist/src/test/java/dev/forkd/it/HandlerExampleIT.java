@@ -71,7 +71,7 @@ class HandlerExampleIT {
 
     /** The client half-closes after its commands (as a piped nc does): every reply still comes, then the end. */
     @ParameterizedTest
-    @ValueSource(strings = {"prefork", "threaded"})
+    @ValueSource(strings = {"prefork", "threaded", "evented"})
     void aClientThatHalfClosesGetsEveryReply(String model) throws Exception {
         try (ForkdProcess forkd = serveExample(model); Client c = new Client(forkd.port())) {
             c.send("SET a 1\nSET b 2\nGET a\nSIZE\n");
