@@ -40,8 +40,8 @@ import java.nio.ByteBuffer;
  * message, and the worker carries on serving its other connections. One thrown by {@code onClose}
  * is logged and otherwise ignored. Workers run with {@code -XX:+ExitOnOutOfMemoryError}: an
  * {@link OutOfMemoryError} ends the worker process, which loses its connections and which the
- * supervisor replaces. Other {@link Error}s are not caught per connection: they end the worker
- * process (under {@code threaded}, the connection's thread).
+ * supervisor replaces. Other {@link Error}s are not caught per connection, and what they leave
+ * behind depends on the model: do not let them escape a handler.
  *
  * <h2>Messages</h2>
  * What a message is depends on forkd's {@code --framing}: in {@code raw} (the default), whatever
