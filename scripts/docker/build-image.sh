@@ -38,7 +38,7 @@ if [ ! -f "$jar" ]; then
   [ "$jar" = "$root/dist/target/forkd.jar" ] || die "no such jar: $jar"
   echo "build-image: $jar is missing; building it (mvn -q -DskipTests package)" >&2
   (cd "$root" && mvn -q -B -DskipTests package) >&2
-elif [ "$jar" = "$root/dist/target/forkd.jar" ] && [ -n "$(find "$root/pom.xml" "$root/shared" "$root/worker" "$root/supervisor" "$root/tools" "$root/dist" \
+elif [ "$jar" = "$root/dist/target/forkd.jar" ] && [ -n "$(find "$root/pom.xml" "$root/shared" "$root/worker-api" "$root/worker" "$root/supervisor" "$root/tools" "$root/dist" \
     \( -path '*/target' -prune \) -o \( -type f -newer "$jar" -print -quit \))" ]; then
   echo "build-image: note: sources are newer than $jar; using it as it is (mvn -DskipTests package rebuilds it)" >&2
 fi

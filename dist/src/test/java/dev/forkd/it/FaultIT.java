@@ -219,7 +219,7 @@ class FaultIT {
 
     /** onOpen runs after the worker accepted the stream (and read its PROXY header), before it reads any client byte. */
     private static final String HALT_ON_OPEN = "package com.example;\n"
-            + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
+            + "import dev.forkd.api.*; import java.nio.ByteBuffer;\n"
             + "public class HaltOnOpen implements Handler {\n"
             + "  public void onOpen(Connection c) { Runtime.getRuntime().halt(3); }\n"
             + "  public void onMessage(Connection c, ByteBuffer m) { }\n"

@@ -14,7 +14,7 @@ import javax.tools.ToolProvider;
 final class HandlerJars {
     /** Replies with the client address the worker got from the PROXY header: {@code ip:port\n}. */
     static final String WHERE = "package com.example;\n"
-            + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
+            + "import dev.forkd.api.*; import java.nio.ByteBuffer;\n"
             + "public class Where implements Handler {\n"
             + "  public void onMessage(Connection c, ByteBuffer m) throws Exception {\n"
             + "    String a = c.clientAddress() == null ? \"none\" : c.clientAddress().getAddress().getHostAddress() + \":\" + c.clientAddress().getPort();\n"

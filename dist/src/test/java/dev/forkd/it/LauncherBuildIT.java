@@ -103,7 +103,7 @@ class LauncherBuildIT {
         Files.createDirectories(root.resolve("scripts"));
         Files.copy(launcher, root.resolve("scripts/forkd"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.writeString(root.resolve("pom.xml"), "<project/>\n");
-        for (String module : List.of("shared", "worker", "supervisor", "tools", "dist")) {
+        for (String module : List.of("shared", "worker-api", "worker", "supervisor", "tools", "dist")) {
             Files.createDirectories(root.resolve(module));
         }
         return root;

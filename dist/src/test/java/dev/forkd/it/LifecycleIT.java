@@ -67,7 +67,7 @@ class LifecycleIT {
 
     /** A handler whose class, loaded at a worker's boot, holds the boot while the file named by -Dforkd.test.hold exists. */
     static final String HELD_AT_BOOT = "package com.example;\n"
-            + "import dev.forkd.worker.*; import java.nio.ByteBuffer; import java.nio.file.*;\n"
+            + "import dev.forkd.api.*; import java.nio.ByteBuffer; import java.nio.file.*;\n"
             + "public class HeldAtBoot implements Handler {\n"
             + "  static {\n"
             + "    Path hold = Path.of(System.getProperty(\"forkd.test.hold\"));\n"

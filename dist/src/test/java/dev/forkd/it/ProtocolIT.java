@@ -217,7 +217,7 @@ class ProtocolIT {
     void userHandlerFromAJarBuiltHere(@TempDir Path tmp) throws Exception {
         Path jar = HandlerJars.build(tmp, "com.example.Shout",
                 "package com.example;\n"
-                        + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
+                        + "import dev.forkd.api.*; import java.nio.ByteBuffer;\n"
                         + "public class Shout implements Handler {\n"
                         + "  public void onMessage(Connection c, ByteBuffer m) throws Exception {\n"
                         + "    String s = java.nio.charset.StandardCharsets.UTF_8.decode(m).toString().trim();\n"
@@ -239,7 +239,7 @@ class ProtocolIT {
         try (ForkdProcess forkd = ForkdProcess.serve("not-a-handler", "--workers", "2",
                 "--handler", "com.example.NotAHandler", "--worker-classpath", jar.toString())) {
             assertEquals(3, forkd.awaitExit(Duration.ofSeconds(60)));
-            assertTrue(forkd.output().contains("does not implement dev.forkd.worker.Handler"), forkd.output());
+            assertTrue(forkd.output().contains("does not implement dev.forkd.api.Handler"), forkd.output());
         }
     }
 

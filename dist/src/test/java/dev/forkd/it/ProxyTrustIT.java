@@ -159,7 +159,7 @@ class ProxyTrustIT {
 
     /** Greets each client before it says anything, as an SMTP server does. */
     private static final String GREETER = "package com.example;\n"
-            + "import dev.forkd.worker.*; import java.nio.ByteBuffer;\n"
+            + "import dev.forkd.api.*; import java.nio.ByteBuffer;\n"
             + "public class Greeter implements Handler {\n"
             + "  public boolean speaksFirst() { return true; }\n"
             + "  public void onOpen(Connection c) throws Exception { c.reply(ByteBuffer.wrap(\"220 hello\\n\".getBytes())); }\n"

@@ -15,7 +15,8 @@ import java.util.List;
  * uses {@code restart}, {@code control} and {@code rundir}, and {@code launch} plugs into it;
  * {@code tls} (TLS termination) stands on {@code proxy} and {@code common} alone and plugs into listen's client pipeline;
  * {@code broker} (publish/subscribe between workers) stands on {@code common} alone and only the root wires it;
- * {@code proxy} (PROXY protocol TLVs) and {@code common} are below all of them. Evaluated on the production classes by {@link PackageRulesTest} and on
+ * {@code proxy} (PROXY protocol TLVs) and {@code common} are below all of them. Beside the daemon: the worker's
+ * handler API ({@code dev.forkd.api}) stands on the JDK alone. Evaluated on the production classes by {@link PackageRulesTest} and on
  * classes made to break them by {@link PackageRulesFailTest}.
  */
 final class PackageRules {
@@ -106,20 +107,24 @@ final class PackageRules {
             .as("the daemon never imports the tools");
 
     static final ArchRule SUPERVISOR_NEVER_IMPORTS_WORKER = noClasses().that().resideInAPackage("dev.forkd.supervisor..")
-            .should().dependOnClassesThat().resideInAPackage("dev.forkd.worker..")
-            .as("the supervisor never imports the worker (it starts it as a process)");
+            .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.worker..", "dev.forkd.api..")
+            .as("the supervisor never imports the worker nor the handler API (it starts workers as processes and never loads handlers)");
+
+    static final ArchRule THE_API_STANDS_ALONE = classes().that().resideInAPackage("dev.forkd.api..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("dev.forkd.api..", "java..")
+            .as("the handler API (forkd-worker-api) depends on the JDK alone: a user's handler project inherits whatever it needs");
 
     static final ArchRule WORKER_NEVER_IMPORTS_SUPERVISOR = noClasses().that().resideInAPackage("dev.forkd.worker..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.tools..")
             .as("the worker never imports the supervisor nor the tools");
 
     static final ArchRule SHARED_IMPORTS_NEITHER = noClasses().that().resideInAPackage("dev.forkd.shared..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.worker..", "dev.forkd.tools..")
-            .as("shared imports neither the supervisor, the worker nor the tools");
+            .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.worker..", "dev.forkd.api..", "dev.forkd.tools..")
+            .as("shared imports neither the supervisor, the worker, the handler API nor the tools");
 
     static final List<ArchRule> ALL = List.of(DISPATCH_STANDS_ALONE, PROXY_STANDS_ALONE, TLS_STANDS_ALONE, BROKER_STANDS_ALONE, ONLY_THE_ROOT_WIRES_THE_BROKER, ONLY_LISTEN_THE_ROOT_AND_CLI_USE_TLS, RELAY_SEES_ONLY_DISPATCH, LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL,
             ONLY_THE_ROOT_WIRES_ADMIN, LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, THE_PARTS_TAKE_PLAIN_SETTINGS, THE_ROOT_NEVER_IMPORTS_CLI, NO_CYCLES_BETWEEN_PACKAGES,
-            THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER);
+            THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, THE_API_STANDS_ALONE, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER);
 
     private PackageRules() {
     }

@@ -62,6 +62,14 @@ class PackageRulesFailTest {
     }
 
     @Test
+    void theApiReachingIntoSharedBreaksItsRule() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.api.ApiReachingIntoShared.class, dev.forkd.api.Handler.class);
+        assertViolated(PackageRules.THE_API_STANDS_ALONE, classes, "Framing");
+        assertFalse(PackageRules.THE_API_STANDS_ALONE.evaluate(new ClassFileImporter().importClasses(dev.forkd.api.Handler.class)).hasViolation(),
+                "the API itself keeps the rule");
+    }
+
+    @Test
     void theProductionClassesAloneBreakNoRule() {
         JavaClasses classes = new ClassFileImporter().importClasses(Relay.class, Dispatcher.class);
         assertFalse(PackageRules.RELAY_SEES_ONLY_DISPATCH.evaluate(classes).hasViolation());

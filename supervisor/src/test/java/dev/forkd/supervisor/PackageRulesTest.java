@@ -9,15 +9,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-/** The package rules hold for the production classes of the supervisor, the worker and shared. */
+/** The package rules hold for the production classes of the supervisor, the worker, its handler API and shared. */
 class PackageRulesTest {
     private static JavaClasses production;
 
     @BeforeAll
     static void importClasses() {
-        // the worker is on this module's test class path (a runtime dependency), so its rules are checked here too
+        // the worker and its API are on this module's test class path (a runtime dependency), so their rules are checked here too
         production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("dev.forkd.supervisor", "dev.forkd.worker", "dev.forkd.shared");
+                .importPackages("dev.forkd.supervisor", "dev.forkd.worker", "dev.forkd.api", "dev.forkd.shared");
     }
 
     @TestFactory

@@ -25,7 +25,7 @@ class ToolPackagesTest {
         noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor.listen..", "dev.forkd.supervisor.dispatch..",
                 "dev.forkd.supervisor.relay..", "dev.forkd.supervisor.pool..", "dev.forkd.supervisor.restart..",
                 "dev.forkd.supervisor.launch..", "dev.forkd.supervisor.control..", "dev.forkd.supervisor.admin..",
-                "dev.forkd.supervisor.systemd..", "dev.forkd.supervisor.rundir..", "dev.forkd.worker..").check(tools);
+                "dev.forkd.supervisor.systemd..", "dev.forkd.supervisor.rundir..", "dev.forkd.worker..", "dev.forkd.api..").check(tools);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Delivery;
+import dev.forkd.api.Subscriber;
 import dev.forkd.shared.PeerCredentials;
 import dev.forkd.shared.pubsub.BrokerFrame;
 import dev.forkd.shared.pubsub.LeaveReason;

@@ -1,5 +1,9 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Delivery;
+import dev.forkd.api.Handler;
+import dev.forkd.api.Subscription;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Delivery;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;

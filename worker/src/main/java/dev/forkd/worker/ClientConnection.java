@@ -1,5 +1,10 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Handler;
+import dev.forkd.api.Subscriber;
+import dev.forkd.api.Subscription;
+import dev.forkd.api.TlsInfo;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.ProxyProtocolException;

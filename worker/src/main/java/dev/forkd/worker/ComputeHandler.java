@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Handler;
 import dev.forkd.shared.compute.ComputeWork;
 import java.io.IOException;
 import java.nio.ByteBuffer;

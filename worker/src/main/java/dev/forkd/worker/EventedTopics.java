@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Subscriber;
+import dev.forkd.api.Subscription;
 import dev.forkd.shared.framing.FrameEncoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Handler;
 import dev.forkd.shared.WorkerContract;
 import dev.forkd.shared.compute.ComputeWork;
 import dev.forkd.shared.framing.Framing;

@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Handler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

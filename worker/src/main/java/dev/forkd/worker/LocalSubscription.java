@@ -1,5 +1,8 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Delivery;
+import dev.forkd.api.Subscriber;
+import dev.forkd.api.Subscription;
 import dev.forkd.shared.pubsub.LeaveReason;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.TlsInfo;
 import dev.forkd.shared.ProxySsl;
 import dev.forkd.shared.ProxyTlvs;
 import java.util.Optional;

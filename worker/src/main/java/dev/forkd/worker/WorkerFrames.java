@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.framing.Framing;
 import java.net.InetSocketAddress;

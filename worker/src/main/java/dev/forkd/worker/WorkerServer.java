@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Handler;
 import dev.forkd.shared.PeerCredentials;
 import dev.forkd.shared.RuntimeDirs;
 import java.io.IOException;

@@ -1,5 +1,8 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Handler;
+import dev.forkd.api.TlsInfo;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Connection;
+import dev.forkd.api.Handler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -74,7 +76,7 @@ class HandlerFactoryTest {
     @Test
     void notAHandler() {
         String m = bootFailure("java.lang.String");
-        assertTrue(m.contains("java.lang.String does not implement dev.forkd.worker.Handler"), m);
+        assertTrue(m.contains("java.lang.String does not implement dev.forkd.api.Handler"), m);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.TlsInfo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.Handler;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -1,15 +1,17 @@
-package dev.forkd.worker;
+package dev.forkd.api;
 
 import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * Something that happened on a subscribed topic. Every event on a topic (a message, a member
- * joining or leaving) has the topic's next sequence number, assigned by the broker in the
- * supervisor: a subscription sees every event from its grant until it ends, once each and in order.
+ * Something that happened on a subscribed topic, as a {@link Subscriber} is told. Every event on a
+ * topic (a message, a member joining or leaving) has the topic's next sequence number, assigned by
+ * the broker in the supervisor: a subscription sees every event from its grant until it ends, once
+ * each and in order. Immutable.
  */
 public final class Delivery {
 
+    /** What happened; which of the other fields mean something depends on it. */
     public enum Kind {
         /** The subscription is live; {@link #members()} are the topic's named members, itself included. */
         GRANTED,
@@ -36,7 +38,19 @@ public final class Delivery {
     private final ByteBuffer payload;
     private final List<String> members;
 
-    Delivery(Kind kind, String topic, long seq, long timestampMillis, String member, String reason, ByteBuffer payload, List<String> members) {
+    /**
+     * forkd makes deliveries; the constructor is public so that a handler's unit tests can make
+     * them too, to drive a {@link Subscriber}. The payload is kept as a read-only view (not
+     * copied), the member list is copied; an empty member name is taken as none (null).
+     *
+     * @param seq the topic's sequence number of this event
+     * @param timestampMillis when the broker numbered it, milliseconds since the epoch; 0 when it has none
+     * @param member the sender, joiner or leaver; null or empty for none
+     * @param reason why a member left, a refusal or an end; null otherwise
+     * @param payload the message; empty when the kind carries none
+     * @param members the named members (GRANTED); empty otherwise
+     */
+    public Delivery(Kind kind, String topic, long seq, long timestampMillis, String member, String reason, ByteBuffer payload, List<String> members) {
         this.kind = kind;
         this.topic = topic;
         this.seq = seq;
@@ -51,6 +65,7 @@ public final class Delivery {
         return kind;
     }
 
+    /** The topic it happened on: the one subscribed to. */
     public String topic() {
         return topic;
     }
@@ -75,7 +90,11 @@ public final class Delivery {
         return reason;
     }
 
-    /** The message (MESSAGE, HISTORY); empty otherwise. A fresh read-only view: it may be read, not kept past the call. */
+    /**
+     * The message (MESSAGE, HISTORY); empty otherwise. A fresh read-only view on each call, so
+     * reading it moves no other view's position. forkd never reuses its bytes: it may be kept, and a
+     * {@link Subscriber} may return it as is to forward the message to its client.
+     */
     public ByteBuffer payload() {
         return payload.duplicate();
     }
