@@ -40,12 +40,19 @@ class AdminHttpServerTest {
     };
 
     private EmbeddedChannel open(Executor executor) {
-        return new EmbeddedChannel(new ChannelInitializer<Channel>() {
+        // The deadlines run on the channel's clock, which follows the real one unless frozen: on a
+        // busy machine a millisecond passed between two steps and a deadline fired early. Frozen
+        // before the handlers see the connection start, so every deadline is counted from one instant.
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 AdminHttpServer.pipeline(ch, connections, TIMEOUT_MILLIS, TimeUnit.MILLISECONDS, executor, handler);
             }
         });
+        ch.pipeline().fireChannelActive();
+        return ch;
     }
 
     private EmbeddedChannel open() {
