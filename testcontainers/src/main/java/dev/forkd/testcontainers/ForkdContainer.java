@@ -18,7 +18,6 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
@@ -79,8 +78,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
         super(image);
         image.assertCompatibleWith(DEFAULT_IMAGE_NAME);
         args.setDefault("--workers", Integer.toString(DEFAULT_WORKERS));
-        // forkd logs this line once every worker is ready (to stderr, as text or as JSON)
-        waitingFor(Wait.forLogMessage("(?s).*listening on .*", 1).withStartupTimeout(STARTUP_TIMEOUT));
+        waitingFor(new ListeningWait().withStartupTimeout(STARTUP_TIMEOUT));
     }
 
     // ---- configuration ------------------------------------------------------------------------
@@ -307,12 +305,15 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
         return MetricsText.sample(metrics(), series);
     }
 
-    /** Kills worker {@code id} with SIGKILL, as a crash would end it; returns the clients it held. forkd replaces it. */
+    /** Kills worker {@code id} with SIGKILL, as a crash would end it, taking its connections; returns the clients it held. forkd replaces it. */
     public List<String> killWorker(int id) {
         return kill(id, "KILL");
     }
 
-    /** Stops worker {@code id} with SIGTERM: it finishes its connections first; returns the clients it held. */
+    /**
+     * Sends worker {@code id} SIGTERM: its JVM runs its shutdown hooks and exits (a worker does not
+     * drain on TERM), so its connections end too; returns the clients it held. forkd replaces it.
+     */
     public List<String> terminateWorker(int id) {
         return kill(id, "TERM");
     }
@@ -408,8 +409,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
     }
 
     private String logTail() {
-        String log = getLogs();
-        return log.length() <= 4000 ? log : log.substring(log.length() - 4000);
+        return ListeningWait.tail(getLogs());
     }
 
     /**
