@@ -1,15 +1,11 @@
 package dev.forkd.testcontainers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.model.HealthCheck;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -57,8 +53,6 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
     private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
     /** For a crash's connection to end: forkd's worker halts at once, this is only a bound. */
     private static final Duration CRASH_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration POLL = Duration.ofMillis(100);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ServeArgs args = new ServeArgs();
     private final AdminToken token = AdminToken.generate();
@@ -278,11 +272,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
 
     /** forkd's {@code GET /status}: pid, model, connections, restarts by reason, and each worker. */
     public JsonNode status() {
-        try {
-            return JSON.readTree(ok("GET /status", admin().get("/status")));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("forkd's /status is not JSON: " + e.getOriginalMessage(), e);
-        }
+        return admin().status();
     }
 
     /** The workers as {@link #status()} lists them. */
@@ -297,7 +287,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
 
     /** forkd's {@code GET /metrics}, Prometheus' text format. */
     public String metrics() {
-        return ok("GET /metrics", admin().get("/metrics"));
+        return admin().metrics();
     }
 
     /** One sample of {@link #metrics()}, e.g. {@code metric("forkd_worker_restarts_total{reason=\"crash\"}")}; empty if absent. */
@@ -307,7 +297,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
 
     /** Kills worker {@code id} with SIGKILL, as a crash would end it, taking its connections; returns the clients it held. forkd replaces it. */
     public List<String> killWorker(int id) {
-        return kill(id, "KILL");
+        return admin().kill(id, "KILL");
     }
 
     /**
@@ -315,15 +305,7 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
      * drain on TERM), so its connections end too; returns the clients it held. forkd replaces it.
      */
     public List<String> terminateWorker(int id) {
-        return kill(id, "TERM");
-    }
-
-    private List<String> kill(int id, String signal) {
-        String request = "POST /workers/" + id + "/kill?signal=" + signal;
-        JsonNode answer = json(request, admin().post("/workers/" + id + "/kill?signal=" + signal));
-        List<String> clients = new ArrayList<>();
-        answer.path("clients").forEach(c -> clients.add(c.asText()));
-        return clients;
+        return admin().kill(id, "TERM");
     }
 
     /**
@@ -344,96 +326,39 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
 
     /** A rolling restart of every worker ({@code POST /workers/reload}, as {@code kill -HUP}); returns at once. */
     public void reload() {
-        ok("POST /workers/reload", admin().post("/workers/reload"));
+        admin().reload();
     }
 
     /** {@link #reload()}, then waits until every worker is a new one and ready; returns them. */
     public List<ForkdWorker> reloadAndAwait(Duration timeout) {
-        Set<Integer> old = workers().stream().map(ForkdWorker::id).collect(Collectors.toSet());
-        reload();
-        JsonNode s = awaitStatus(st -> allReady(st) && ForkdWorker.listFrom(st).stream().noneMatch(w -> old.contains(w.id())),
-                timeout, "every worker replaced by the reload");
-        return ForkdWorker.listFrom(s);
+        ForkdAdmin admin = admin();
+        Set<Integer> old = ForkdWorker.listFrom(admin.status()).stream().map(ForkdWorker::id).collect(Collectors.toSet());
+        admin.reload();
+        return ForkdWorker.listFrom(admin.awaitStatus(s -> ForkdAdmin.allReady(s) && ForkdWorker.listFrom(s).stream().noneMatch(w -> old.contains(w.id())),
+                timeout, "every worker replaced by the reload"));
     }
 
     /** Adds ({@code delta > 0}) or removes workers; returns the new target. */
     public int scale(int delta) {
-        return json("POST /workers/scale", admin().post("/workers/scale?delta=" + delta)).path("workers").asInt();
+        return admin().scale(delta);
     }
 
     /** Waits until forkd has its target number of workers, all ready (after a kill, a crash, a scale); returns them. */
     public List<ForkdWorker> awaitReady(Duration timeout) {
-        return ForkdWorker.listFrom(awaitStatus(ForkdContainer::allReady, timeout, "every worker ready"));
+        return ForkdWorker.listFrom(admin().awaitStatus(ForkdAdmin::allReady, timeout, "every worker ready"));
     }
 
     /** Waits until {@code condition} holds for the workers; returns them. */
     public List<ForkdWorker> awaitWorkers(Predicate<List<ForkdWorker>> condition, Duration timeout) {
-        return ForkdWorker.listFrom(awaitStatus(s -> condition.test(ForkdWorker.listFrom(s)), timeout, "the workers' condition"));
-    }
-
-    private static boolean allReady(JsonNode status) {
-        List<ForkdWorker> workers = ForkdWorker.listFrom(status);
-        int target = status.path("targetWorkers").asInt();
-        return workers.size() == target && workers.stream().allMatch(ForkdWorker::isReady);
-    }
-
-    /** Polls /status every 100 ms until {@code condition} holds; fails at the deadline, or at once if the container has exited. */
-    private JsonNode awaitStatus(Predicate<JsonNode> condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode last = null;
-        RuntimeException lastError = null;
-        while (true) {
-            try {
-                last = status();
-                lastError = null;
-                if (condition.test(last)) {
-                    return last;
-                }
-            } catch (UncheckedIOException e) {
-                lastError = e;
-                if (!isRunning()) {
-                    throw new IllegalStateException("forkd's container has exited while waiting for " + what + "; its log ends:\n" + logTail(), e);
-                }
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                String seen = last == null ? "no answer" : last.toPrettyString();
-                throw new IllegalStateException("not within " + timeout + ": " + what + "; last status: " + seen, lastError);
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what, e);
-            }
-        }
-    }
-
-    private String logTail() {
-        return ListeningWait.tail(getLogs());
+        return ForkdWorker.listFrom(admin().awaitStatus(s -> condition.test(ForkdWorker.listFrom(s)), timeout, "the workers' condition"));
     }
 
     /**
      * Host network: forkd's own address. Bridge: 127.0.0.1:9901 names forkd's wildcard-bound endpoint
      * for its Host check, whatever port Docker mapped it to.
      */
-    private AdminHttp admin() {
+    private ForkdAdmin admin() {
         String hostHeader = hostNetwork ? "127.0.0.1:" + adminPort : "127.0.0.1:" + ADMIN_PORT;
-        return new AdminHttp(getHost(), getAdminPort(), hostHeader, token);
-    }
-
-    private static String ok(String request, AdminHttp.Answer a) {
-        if (!a.ok()) {
-            throw new ForkdAdminException(request, a.status(), a.body());
-        }
-        return a.body();
-    }
-
-    private static JsonNode json(String request, AdminHttp.Answer a) {
-        String body = ok(request, a);
-        try {
-            return JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(request + " answered with something other than JSON: " + e.getOriginalMessage(), e);
-        }
+        return new ForkdAdmin(new AdminHttp(getHost(), getAdminPort(), hostHeader, token), this::isRunning, this::getLogs);
     }
 }
