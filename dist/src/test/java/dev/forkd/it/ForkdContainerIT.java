@@ -177,7 +177,17 @@ class ForkdContainerIT {
     /** What forkd requires of --admin-token-file, and what it does with a POST without the token. */
     @Test
     void theTokenFileIsForkdsUsersAloneAndAPostWithoutTheTokenIsRefused() throws Exception {
-        forkd().start();
+        int[] ports = new int[2];
+        for (int i = 0; i < 2; i++) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                ports[i] = s.getLocalPort();
+            }
+        }
+        forkd().withHostNetwork(ports[0], ports[1]).start();
+        assertEquals(ports[0], forkd.getClientPort(), "the ports asked for");
+        assertEquals(ports[1], forkd.getAdminPort());
+        // the image's healthcheck, pointed at this admin endpoint rather than the image's 127.0.0.1:9901
+        assertEquals("127.0.0.1:" + ports[1], forkd.getContainerInfo().getConfig().getHealthcheck().getTest().get(9));
         ExecResult stat = forkd.execInContainer("stat", "-c", "%a %u %g", "/opt/forkd/testcontainers/admin.token");
         assertEquals("400 10001 10001", stat.getStdout().trim(), stat.toString());
         assertEquals("10001", forkd.execInContainer("id", "-u").getStdout().trim(), "forkd's user, who reads it");
@@ -284,6 +294,16 @@ class ForkdContainerIT {
             assertEquals("shout: hi!", c.ask("hi"));
         }
         assertEquals("com.example.Shout", forkd.status().get("handler").asText());
+        forkd.stop();
+        assertFalse(log.text().contains(forkd.getAdminToken()), "the admin token is in the container's log");
+
+        // the same class from a directory of classes, private to this user as a temporary directory is (0700)
+        Path classes = dir.resolve("classes");
+        Files.setPosixFilePermissions(classes, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        forkd().withWorkerClasspath(classes).withHandler("com.example.Shout").withFraming("line").withWorkers(1).start();
+        try (Client c = new Client(forkd.getHost(), forkd.getClientPort())) {
+            assertEquals("shout: from a directory!", c.ask("from a directory"));
+        }
     }
 
     @Test

@@ -125,8 +125,9 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
 
     private void addToClasspath(Path p) {
         String target = LIB_DIR + (++jars) + "-" + p.getFileName();
-        // files readable by forkd's user (they belong to root in the container); a directory keeps its modes
-        withCopyFileToContainer(Files.isDirectory(p) ? MountableFile.forHostPath(p) : MountableFile.forHostPath(p, 0644), target);
+        // readable by forkd's user: the copies belong to root in the container, and a directory's own mode
+        // (0700 for a temporary one) would hide its classes; a forced mode applies to everything under it
+        withCopyFileToContainer(MountableFile.forHostPath(p, Files.isDirectory(p) ? 0755 : 0644), target);
         args.addClasspath(target);
     }
 
