@@ -354,12 +354,18 @@ public class ForkdContainer extends GenericContainer<ForkdContainer> {
         return ForkdWorker.listFrom(admin().awaitStatus(s -> condition.test(ForkdWorker.listFrom(s)), timeout, "the workers' condition"));
     }
 
-    /**
-     * Host network: forkd's own address. Bridge: 127.0.0.1:9901 names forkd's wildcard-bound endpoint
-     * for its Host check, whatever port Docker mapped it to.
-     */
     private ForkdAdmin admin() {
-        String hostHeader = hostNetwork ? "127.0.0.1:" + adminPort : "127.0.0.1:" + ADMIN_PORT;
-        return new ForkdAdmin(new AdminHttp(getHost(), getAdminPort(), hostHeader, token), this::isRunning, this::getLogs);
+        return new ForkdAdmin(new AdminHttp(getHost(), getAdminPort(), adminHostHeader(hostNetwork, adminPort), token),
+                this::isRunning, this::getLogs);
+    }
+
+    /**
+     * The Host header forkd's admin endpoint accepts (its guard wants the address it bound). Host
+     * network: 127.0.0.1 and the port it bound there. Bridge: forkd bound 0.0.0.0:9901 in the
+     * container, for which a loopback literal with that port is its own; the port Docker mapped it to
+     * on the host is not.
+     */
+    static String adminHostHeader(boolean hostNetwork, int hostAdminPort) {
+        return "127.0.0.1:" + (hostNetwork ? hostAdminPort : ADMIN_PORT);
     }
 }

@@ -73,6 +73,13 @@ class ForkdContainerTest {
         }
     }
 
+    /** What forkd's AdminGuard accepts (AdminGuardTest: a wildcard bind takes 127.0.0.1 with its own port, a loopback bind its own address). */
+    @Test
+    void theAdminRequestsNameTheAddressForkdBoundNotTheMappedOne() {
+        assertEquals("127.0.0.1:9901", ForkdContainer.adminHostHeader(false, 0));
+        assertEquals("127.0.0.1:40002", ForkdContainer.adminHostHeader(true, 40002));
+    }
+
     @Test
     void theHealthcheckIsTheImagesOwnPointedAtTheAdminAddress() {
         assertEquals(List.of("CMD", "java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", "/opt/forkd/forkd.jar",
