@@ -151,14 +151,16 @@ class ForkdContainerIT {
 
     @Test
     void servesTheEchoAndShowsStatusAndMetricsOnLoopbackPortsOfItsOwn() throws Exception {
-        forkd().withHandler("upper").withFraming("line").withWorkers(2).start();
+        forkd().withModel("threaded").withHandler("upper").withFraming("line").withWorkers(2).withJavaOptions("-Xmx200m").start();
         assertEquals("127.0.0.1", forkd.getHost());
+        assertTrue(forkd.execInContainer("sh", "-c", "tr '\\0' ' ' </proc/1/cmdline").getStdout().contains(" -Xmx200m "),
+                "FORKD_JAVA_OPTS reaches the supervisor's JVM");
         assertNotEquals(forkd.getClientPort(), forkd.getAdminPort());
         try (Client c = new Client(forkd.getHost(), forkd.getClientPort())) {
             assertEquals("HELLO, FORKD", c.ask("hello, forkd"));
         }
         JsonNode status = forkd.status();
-        assertEquals("prefork", status.get("model").asText());
+        assertEquals("threaded", status.get("model").asText());
         assertEquals("upper", status.get("handler").asText());
         assertEquals("127.0.0.1:" + forkd.getClientPort(), status.get("listen").asText());
         List<ForkdWorker> workers = forkd.awaitReady(EVENT_TIMEOUT);
