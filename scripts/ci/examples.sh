@@ -26,12 +26,13 @@ version="$(sed -n '/<artifactId>forkd-parent<\/artifactId>/,/<version>/s:.*<vers
 pinned="$(sed -n 's:.*<forkd.version>\(.*\)</forkd.version>.*:\1:p' examples/testcontainers/pom.xml | head -1)"
 [ "$pinned" = "$version" ] || die "examples/testcontainers/pom.xml pins forkd $pinned, the checkout is $version: update <forkd.version>"
 
+[ -f dist/target/forkd.jar ] || die "no dist/target/forkd.jar: run mvn verify (or package) first"
+
 # forkd-testcontainers and its parent pom into the local repository, where a user's build finds them
 say "installing forkd-parent and forkd-testcontainers $version into the local Maven repository"
 mvn -B -q install -DskipTests -pl testcontainers -am
 
 # the image from this checkout's jar; removed at the end
-[ -f dist/target/forkd.jar ] || die "no dist/target/forkd.jar: run mvn verify (or package) first"
 built=""
 cleanup() {
   if [ -n "$built" ]; then
