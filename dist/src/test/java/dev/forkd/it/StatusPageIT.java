@@ -43,7 +43,7 @@ class StatusPageIT {
     void thePageShowsTheLiveWorkersAndAKilledOneComingBackWithoutAReload(@TempDir Path tmp) throws Exception {
         Path chromium = Chromium.executableOrSkip();
         try (ForkdProcess forkd = ForkdProcess.serve("status-page", "--workers", "4", "--admin", "127.0.0.1:0")) {
-            forkd.port();
+            int port = forkd.port();
             Admin admin = new Admin(forkd);
             JsonNode status = admin.awaitStatus(s -> Admin.countReady(s) == 4, Duration.ofSeconds(60));
             String token = Files.readString(admin.tokenFile(), StandardCharsets.US_ASCII).trim();
@@ -63,8 +63,17 @@ class StatusPageIT {
             assertFalse(admin.get("/status").body().contains(token), "nor in what it polls");
             assertEquals(405, admin.post("/").statusCode(), "the page takes GET only");
 
+            // traffic for the counters: three clients served, one held open through the test
+            for (int i = 0; i < 3; i++) {
+                try (Client c = new Client(port)) {
+                    assertEquals("HELLO\n", c.roundTrip("hello\n"));
+                }
+            }
             try (Chromium browser = Chromium.start(chromium, Files.createDirectories(tmp.resolve("profile")), "status-page-chromium");
-                    DevTools cdp = DevTools.connect(browser.devtools)) {
+                    DevTools cdp = DevTools.connect(browser.devtools);
+                    Client held = new Client(port)) {
+                assertEquals("HELD\n", held.roundTrip("held\n"));
+                status = admin.awaitStatus(s -> s.get("connections").get("active").asInt() == 1, Duration.ofSeconds(10));
                 String tab = open(cdp);
                 cdp.send(tab, "Page.navigate", DevTools.params().put("url", admin.base + "/"));
 
@@ -81,7 +90,13 @@ class StatusPageIT {
 
                 // a mark in this document: a reload would wipe it
                 evaluate(cdp, tab, "window.__sameDocument = 'still here'");
-                JsonNode victim = status.get("workers").get(1);
+                // a worker that holds no client: the held one stays up and counted
+                JsonNode victim = null;
+                for (JsonNode w : status.get("workers")) {
+                    if (w.get("activeConnections").asInt() == 0 && victim == null) {
+                        victim = w;
+                    }
+                }
                 long killedPid = victim.get("pid").asLong();
                 int slot = victim.get("slot").asInt();
                 HttpResponse<String> kill = admin.post("/workers/" + victim.get("id").asInt() + "/kill?signal=KILL");
@@ -94,6 +109,8 @@ class StatusPageIT {
                 assertEquals("still here", evaluate(cdp, tab, "window.__sameDocument").asText(), "redrawn in place, not reloaded");
                 assertFalse(pagePids(cdp, tab).contains(killedPid));
                 assertEquals("1", text(cdp, tab, "#restarts-total"));
+                assertEquals("1", text(cdp, tab, "#conn-active"));
+                assertEquals("4", text(cdp, tab, "#conn-accepted"));
                 assertEquals("crash 1", text(cdp, tab, "#restarts-by-reason"));
                 // the chart: one bar, this minute, a crash
                 assertEquals("this minute: 1 restart, 1 crash", text(cdp, tab, "#chart g.minute title"));
@@ -109,6 +126,107 @@ class StatusPageIT {
                 assertTrue(evaluate(cdp, tab, "window.__violations[0]").asText().startsWith("img-src"));
             }
         }
+    }
+
+    /**
+     * One worker, as served; then 64 and hostile text (markup in every string /status carries),
+     * fed to the page in place of /status by the browser's request interception: one row each, no
+     * element made from the data, the text shown as it is, the page no wider than the window.
+     */
+    @Test
+    void thePageIsSaneWithOneWorkerAndWithSixtyFourAndShowsDataOnlyAsText(@TempDir Path tmp) throws Exception {
+        Path chromium = Chromium.executableOrSkip();
+        try (ForkdProcess forkd = ForkdProcess.serve("status-page-64", "--workers", "1", "--admin", "127.0.0.1:0")) {
+            forkd.port();
+            Admin admin = new Admin(forkd);
+            JsonNode one = admin.awaitStatus(s -> Admin.countReady(s) == 1, Duration.ofSeconds(60));
+            try (Chromium browser = Chromium.start(chromium, Files.createDirectories(tmp.resolve("profile")), "status-page-64-chromium");
+                    DevTools cdp = DevTools.connect(browser.devtools)) {
+                String tab = open(cdp);
+                cdp.send(tab, "Page.navigate", DevTools.params().put("url", admin.base + "/"));
+                awaitPage(cdp, tab, "1 ready worker", "document.getElementById('workers-ready').textContent === '1'"
+                        + " && document.querySelectorAll('#worker-rows tr').length === 1");
+                assertEquals(one.get("workers").get(0).get("pid").asLong(), pagePids(cdp, tab).get(0));
+                assertFitsTheWindow(cdp, tab);
+
+                String hostile = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>&amp;";
+                byte[] sixtyFour = JSON.writeValueAsBytes(sixtyFourWorkers(one, hostile));
+                cdp.on("Fetch.requestPaused", e -> fulfil(cdp, tab, e, sixtyFour));
+                ArrayNode patterns = JSON.createArrayNode();
+                patterns.addObject().put("urlPattern", "*/status");
+                ObjectNode fetch = DevTools.params();
+                fetch.set("patterns", patterns);
+                cdp.send(tab, "Fetch.enable", fetch);
+
+                awaitPage(cdp, tab, "64 workers", "document.querySelectorAll('#worker-rows tr').length === 64");
+                assertEquals("60", text(cdp, tab, "#workers-ready"));
+                assertEquals("2 starting, 1 draining, 1 " + hostile, text(cdp, tab, "#workers-other"));
+                assertEquals(hostile, text(cdp, tab, "#handler"));
+                assertEquals(hostile, text(cdp, tab, "#listen"));
+                assertEquals("3 (crash 1, " + hostile + " 2)", text(cdp, tab, "#worker-rows tr[data-slot='7'] td:nth-child(8)"));
+                assertEquals("unknown", evaluate(cdp, tab, "document.querySelector(\"#worker-rows tr[data-slot='64']\").dataset.state").asText());
+                // nothing in the data became an element or ran
+                assertEquals(0, number(cdp, tab, "document.querySelectorAll('img').length"));
+                assertEquals(1, number(cdp, tab, "document.scripts.length"));
+                assertEquals("undefined", evaluate(cdp, tab, "typeof window.__pwned").asText());
+                // the chart: a bar per minute that had restarts, the tallest at the top of the scale
+                assertEquals(3, number(cdp, tab, "document.querySelectorAll('#chart g.minute').length"));
+                assertEquals("12", text(cdp, tab, "#chart text"));
+                assertEquals("5 min ago: 12 restarts, 4 crashes", text(cdp, tab, "#chart g.minute[data-ago='5'] title"));
+                assertFitsTheWindow(cdp, tab);
+                assertNoErrors(cdp, tab);
+                screenshot(cdp, tab, REPORTS.resolve("status-page-64.png"));
+            }
+        }
+    }
+
+    /** {@code one} (a real /status) with 64 workers: 60 ready, 2 starting, 1 draining, 1 in a state no forkd has; markup in every text. */
+    private static JsonNode sixtyFourWorkers(JsonNode one, String hostile) {
+        ObjectNode s = one.deepCopy();
+        s.put("handler", hostile).put("listen", hostile).put("targetWorkers", 64);
+        ArrayNode workers = s.putArray("workers");
+        for (int slot = 1; slot <= 64; slot++) {
+            ObjectNode w = ((ObjectNode) one.get("workers").get(0)).deepCopy();
+            w.put("id", 100 + slot).put("slot", slot).put("pid", 40000 + slot).put("rssBytes", 40L * 1024 * 1024 + slot * 4096L)
+                    .put("state", slot <= 60 ? "ready" : slot <= 62 ? "starting" : slot == 63 ? "draining" : hostile);
+            if (slot == 7) {
+                ObjectNode reasons = w.putObject("restartsByReason");
+                reasons.put("crash", 1).put(hostile, 2);
+                w.put("restarts", 3);
+            }
+            workers.add(w);
+        }
+        ObjectNode recent = s.putObject("recentRestarts");
+        recent.put("bucketSeconds", 60);
+        ArrayNode restarts = recent.putArray("restarts");
+        ArrayNode crashes = recent.putArray("crashes");
+        for (int k = 0; k < 60; k++) {
+            int ago = 59 - k;
+            restarts.add(ago == 5 ? 12 : ago == 20 ? 3 : ago == 0 ? 1 : 0);
+            crashes.add(ago == 5 ? 4 : 0);
+        }
+        return s;
+    }
+
+    /** Answers an intercepted GET /status with {@code body}. */
+    private static void fulfil(DevTools cdp, String tab, JsonNode paused, byte[] body) {
+        ObjectNode p = DevTools.params().put("requestId", paused.path("params").path("requestId").asText()).put("responseCode", 200)
+                .put("body", Base64.getEncoder().encodeToString(body));
+        p.putArray("responseHeaders").addObject().put("name", "Content-Type").put("value", "application/json");
+        try {
+            cdp.send(tab, "Fetch.fulfillRequest", p);
+        } catch (IOException e) {
+            // the page then waits for this poll's timeout and polls again, which is intercepted again
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** No horizontal scrolling at the window's width (1280 CSS pixels). */
+    private static void assertFitsTheWindow(DevTools cdp, String tab) throws IOException, InterruptedException {
+        JsonNode w = evaluate(cdp, tab, "({page: document.documentElement.scrollWidth, window: window.innerWidth})");
+        assertTrue(w.get("page").asInt() <= w.get("window").asInt(), "the page is wider than the window: " + w);
     }
 
     /** Polls the page until {@code condition} (a JavaScript expression) is true; at the deadline fails with what the page shows. */
