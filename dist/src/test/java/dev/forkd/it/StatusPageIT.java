@@ -310,11 +310,11 @@ class StatusPageIT {
         return pids;
     }
 
-    /** The whole page (not only the window) as a PNG. */
+    /** The whole page (not only the window, nor the empty window below a short page) as a PNG. */
     private static void screenshot(DevTools cdp, String tab, Path file) throws IOException, InterruptedException {
-        JsonNode size = cdp.send(tab, "Page.getLayoutMetrics", null).get("cssContentSize");
-        ObjectNode clip = DevTools.params().put("x", 0).put("y", 0).put("width", Math.ceil(size.get("width").asDouble()))
-                .put("height", Math.ceil(size.get("height").asDouble())).put("scale", 1);
+        JsonNode size = evaluate(cdp, tab, "({width: document.documentElement.clientWidth, height: document.body.offsetHeight})");
+        ObjectNode clip = DevTools.params().put("x", 0).put("y", 0).put("width", size.get("width").asInt())
+                .put("height", size.get("height").asInt()).put("scale", 1);
         ObjectNode p = DevTools.params().put("format", "png").put("captureBeyondViewport", true);
         p.set("clip", clip);
         byte[] png = Base64.getDecoder().decode(cdp.send(tab, "Page.captureScreenshot", p).get("data").asText());

@@ -89,7 +89,8 @@
   function workerRow(w) {
     const state = STATES.includes(w.state) ? w.state : 'unknown';
     const tr = document.createElement('tr');
-    tr.className = state + (isNumber(w.uptimeSeconds) && w.uptimeSeconds < 60 ? ' fresh' : '');
+    // a replacement started within the minute: its uptime in bold
+    tr.className = state + (isNumber(w.uptimeSeconds) && w.uptimeSeconds < 60 && isNumber(w.restarts) && w.restarts > 0 ? ' fresh' : '');
     tr.dataset.id = String(w.id);
     tr.dataset.slot = String(w.slot);
     tr.dataset.pid = String(w.pid);
@@ -121,17 +122,17 @@
   /** Restarts per minute over the hour, oldest left, crashes drawn over the foot of each bar. */
   function drawChart(recent) {
     const chart = byId('chart');
-    const W = 640;
-    const left = 34;
-    const right = W - 8;
-    const top = 10;
-    const bottom = 110;
+    const W = 1000;
+    const left = 40;
+    const right = W - 10;
+    const top = 12;
+    const bottom = 126;
     const parts = [];
     const restarts = recent && Array.isArray(recent.restarts) ? recent.restarts : null;
     const crashed = recent && Array.isArray(recent.crashes) ? recent.crashes : [];
     parts.push(svg('line', { class: 'axis', x1: left, y1: bottom + 0.5, x2: right, y2: bottom + 0.5 }));
     if (!restarts || restarts.length === 0) {
-      parts.push(svg('text', { class: 'empty', x: W / 2, y: 60, 'text-anchor': 'middle' }, 'this forkd does not report its recent restarts'));
+      parts.push(svg('text', { class: 'empty', x: W / 2, y: 70, 'text-anchor': 'middle' }, 'this forkd does not report its recent restarts'));
       chart.replaceChildren(...parts);
       return;
     }
@@ -141,11 +142,11 @@
     const step = (right - left) / n;
     const scale = (v) => (isNumber(v) ? (Math.min(v, most) / most) * (bottom - top) : 0);
     parts.push(svg('line', { class: 'axis', x1: left, y1: top + 0.5, x2: right, y2: top + 0.5 }));
-    parts.push(svg('text', { x: left - 4, y: top + 4, 'text-anchor': 'end' }, numbers.format(most)));
-    parts.push(svg('text', { x: left - 4, y: bottom + 4, 'text-anchor': 'end' }, '0'));
-    parts.push(svg('text', { x: left, y: bottom + 16, 'text-anchor': 'start' }, '\u2212' + Math.round(n * minutes) + ' min'));
-    parts.push(svg('text', { x: (left + right) / 2, y: bottom + 16, 'text-anchor': 'middle' }, '\u2212' + Math.round((n * minutes) / 2) + ' min'));
-    parts.push(svg('text', { x: right, y: bottom + 16, 'text-anchor': 'end' }, 'now'));
+    parts.push(svg('text', { x: left - 6, y: top + 4, 'text-anchor': 'end' }, numbers.format(most)));
+    parts.push(svg('text', { x: left - 6, y: bottom + 4, 'text-anchor': 'end' }, '0'));
+    parts.push(svg('text', { x: left, y: bottom + 18, 'text-anchor': 'start' }, '\u2212' + Math.round(n * minutes) + ' min'));
+    parts.push(svg('text', { x: (left + right) / 2, y: bottom + 18, 'text-anchor': 'middle' }, '\u2212' + Math.round((n * minutes) / 2) + ' min'));
+    parts.push(svg('text', { x: right, y: bottom + 18, 'text-anchor': 'end' }, 'now'));
     let total = 0;
     for (let k = 0; k < n; k++) {
       const r = isNumber(restarts[k]) ? restarts[k] : 0;
@@ -169,7 +170,7 @@
       parts.push(g);
     }
     if (total === 0) {
-      parts.push(svg('text', { class: 'empty', x: W / 2, y: 60, 'text-anchor': 'middle' }, 'no restarts in the last hour'));
+      parts.push(svg('text', { class: 'empty', x: W / 2, y: 70, 'text-anchor': 'middle' }, 'no restarts in the last hour'));
     }
     chart.replaceChildren(...parts);
     chart.dataset.restarts = String(total);
