@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
@@ -27,13 +28,11 @@ final class Chromium implements AutoCloseable {
 
     final Process process;
     final URI devtools;
-    private final Path profile;
     private final Path home;
 
-    private Chromium(Process process, URI devtools, Path profile, Path home) {
+    private Chromium(Process process, URI devtools, Path home) {
         this.process = process;
         this.devtools = devtools;
-        this.profile = profile;
         this.home = home;
     }
 
@@ -42,10 +41,15 @@ final class Chromium implements AutoCloseable {
      * nothing; elsewhere an aborted (skipped) test that says how to get one.
      */
     static Path executableOrSkip() {
-        Path found = executable();
+        return executableOrSkip(System.getenv());
+    }
+
+    /** As {@link #executableOrSkip()}, in the environment {@code env} (CI, FORKD_CHROMIUM, PATH). */
+    static Path executableOrSkip(Map<String, String> env) {
+        Path found = executable(env);
         if (found == null) {
             String why = "chromium is not installed (apt-get install chromium fonts-dejavu-core; scripts/ci/tools-up.sh does)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            if ("true".equalsIgnoreCase(env.get("CI"))) {
                 fail(why + ": in CI the browser test must run, not skip");
             }
             Assumptions.abort(why);
@@ -53,12 +57,12 @@ final class Chromium implements AutoCloseable {
         return found;
     }
 
-    private static Path executable() {
-        String given = System.getenv("FORKD_CHROMIUM");
+    private static Path executable(Map<String, String> env) {
+        String given = env.get("FORKD_CHROMIUM");
         if (given != null && !given.isBlank()) {
             return Files.isExecutable(Path.of(given)) ? Path.of(given) : null;
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+        for (String dir : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             for (String name : NAMES) {
                 Path p = Path.of(dir.isEmpty() ? "." : dir, name);
                 if (Files.isExecutable(p)) {
@@ -97,7 +101,7 @@ final class Chromium implements AutoCloseable {
                 return lines(activePort).size() >= 2;
             });
             List<String> l = lines(activePort);
-            return new Chromium(p, URI.create("ws://127.0.0.1:" + Integer.parseInt(l.get(0).trim()) + l.get(1).trim()), profile, home);
+            return new Chromium(p, URI.create("ws://127.0.0.1:" + Integer.parseInt(l.get(0).trim()) + l.get(1).trim()), home);
         } catch (RuntimeException | Error | InterruptedException e) {
             kill(p, home);
             throw e;

@@ -2,7 +2,7 @@ package dev.forkd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,9 +19,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -69,9 +72,12 @@ class StatusPageIT {
                     assertEquals("HELLO\n", c.roundTrip("hello\n"));
                 }
             }
+            List<Chromium> started = new ArrayList<>();
             try (Chromium browser = Chromium.start(chromium, Files.createDirectories(tmp.resolve("profile")), "status-page-chromium");
                     DevTools cdp = DevTools.connect(browser.devtools);
                     Client held = new Client(port)) {
+                started.add(browser);
+                assertTrue(browser.processes().size() > 3, "a browser, zygotes, renderers: " + browser.processes());
                 assertEquals("HELD\n", held.roundTrip("held\n"));
                 status = admin.awaitStatus(s -> s.get("connections").get("active").asInt() == 1, Duration.ofSeconds(10));
                 String tab = open(cdp);
@@ -125,6 +131,8 @@ class StatusPageIT {
                 Await.until(Duration.ofSeconds(10), "the refusal in the browser's log", () -> !cdp.events("Log.entryAdded").isEmpty());
                 assertTrue(evaluate(cdp, tab, "window.__violations[0]").asText().startsWith("img-src"));
             }
+            // closed: not one of its processes left, the crash reporter's detached ones included
+            Await.until(Duration.ofSeconds(10), "every chromium process gone", () -> started.get(0).processes().isEmpty());
         }
     }
 
@@ -151,7 +159,9 @@ class StatusPageIT {
 
                 String hostile = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>&amp;";
                 byte[] sixtyFour = JSON.writeValueAsBytes(sixtyFourWorkers(one, hostile));
-                cdp.on("Fetch.requestPaused", e -> fulfil(cdp, tab, e, sixtyFour));
+                java.util.concurrent.atomic.AtomicInteger answer = new java.util.concurrent.atomic.AtomicInteger(200);
+                cdp.on("Fetch.requestPaused", e -> fulfil(cdp, tab, e, answer.get(),
+                        answer.get() == 200 ? sixtyFour : "{\"error\":\"unavailable\"}".getBytes(StandardCharsets.UTF_8)));
                 ArrayNode patterns = JSON.createArrayNode();
                 patterns.addObject().put("urlPattern", "*/status");
                 ObjectNode fetch = DevTools.params();
@@ -176,8 +186,36 @@ class StatusPageIT {
                 assertFitsTheWindow(cdp, tab);
                 assertNoErrors(cdp, tab);
                 screenshot(cdp, tab, REPORTS.resolve("status-page-64.png"));
+
+                // /status failing: the page says so and keeps the last answer, greyed; then recovers by itself
+                answer.set(503);
+                awaitPage(cdp, tab, "that it cannot read /status", "!document.getElementById('problem').hidden"
+                        + " && document.body.classList.contains('stale')");
+                assertTrue(text(cdp, tab, "#problem").startsWith("Cannot read /status (HTTP 503); showing what forkd said at "),
+                        text(cdp, tab, "#problem"));
+                assertEquals(64, number(cdp, tab, "document.querySelectorAll('#worker-rows tr').length"));
+                answer.set(200);
+                awaitPage(cdp, tab, "the warning gone once /status answers", "document.getElementById('problem').hidden"
+                        + " && !document.body.classList.contains('stale')");
             }
         }
+    }
+
+    @Test
+    void withoutChromiumTheBrowserTestsFailInCiAndSkipElsewhere(@TempDir Path tmp) throws Exception {
+        Map<String, String> none = Map.of("PATH", tmp.toString());
+        AssertionFailedError inCi = assertThrows(AssertionFailedError.class,
+                () -> Chromium.executableOrSkip(Map.of("PATH", tmp.toString(), "CI", "true")));
+        assertTrue(inCi.getMessage().contains("in CI the browser test must run"), inCi.getMessage());
+        TestAbortedException skipped = assertThrows(TestAbortedException.class, () -> Chromium.executableOrSkip(none));
+        assertTrue(skipped.getMessage().contains("apt-get install chromium"), skipped.getMessage());
+        // found on the PATH, or named by FORKD_CHROMIUM (which, when it names nothing runnable, counts as missing)
+        Path fake = Files.writeString(tmp.resolve("chromium"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(fake, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertEquals(fake, Chromium.executableOrSkip(none));
+        assertEquals(fake, Chromium.executableOrSkip(Map.of("PATH", "/nonexistent", "FORKD_CHROMIUM", fake.toString())));
+        assertThrows(AssertionFailedError.class, () -> Chromium.executableOrSkip(Map.of("PATH", tmp.toString(), "CI", "true",
+                "FORKD_CHROMIUM", tmp.resolve("nothing").toString())));
     }
 
     /** {@code one} (a real /status) with 64 workers: 60 ready, 2 starting, 1 draining, 1 in a state no forkd has; markup in every text. */
@@ -208,9 +246,9 @@ class StatusPageIT {
         return s;
     }
 
-    /** Answers an intercepted GET /status with {@code body}. */
-    private static void fulfil(DevTools cdp, String tab, JsonNode paused, byte[] body) {
-        ObjectNode p = DevTools.params().put("requestId", paused.path("params").path("requestId").asText()).put("responseCode", 200)
+    /** Answers an intercepted GET /status with {@code code} and {@code body}. */
+    private static void fulfil(DevTools cdp, String tab, JsonNode paused, int code, byte[] body) {
+        ObjectNode p = DevTools.params().put("requestId", paused.path("params").path("requestId").asText()).put("responseCode", code)
                 .put("body", Base64.getEncoder().encodeToString(body));
         p.putArray("responseHeaders").addObject().put("name", "Content-Type").put("value", "application/json");
         try {
