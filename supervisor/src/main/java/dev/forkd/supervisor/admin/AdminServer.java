@@ -39,8 +39,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The admin endpoint (off unless --admin): GET /status and /metrics, and the status page GET / that
- * draws /status ({@link StatusPage}), open to anyone who can connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
- * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
+ * draws /status ({@link StatusPage}), open to anyone who can connect, and POST /workers/reload,
+ * /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM, which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
  * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
  * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttpServer}.
  */

@@ -52,10 +52,14 @@ final class StatusPage {
                 || !template.contains("<script>" + SCRIPT_MARK + "</script>")) {
             throw new IllegalStateException("the status page template must hold <style>@STYLE@</style> and <script>@SCRIPT@</script>, once each");
         }
-        // the parser ends the element at the first closing tag, whatever is around it
+        // the parser ends the element at the first closing tag, whatever is around it ("<!--" in a script changes where)
         if (css.toLowerCase(java.util.Locale.ROOT).contains("</style") || js.toLowerCase(java.util.Locale.ROOT).contains("</script")
                 || js.contains("<!--")) {
-            throw new IllegalStateException("the status page's stylesheet or script holds its element's closing tag");
+            throw new IllegalStateException("the status page's stylesheet or script holds its element's closing tag (or <!--)");
+        }
+        // a mark inside the other's text would be replaced too, and the hash no longer cover the element
+        if (css.contains(SCRIPT_MARK) || css.contains(STYLE_MARK) || js.contains(STYLE_MARK) || js.contains(SCRIPT_MARK)) {
+            throw new IllegalStateException("the status page's stylesheet or script holds @STYLE@ or @SCRIPT@");
         }
         String policy = "default-src 'none'; script-src " + hash(js) + "; style-src " + hash(css)
                 + "; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

@@ -139,6 +139,8 @@ class StatusPageTest {
         assertThrows(IllegalStateException.class, () -> StatusPage.of(ok, "a{} </STYLE><script>", ""));
         assertThrows(IllegalStateException.class, () -> StatusPage.of(ok, "", "x = '</script><b>';"));
         assertThrows(IllegalStateException.class, () -> StatusPage.of(ok, "", "x = '<!--';"));
+        assertThrows(IllegalStateException.class, () -> StatusPage.of(ok, "/* @SCRIPT@ */", "x = 1;"));
+        assertThrows(IllegalStateException.class, () -> StatusPage.of(ok, "", "x = '@STYLE@';"));
     }
 
     /** The text of the one element {@code tag}. */
