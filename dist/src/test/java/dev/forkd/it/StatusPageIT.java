@@ -118,8 +118,10 @@ class StatusPageIT {
                 assertEquals("1", text(cdp, tab, "#conn-active"));
                 assertEquals("4", text(cdp, tab, "#conn-accepted"));
                 assertEquals("crash 1", text(cdp, tab, "#restarts-by-reason"));
-                // the chart: one bar, this minute, a crash
-                assertEquals("this minute: 1 restart, 1 crash", text(cdp, tab, "#chart g.minute title"));
+                // the chart: one bar, a crash (this minute, unless a slow machine took forkd past its first)
+                String bar = text(cdp, tab, "#chart g.minute title");
+                assertTrue(bar.matches("(this minute|1 min ago): 1 restart, 1 crash"), bar);
+                assertEquals(1, number(cdp, tab, "document.querySelectorAll('#chart g.minute').length"));
                 assertEquals(1, number(cdp, tab, "document.querySelectorAll('#chart rect.crash').length"));
 
                 assertNoErrors(cdp, tab);
@@ -127,7 +129,7 @@ class StatusPageIT {
 
                 // the watchers see a violation when there is one: the checks above are not blind
                 evaluate(cdp, tab, "const i = document.createElement('img'); i.src = 'http://127.0.0.1:9/x.png'; document.body.append(i); 0");
-                awaitPage(cdp, tab, "the img-src violation reported", "window.__violations.length === 1");
+                awaitPage(cdp, tab, "the img-src violation reported", "window.__violations.length >= 1");
                 Await.until(Duration.ofSeconds(10), "the refusal in the browser's log", () -> !cdp.events("Log.entryAdded").isEmpty());
                 assertTrue(evaluate(cdp, tab, "window.__violations[0]").asText().startsWith("img-src"));
             }
