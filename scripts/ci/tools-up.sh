@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that some integration tests drive as real peers, so that CI runs
-# them instead of skipping them: haproxy (a peer of the benchmark suite, BenchSuiteIT). The tools the tests
+# them instead of skipping them: haproxy (a peer of the benchmark suite, BenchSuiteIT), chromium
+# (StatusPageIT, which fails rather than skips when CI=true). The tools the tests
 # need that every Debian machine here has (systemd-analyze, systemd-socket-activate, prlimit,
 # setpriv, python3) are only checked. Idempotent; needs root only when something is missing.
 set -euo pipefail
@@ -12,6 +13,9 @@ command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(hapr
 # TlsIT: real TLS clients nobody here wrote
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# StatusPageIT: the admin status page in a real browser (headless), with a font to draw it in
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -q

@@ -49,6 +49,6 @@ public final class PartSettings {
 
     /** What the admin endpoint is told. */
     static AdminSettings admin(ServeConfig c) {
-        return new AdminSettings(c.adminTokenFile(), c.model().toString(), c.handler());
+        return new AdminSettings(c.adminTokenFile(), c.model().toString(), c.handler(), c.queueBound());
     }
 }

@@ -9,10 +9,12 @@ import dev.forkd.supervisor.common.RateLimitedLog;
 import dev.forkd.supervisor.dispatch.DispatchStats;
 import dev.forkd.supervisor.dispatch.Dispatcher;
 import dev.forkd.supervisor.restart.RestartCounts;
+import dev.forkd.supervisor.restart.RestartHistory;
 import dev.forkd.supervisor.restart.RestartReason;
 import dev.forkd.supervisor.pool.PoolRequests;
 import dev.forkd.supervisor.pool.WorkerPool;
 import dev.forkd.supervisor.pool.WorkerProcess;
+import dev.forkd.supervisor.pool.WorkerState;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,9 +38,10 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The admin endpoint (off unless --admin): GET /status, /metrics and /ready, open to anyone who can
- * connect, and POST /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM,
- * which always need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
+ * The admin endpoint (off unless --admin): GET /status, /metrics and /ready, and the status page
+ * GET / that draws /status ({@link StatusPage}), open to anyone who can connect, and POST
+ * /workers/reload, /workers/scale?delta=N and /workers/{id}/kill?signal=KILL|TERM, which always
+ * need the bearer token (--admin-token-file, else one forkd makes: {@link AdminTokens}).
  * Every request must name this endpoint in Host and, if it has one, in Origin ({@link AdminGuard}).
  * For operators and scrapers, not for traffic: a few handler threads, see {@link AdminHttpServer}.
  */
@@ -60,6 +63,8 @@ public final class AdminServer {
     private final AdminSettings settings;
     private final AdminGuard guard;
     private final Path runtimeDir;
+    private final StatusPage page = StatusPage.load();
+    private final ProcessMemory memory = new ProcessMemory();
     private final long startedNanos = System.nanoTime();
     private volatile String listen = "";
     /** Set when a stop begins: /ready answers 503 from then on, while forkd may still accept (--shutdown-delay). */
@@ -127,6 +132,9 @@ public final class AdminServer {
             return AdminResponse.json(403, error(refusal));
         }
         try {
+            if (path.equals("/")) {
+                return method.equals("GET") ? page.response() : notAllowed(path, "GET");
+            }
             if (path.equals("/status")) {
                 return method.equals("GET") ? AdminResponse.json(200, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(status()))
                         : notAllowed(path, "GET");
@@ -145,7 +153,7 @@ public final class AdminServer {
             Matcher kill = KILL.matcher(path);
             boolean known = path.equals("/workers/reload") || path.equals("/workers/scale") || kill.matches();
             if (!known) {
-                return AdminResponse.json(404, error("not found: try /status, /metrics, /ready, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
+                return AdminResponse.json(404, error("not found: try / (the status page), /status, /metrics, /ready, /workers/reload, /workers/scale?delta=N, /workers/ID/kill"));
             }
             if (!method.equals("POST")) {
                 return notAllowed(path, "POST");
@@ -270,7 +278,7 @@ public final class AdminServer {
     StatusReport status() {
         RestartCounts restarts = pool.restarts();
         StatusReport.Connections conns = new StatusReport.Connections(dispatcher.active(), dispatcher.queued(), stats.accepted.sum(),
-                stats.rejected.sum(), stats.queueTimedOut.sum());
+                stats.rejected.sum(), stats.queueTimedOut.sum(), settings.queueLimit(), stats.bytesIn.sum(), stats.bytesOut.sum());
         Runtime rt = Runtime.getRuntime();
         MemoryBudget b = budget;
         Buffers bufs = buffers;
@@ -278,7 +286,8 @@ public final class AdminServer {
                 b == null ? null : b.limit(), b == null ? null : b.used(), b == null ? null : b.exhaustedEvents.sum(),
                 bufs == null ? null : Transport.get().label(), bufs == null ? null : bufs.usedDirectMemory(),
                 bufs == null ? null : Buffers.directMemoryLimit(), bufs == null ? null : bufs.directArenas(),
-                tlsHandshakes == null ? null : tlsHandshakes.getAsLong(), tlsFailures == null ? null : tlsFailures.getAsLong());
+                tlsHandshakes == null ? null : tlsHandshakes.getAsLong(), tlsFailures == null ? null : tlsFailures.getAsLong(),
+                memory.rssBytes(ProcessHandle.current().pid()));
         List<WorkerProcess> workers = pool.snapshot();
         workers.sort(Comparator.comparingInt(w -> w.id));
         long now = System.nanoTime();
@@ -286,11 +295,19 @@ public final class AdminServer {
         for (WorkerProcess w : workers) {
             rows.add(new StatusReport.Worker(w.id, w.slot, w.pid, w.state.name().toLowerCase(Locale.ROOT), dispatcher.active(w),
                     List.copyOf(clients.apply(w)), w.served, restarts.total(w.slot), byReason(r -> restarts.of(w.slot, r)),
-                    w.launchedAt.toString(), TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos)));
+                    w.launchedAt.toString(), TimeUnit.NANOSECONDS.toSeconds(now - w.launchedNanos),
+                    // an exited worker's pid may already be another process's
+                    w.state == WorkerState.EXITED ? null : memory.rssBytes(w.pid)));
         }
         // "restarts" stays the one number (now every reason's); the object says which reasons
         return new StatusReport(ProcessHandle.current().pid(), TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos),
-                settings.model(), listen, settings.handler(), pool.target(), conns, restarts.total(), byReason(restarts::of), self, rows);
+                settings.model(), listen, settings.handler(), pool.target(), conns, restarts.total(), byReason(restarts::of),
+                recent(restarts.history().lastHour()), self, rows);
+    }
+
+    private static StatusReport.RecentRestarts recent(RestartHistory.Window w) {
+        return new StatusReport.RecentRestarts((int) TimeUnit.NANOSECONDS.toSeconds(RestartHistory.BUCKET_NANOS),
+                java.util.Arrays.stream(w.restarts()).boxed().toList(), java.util.Arrays.stream(w.crashes()).boxed().toList());
     }
 
     /** Every reason, in the enum's order. */

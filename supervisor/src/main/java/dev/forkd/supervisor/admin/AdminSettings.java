@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * @param tokenFile the token the operator gave (--admin-token-file), or null for one forkd makes and publishes
  * @param model the serving model as /status names it
  * @param handler the handler as /status names it
+ * @param queueLimit how many connections may wait for a worker (--queue), as /status shows it
  */
-public record AdminSettings(Path tokenFile, String model, String handler) {
+public record AdminSettings(Path tokenFile, String model, String handler, int queueLimit) {
 }

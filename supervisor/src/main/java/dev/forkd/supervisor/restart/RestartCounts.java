@@ -5,17 +5,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The one record of worker restarts, by {@link RestartReason}, in all and per pool slot. The pool
- * writes it (on its thread); /status, the status table and /metrics read it.
+ * The one record of worker restarts, by {@link RestartReason}, in all, per pool slot and per minute
+ * of the last hour ({@link RestartHistory}). The pool writes it (on its thread); /status, the
+ * status table, the status page and /metrics read it.
  */
 public final class RestartCounts {
     private static final int REASONS = RestartReason.values().length;
     private final AtomicLongArray total = new AtomicLongArray(REASONS);
     private final Map<Integer, AtomicLongArray> bySlot = new ConcurrentHashMap<>();
+    private final RestartHistory history = new RestartHistory();
 
     void record(int slot, RestartReason reason) {
         total.incrementAndGet(reason.ordinal());
         bySlot.computeIfAbsent(slot, s -> new AtomicLongArray(REASONS)).incrementAndGet(reason.ordinal());
+        history.record(reason);
+    }
+
+    /** Restarts and crashes per minute over the last hour. */
+    public RestartHistory history() {
+        return history;
     }
 
     public long of(RestartReason reason) {
