@@ -30,7 +30,7 @@ import java.util.function.Supplier;
 final class WorkerServer {
 
     private final Path path;
-    private final Supplier<Handler> handlers;
+    private final Handlers handlers;
     private final ConnectionModel model;
     private final Protocol protocol;
     private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
@@ -48,6 +48,11 @@ final class WorkerServer {
     private volatile PubSub pubsub;
 
     WorkerServer(Path path, Supplier<Handler> handlers, ConnectionModel model, Protocol protocol) throws IOException {
+        this(path, Handlers.ofMessages(handlers), model, protocol);
+    }
+
+    /** @param handlers stream handlers only in a model with a thread per connection ({@link Handlers#requireServable}) */
+    WorkerServer(Path path, Handlers handlers, ConnectionModel model, Protocol protocol) throws IOException {
         this.path = path;
         this.handlers = handlers;
         this.model = model;
@@ -93,7 +98,11 @@ final class WorkerServer {
         Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
         socketKey = fileKey();
         if (model == ConnectionModel.EVENT_LOOP) {
-            loop = new EventLoop(server, handlers, protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
+            if (handlers.stream()) {
+                // boot refuses this with the reason (Handlers.requireServable); a loop thread must never block in a handler
+                throw new IllegalStateException("a StreamHandler cannot run on an event loop");
+            }
+            loop = new EventLoop(server, handlers.messages(), protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
                     new LoopWatchdog(LoopWatchdog.thresholdFromProperty()), pubsub);
         }
     }
@@ -145,23 +154,33 @@ final class WorkerServer {
         if (!authorised(ch)) {
             return;
         }
-        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol, pubsub);
-        live.add(conn);
+        long id = nextId.getAndIncrement();
+        Runnable conn;
+        ClientConnection framed = null;
+        if (handlers.stream()) {
+            // the handler is made on the connection's thread: a constructor that throws ends that connection only
+            conn = new StreamClientConnection(id, ch, handlers.streams(), protocol.bufferSize());
+        } else {
+            framed = new ClientConnection(id, ch, handlers.messages().get(), protocol, pubsub);
+            live.add(framed);
+            conn = framed;
+        }
+        ClientConnection watched = framed;
         enter();
         if (model == ConnectionModel.THREAD_PER_CONNECTION) {
             Thread t = new Thread(() -> {
                 try {
                     conn.run();
                 } finally {
-                    leave(conn);
+                    leave(watched);
                 }
-            }, "conn-" + conn.id());
+            }, "conn-" + id);
             t.start();
         } else {
             try {
                 conn.run();
             } finally {
-                leave(conn);
+                leave(watched);
             }
         }
     }
@@ -245,8 +264,11 @@ final class WorkerServer {
         }
     }
 
+    /** @param conn the framed connection the heartbeat watchdog watched, or null for a stream connection */
     private void leave(ClientConnection conn) {
-        live.remove(conn);
+        if (conn != null) {
+            live.remove(conn);
+        }
         synchronized (activeLock) {
             active--;
             activeLock.notifyAll();
