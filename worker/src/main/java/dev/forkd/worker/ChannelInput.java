@@ -3,7 +3,7 @@ package dev.forkd.worker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
 
 /**
@@ -14,14 +14,14 @@ import java.util.Objects;
  * the caller's array. One reader at a time, as any InputStream.
  */
 final class ChannelInput extends InputStream {
-    private final SocketChannel channel;
+    private final ReadableByteChannel channel;
     /** In read mode: position..limit are the bytes not yet returned. */
     private final ByteBuffer buf;
     private boolean eof;
     private volatile boolean closed;
 
     /** @param initial in read mode, holding the client bytes that came with the PROXY header; its capacity is the buffer size */
-    ChannelInput(SocketChannel channel, ByteBuffer initial) {
+    ChannelInput(ReadableByteChannel channel, ByteBuffer initial) {
         this.channel = channel;
         this.buf = initial;
     }

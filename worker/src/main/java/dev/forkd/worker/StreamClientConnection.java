@@ -59,6 +59,11 @@ final class StreamClientConnection implements StreamConnection, Runnable {
             handlerName = handler.getClass().getName();
             handler.handle(this);
         } catch (IOException e) {
+            if (!open) {
+                // close() was called, from another thread: what the caller asked for
+                WorkerLog.debug("connection {}: closed: {}", id, e.toString());
+                return;
+            }
             // mostly the client going away mid-conversation (reset, broken pipe): one line, no trace
             WorkerLog.info("connection {} from {}: handler {} ended with {}; closing this connection", id, describeClient(), handlerName,
                     e.toString());
