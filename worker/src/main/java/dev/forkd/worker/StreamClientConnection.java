@@ -1,6 +1,5 @@
 package dev.forkd.worker;
 
-import dev.forkd.shared.ProxyHeader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,8 +20,7 @@ final class StreamClientConnection implements StreamConnection, Runnable {
     private final SocketChannel channel;
     private final Supplier<StreamHandler> handlers;
     private final int bufferSize;
-    private volatile ProxyHeader header;
-    private volatile Optional<TlsInfo> tls = Optional.empty();
+    private volatile ProxiedClient client = ProxiedClient.UNKNOWN;
     private ChannelInput input;
     private ChannelOutput output;
     private volatile boolean open = true;
@@ -51,8 +49,7 @@ final class StreamClientConnection implements StreamConnection, Runnable {
                 WorkerLog.debug("connection {}: LOCAL header, no client; closing", id);
                 return;
             }
-            header = r.header();
-            tls = ProxiedTls.of(r.header().tlvs());
+            client = ProxiedClient.of(r.header());
             input = new ChannelInput(channel, r.rest());
             output = new ChannelOutput(channel);
             StreamHandler handler = handlers.get();
@@ -76,7 +73,7 @@ final class StreamClientConnection implements StreamConnection, Runnable {
     }
 
     private String describeClient() {
-        return WorkerFrames.describe(clientAddress());
+        return client.describe();
     }
 
     @Override
@@ -86,19 +83,17 @@ final class StreamClientConnection implements StreamConnection, Runnable {
 
     @Override
     public InetSocketAddress clientAddress() {
-        ProxyHeader h = header;
-        return h == null ? null : h.source();
+        return client.source();
     }
 
     @Override
     public InetSocketAddress localAddress() {
-        ProxyHeader h = header;
-        return h == null ? null : h.destination();
+        return client.destination();
     }
 
     @Override
     public Optional<TlsInfo> tls() {
-        return tls;
+        return client.tls();
     }
 
     @Override
