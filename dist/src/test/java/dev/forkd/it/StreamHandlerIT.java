@@ -171,7 +171,7 @@ class StreamHandlerIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"threaded", "prefork"})
-    void lengthPrefixedFramesThroughDataStreamsUnder(String model, @TempDir Path tmp) throws Exception {
+    void lengthPrefixedFramesThroughDataStreamsAndAGracefulStopUnder(String model, @TempDir Path tmp) throws Exception {
         Path jar = HandlerJars.build(tmp, "com.example.ReverseFrames", REVERSE_FRAMES);
         try (ForkdProcess forkd = serve("stream-frames-" + model, jar, "com.example.ReverseFrames", "--model", model, "--workers", "1");
                 Client c = new Client(forkd.port())) {
@@ -189,9 +189,18 @@ class StreamHandlerIT {
             out.flush();
             assertEquals("dcba", frame(in));
             assertEquals(new StringBuilder(new String(big, StandardCharsets.US_ASCII)).reverse().toString(), frame(in));
+
+            // a graceful stop waits for handle() to return: the conversation goes on until the client ends it
+            forkd.signal("TERM");
+            forkd.awaitLine("stopping gracefully", PROMPTLY);
+            out.write(new byte[] {0, 0, 0, 6, 'd', 'r', 'a', 'i', 'n', 's'});
+            out.flush();
+            assertEquals("sniard", frame(in));
+            assertTrue(forkd.process.isAlive(), "forkd waits for the live stream connection");
             c.shutdownOutput();
             assertEquals(0, in.readInt(), "the end-of-input marker the handler writes after its client's half-close");
             assertTrue(c.endsWithin(PROMPTLY));
+            assertEquals(0, forkd.awaitExit(REPLACEMENT), "stopped once handle() returned");
             assertEquals(0, forkd.countLines(" (WARN|ERROR) "), forkd.output());
         }
     }
