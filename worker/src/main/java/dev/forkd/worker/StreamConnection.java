@@ -18,19 +18,36 @@ import java.util.Optional;
  */
 public interface StreamConnection {
 
-    /** Unique within this worker, increasing; forkd's log lines about this connection name it. */
+    /**
+     * This connection's number: unique within this worker, increasing; forkd's log lines about
+     * this connection name it.
+     *
+     * @return the connection id
+     */
     long id();
 
-    /** The client's address from the PROXY header (the real client's, behind a trusted proxy), or null when none was given. */
+    /**
+     * The client's address, from the PROXY header the supervisor sends (behind a trusted proxy
+     * with {@code --accept-proxy}, the real client's).
+     *
+     * @return the address, or null when the header gave none
+     */
     InetSocketAddress clientAddress();
 
-    /** The address the client connected to (the supervisor's listener), or null. */
+    /**
+     * The address the client connected to: the supervisor's listener, or what a trusted proxy
+     * said the client connected to.
+     *
+     * @return the address, or null when the header gave none
+     */
     InetSocketAddress localAddress();
 
     /**
      * What the supervisor knows of the client's TLS connection when it terminated TLS for it
      * (version, cipher, client certificate, ALPN, SNI); empty for a plain TCP client. The streams
      * carry the decrypted bytes.
+     *
+     * @return the TLS facts, or empty
      */
     Optional<TlsInfo> tls();
 
@@ -45,6 +62,8 @@ public interface StreamConnection {
      * Closing this stream only ends reading through it (a read then throws); the connection and
      * the output stay open, and what the client sends from then on is not read. The same object
      * is returned every time.
+     *
+     * @return the connection's input
      */
     InputStream input();
 
@@ -57,8 +76,13 @@ public interface StreamConnection {
      *
      * <p>Closing this stream is a half-close: the client sees end of stream after everything
      * written so far, and the input can still be read (what the client has sent, and what it
-     * sends until it closes). A write to a client that has gone fails with an
+     * sends until it closes). forkd takes the end of the output as the end of this connection's
+     * work, as it does for a message handler's close: the worker counts as free for the next client
+     * from then on (in a one-connection-at-a-time model that client waits until {@code handle}
+     * returns), so return soon after. A write to a client that has gone fails with an
      * {@link java.io.IOException}. The same object is returned every time.
+     *
+     * @return the connection's output
      */
     OutputStream output();
 
@@ -68,6 +92,10 @@ public interface StreamConnection {
      */
     void close();
 
-    /** False once the connection is closed (by {@link #close()}, or because {@code handle} ended). */
+    /**
+     * Whether the connection is still open.
+     *
+     * @return false once it is closed (by {@link #close()}, or because {@code handle} ended)
+     */
     boolean isOpen();
 }

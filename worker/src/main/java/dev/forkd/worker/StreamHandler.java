@@ -52,6 +52,7 @@ public interface StreamHandler {
     /**
      * Serves one connection, blocking as it likes, and returns when done with it.
      *
+     * @param connection the connection: its streams, addresses and TLS facts
      * @throws Exception anything: it closes this connection only, and is logged once
      */
     void handle(StreamConnection connection) throws Exception;
@@ -61,6 +62,8 @@ public interface StreamHandler {
      * {@link Handler#speaksFirst()}: forkd gives a connection a worker only once its first bytes
      * arrive, unless started with {@code --handler-speaks-first}; a worker whose handler says true
      * without that flag logs a warning at boot.
+     *
+     * @return true if the handler writes a greeting before reading; false by default
      */
     default boolean speaksFirst() {
         return false;
