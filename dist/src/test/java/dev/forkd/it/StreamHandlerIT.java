@@ -212,6 +212,20 @@ class StreamHandlerIT {
     }
 
     @Test
+    void theIdleTimeoutEndsABlockedReadAndFreesTheWorker(@TempDir Path tmp) throws Exception {
+        Path jar = HandlerJars.build(tmp, "com.example.UpperLines", UPPER_LINES);
+        try (ForkdProcess forkd = serve("stream-idle", jar, "com.example.UpperLines", "--workers", "1", "--idle-timeout", "2s");
+                Client silent = new Client(forkd.port()); Client next = new Client(forkd.port())) {
+            assertEquals("FIRST", silent.ask("first"));
+            // prefork with one worker: the next client waits until the silent one's handle() returns
+            next.send("waiting\n");
+            assertTrue(silent.endsWithin(PROMPTLY), "the silent client is closed for --idle-timeout");
+            forkd.awaitLine("no byte either way for \\d+ s \\(idle timeout\\); closing", PROMPTLY);
+            assertEquals("WAITING", next.readLine(), "the handler's blocked readLine() ended, and the worker took the next client");
+        }
+    }
+
+    @Test
     void eventedRefusesAStreamHandlerAndTellsTheOperatorWhy(@TempDir Path tmp) throws Exception {
         Path jar = HandlerJars.build(tmp, "com.example.UpperLines", UPPER_LINES);
         try (ForkdProcess forkd = serve("stream-evented", jar, "com.example.UpperLines", "--model", "evented", "--workers", "2")) {

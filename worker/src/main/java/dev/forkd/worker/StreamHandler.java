@@ -40,8 +40,8 @@ package dev.forkd.worker;
  * with no end, so read with a limit where clients are not trusted.
  *
  * <p><b>Timeouts and draining.</b> The supervisor's {@code --idle-timeout} (no byte either way
- * for that long) and {@code --min-rate} apply as to every connection: the connection is closed, a
- * blocked read returns end of stream and a write fails. On a graceful stop or a reload a draining
+ * for that long) and {@code --min-rate} apply as to every connection: the supervisor closes it, a
+ * blocked read ends (end of stream, or an {@link java.io.IOException}) and a write fails. On a graceful stop or a reload a draining
  * worker takes no new connections and waits for every {@code handle} to return; the supervisor
  * waits {@code --graceful-timeout} for that, then stops the worker, which ends the connections it
  * still has.
