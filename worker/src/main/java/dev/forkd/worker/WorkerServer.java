@@ -155,17 +155,12 @@ final class WorkerServer {
             return;
         }
         long id = nextId.getAndIncrement();
-        Runnable conn;
-        ClientConnection framed = null;
-        if (handlers.stream()) {
-            // the handler is made on the connection's thread: a constructor that throws ends that connection only
-            conn = new StreamClientConnection(id, ch, handlers.streams(), protocol.bufferSize());
-        } else {
-            framed = new ClientConnection(id, ch, handlers.messages().get(), protocol, pubsub);
-            live.add(framed);
-            conn = framed;
+        // a stream connection makes its handler on its own thread: a constructor that throws ends that connection only
+        ClientConnection watched = handlers.stream() ? null : new ClientConnection(id, ch, handlers.messages().get(), protocol, pubsub);
+        Runnable conn = watched != null ? watched : new StreamClientConnection(id, ch, handlers.streams(), protocol.bufferSize());
+        if (watched != null) {
+            live.add(watched);
         }
-        ClientConnection watched = framed;
         enter();
         if (model == ConnectionModel.THREAD_PER_CONNECTION) {
             Thread t = new Thread(() -> {

@@ -127,6 +127,17 @@ class StreamWorkerServerTest {
     }
 
     @Test
+    void anEventLoopNeverRunsAStreamHandler() throws IOException {
+        WorkerServer evented = new WorkerServer(dir.resolve("e.sock"), Handlers.ofStreams(StreamClientConnectionTest.UpperLines::new),
+                ConnectionModel.EVENT_LOOP, Protocol.raw(4096));
+        try {
+            assertThrows(IllegalStateException.class, evented::bind);
+        } finally {
+            evented.stopAccepting();
+        }
+    }
+
+    @Test
     void anEventedWorkerWithAStreamHandlerCannotBoot() {
         WorkerMain w = WorkerMain.parse(new String[] {"--id", "1", "--socket", dir.resolve("w.sock").toString(), "--control",
                 dir.resolve("c.sock").toString(), "--evented", "--handler", StreamHandlerStyleTest.Lines.class.getName()});
