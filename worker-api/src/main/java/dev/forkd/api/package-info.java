@@ -1,7 +1,9 @@
 /**
- * The API a forkd handler is written against: {@link dev.forkd.api.Handler} (what a worker runs
- * for each client connection), {@link dev.forkd.api.Connection} (that connection, as the handler
- * sees it), {@link dev.forkd.api.TlsInfo}, and publish/subscribe between workers
+ * The API a forkd handler is written against, in two styles: {@link dev.forkd.api.Handler} (what a
+ * worker runs for each message of a client connection) with {@link dev.forkd.api.Connection} (that
+ * connection, as the handler sees it); or {@link dev.forkd.api.StreamHandler} (the blocking stream
+ * style, the connection's {@link dev.forkd.api.StreamConnection} on a thread of its own, in the
+ * threaded and prefork models). Then {@link dev.forkd.api.TlsInfo}, and publish/subscribe between workers
  * ({@link dev.forkd.api.Subscriber}, {@link dev.forkd.api.Subscription},
  * {@link dev.forkd.api.Delivery}).
  *

@@ -7,7 +7,6 @@ import dev.forkd.api.Subscription;
 import dev.forkd.api.TlsInfo;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
-import dev.forkd.shared.ProxyProtocolException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -155,21 +154,13 @@ final class ClientConnection implements Connection, Runnable {
 
     /** Returns the buffer holding any client bytes that came with the header, or null if the stream was bad. */
     private ByteBuffer readHeader(ByteBuffer buf) throws IOException {
-        ProxyHeaderReader reader = new ProxyHeaderReader(buf);
-        try {
-            ProxyHeader h;
-            while ((h = reader.read(channel)) == null) {
-                // blocking reads: the next one brings more of the header
-            }
-            header = h;
-            tls = ProxiedTls.of(h.tlvs());
-            return reader.rest();
-        } catch (java.io.EOFException e) {
-            WorkerLog.warn("connection {}: {}", id, e.getMessage());
-        } catch (ProxyProtocolException e) {
-            WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
+        ProxyHeaderReader.Read r = ProxyHeaderReader.readBlocking(channel, buf, id);
+        if (r == null) {
+            return null;
         }
-        return null;
+        header = r.header();
+        tls = ProxiedTls.of(r.header().tlvs());
+        return r.rest();
     }
 
     private String describeClient() {

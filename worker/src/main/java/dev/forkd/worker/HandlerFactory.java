@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.StreamHandler;
 import dev.forkd.api.Handler;
 import dev.forkd.shared.WorkerContract;
 import dev.forkd.shared.compute.ComputeWork;
@@ -24,11 +25,31 @@ final class HandlerFactory {
     }
 
     /**
-     * {@code chaosEnabled}: whether the worker was started with {@code --enable-chaos}, without
-     * which "chaos" is refused. In json framing, upper and reverse change the string values of
-     * each JSON value rather than its bytes, which would no longer be JSON.
+     * As {@link #load}, for a name that must be a message handler (the built-ins are).
+     *
+     * @throws BootException also when the class is a {@link StreamHandler}
      */
     static Supplier<Handler> forName(String name, ClassLoader loader, boolean chaosEnabled, Framing framing) throws BootException {
+        Handlers h = load(name, loader, chaosEnabled, framing);
+        if (h.stream()) {
+            throw new BootException("handler class " + name + " is a " + StreamHandler.class.getName() + ", not a " + Handler.class.getName());
+        }
+        return h.messages();
+    }
+
+    /**
+     * A built-in handler by name, else a user class implementing {@link Handler} or
+     * {@link StreamHandler}. {@code chaosEnabled}: whether the worker was started with
+     * {@code --enable-chaos}, without which "chaos" is refused. In json framing, upper and reverse
+     * change the string values of each JSON value rather than its bytes, which would no longer be JSON.
+     */
+    static Handlers load(String name, ClassLoader loader, boolean chaosEnabled, Framing framing) throws BootException {
+        Supplier<Handler> builtIn = builtIn(name, chaosEnabled, framing);
+        return builtIn != null ? Handlers.ofMessages(builtIn) : userHandler(name, loader);
+    }
+
+    /** The built-in handler called {@code name}, or null when none is. */
+    private static Supplier<Handler> builtIn(String name, boolean chaosEnabled, Framing framing) throws BootException {
         boolean json = framing == Framing.JSON;
         switch (name) {
             case "upper":
@@ -52,23 +73,37 @@ final class HandlerFactory {
                 }
                 return ChaosHandler::new;
             default:
-                return userHandler(name, loader);
+                return null;
         }
     }
 
-    private static Supplier<Handler> userHandler(String className, ClassLoader loader) throws BootException {
+    private static Handlers userHandler(String className, ClassLoader loader) throws BootException {
         Class<?> cls;
         try {
             cls = Class.forName(className, true, loader);
         } catch (ClassNotFoundException | LinkageError e) {
             throw new BootException("handler class " + className + " cannot be loaded: " + e, e);
         }
-        if (!Handler.class.isAssignableFrom(cls)) {
-            throw new BootException("handler class " + className + " does not implement " + Handler.class.getName());
+        boolean messages = Handler.class.isAssignableFrom(cls);
+        boolean streams = StreamHandler.class.isAssignableFrom(cls);
+        if (messages && streams) {
+            throw new BootException("handler class " + className + " implements both " + Handler.class.getName() + " and "
+                    + StreamHandler.class.getName() + ": forkd cannot tell which style it means; implement one");
         }
-        Constructor<? extends Handler> ctor;
+        if (messages) {
+            return Handlers.ofMessages(instances(cls.asSubclass(Handler.class), className));
+        }
+        if (streams) {
+            return Handlers.ofStreams(instances(cls.asSubclass(StreamHandler.class), className));
+        }
+        throw new BootException("handler class " + className + " does not implement " + Handler.class.getName() + " (a message at a time)"
+                + " or " + StreamHandler.class.getName() + " (the connection's streams, on a thread of its own)");
+    }
+
+    private static <T> Supplier<T> instances(Class<T> cls, String className) throws BootException {
+        Constructor<T> ctor;
         try {
-            ctor = cls.asSubclass(Handler.class).getConstructor();
+            ctor = cls.getConstructor();
         } catch (NoSuchMethodException e) {
             throw new BootException("handler class " + className + " has no public no-argument constructor", e);
         }
@@ -83,7 +118,7 @@ final class HandlerFactory {
         };
     }
 
-    private static Handler newInstance(Constructor<? extends Handler> ctor, String className) throws BootException {
+    private static <T> T newInstance(Constructor<T> ctor, String className) throws BootException {
         try {
             return ctor.newInstance();
         } catch (InstantiationException | IllegalAccessException | InvocationTargetException e) {

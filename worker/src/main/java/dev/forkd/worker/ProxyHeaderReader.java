@@ -46,6 +46,32 @@ final class ProxyHeaderReader {
         return h;
     }
 
+    /** A whole header and the client bytes that came in the same reads (in read mode). */
+    record Read(ProxyHeader header, ByteBuffer rest) {
+    }
+
+    /**
+     * Reads a whole header from a blocking channel into {@code buf} (grown if the header needs it).
+     *
+     * @return the header and what followed it, or null (logged, naming the connection) when the
+     *     stream ended before the header did or the header is invalid: the caller closes it
+     */
+    static Read readBlocking(ReadableByteChannel channel, ByteBuffer buf, long connectionId) throws IOException {
+        ProxyHeaderReader reader = new ProxyHeaderReader(buf);
+        try {
+            ProxyHeader h;
+            while ((h = reader.read(channel)) == null) {
+                // blocking reads: the next one brings more of the header
+            }
+            return new Read(h, reader.rest());
+        } catch (EOFException e) {
+            WorkerLog.warn("connection {}: {}", connectionId, e.getMessage());
+        } catch (ProxyProtocolException e) {
+            WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", connectionId, e.getMessage());
+        }
+        return null;
+    }
+
     /** After {@link #read} returned a header: the client bytes that followed it (the buffer, perhaps grown), in read mode. */
     ByteBuffer rest() {
         return buf;

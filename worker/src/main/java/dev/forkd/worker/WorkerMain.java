@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import dev.forkd.shared.framing.Framing;
-import java.util.function.Supplier;
 
 /**
  * A worker JVM, started by the supervisor (never by hand): binds its Unix socket, reports
@@ -183,8 +182,9 @@ public final class WorkerMain implements Callable<Integer> {
     Booted boot() throws BootException, IOException {
         Protocol protocol = new Protocol(Framing.parse(framing), maxFrame, fixedSize, bufferSize,
                 TimeUnit.MILLISECONDS.toNanos(heartbeatTimeoutMs));
-        Supplier<Handler> handlers = HandlerFactory.forName(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
-        warnIfSpeaksFirstUntold(handlers.get());
+        Handlers handlers = HandlerFactory.load(handler, UserClassPath.loader(workerClasspath), enableChaos, protocol.framing());
+        handlers.requireServable(handler, connectionModel(), protocol);
+        warnIfSpeaksFirstUntold(handlers.speaksFirst());
         WorkerServer server = new WorkerServer(socket, handlers, connectionModel(), protocol);
         BrokerClient broker = new BrokerClient(BrokerClient.socketBeside(control), id, ProcessHandle.current().pid());
         server.pubSub(new PubSub(broker, Math.max(1, outbox)));
@@ -204,8 +204,8 @@ public final class WorkerMain implements Callable<Integer> {
      * A handler that writes first would wait for a client that waits for it: the supervisor holds
      * each connection until its first bytes unless told otherwise, and cannot ask the handler itself.
      */
-    void warnIfSpeaksFirstUntold(Handler sample) {
-        if (sample.speaksFirst() && !handlerSpeaksFirst) {
+    void warnIfSpeaksFirstUntold(boolean speaksFirst) {
+        if (speaksFirst && !handlerSpeaksFirst) {
             WorkerLog.warn("handler {} speaks first, but forkd was not started with {}: a client that waits for its greeting"
                     + " gets no worker until it sends something; restart forkd with {}", handler,
                     WorkerContract.OPT_HANDLER_SPEAKS_FIRST, WorkerContract.OPT_HANDLER_SPEAKS_FIRST);

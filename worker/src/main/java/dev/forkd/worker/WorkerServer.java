@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.api.StreamHandler;
 import dev.forkd.api.Handler;
 import dev.forkd.shared.PeerCredentials;
 import dev.forkd.shared.RuntimeDirs;
@@ -31,7 +32,7 @@ import java.util.function.Supplier;
 final class WorkerServer {
 
     private final Path path;
-    private final Supplier<Handler> handlers;
+    private final Handlers handlers;
     private final ConnectionModel model;
     private final Protocol protocol;
     private final Set<ClientConnection> live = ConcurrentHashMap.newKeySet();
@@ -49,6 +50,11 @@ final class WorkerServer {
     private volatile PubSub pubsub;
 
     WorkerServer(Path path, Supplier<Handler> handlers, ConnectionModel model, Protocol protocol) throws IOException {
+        this(path, Handlers.ofMessages(handlers), model, protocol);
+    }
+
+    /** @param handlers stream handlers only in a model with a thread per connection ({@link Handlers#requireServable}) */
+    WorkerServer(Path path, Handlers handlers, ConnectionModel model, Protocol protocol) throws IOException {
         this.path = path;
         this.handlers = handlers;
         this.model = model;
@@ -94,7 +100,11 @@ final class WorkerServer {
         Files.setPosixFilePermissions(path, RuntimeDirs.SOCKET_MODE);
         socketKey = fileKey();
         if (model == ConnectionModel.EVENT_LOOP) {
-            loop = new EventLoop(server, handlers, protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
+            if (handlers.stream()) {
+                // boot refuses this with the reason (Handlers.requireServable); a loop thread must never block in a handler
+                throw new IllegalStateException("a StreamHandler cannot run on an event loop");
+            }
+            loop = new EventLoop(server, handlers.messages(), protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
                     new LoopWatchdog(LoopWatchdog.thresholdFromProperty()), pubsub);
         }
     }
@@ -146,23 +156,28 @@ final class WorkerServer {
         if (!authorised(ch)) {
             return;
         }
-        ClientConnection conn = new ClientConnection(nextId.getAndIncrement(), ch, handlers.get(), protocol, pubsub);
-        live.add(conn);
+        long id = nextId.getAndIncrement();
+        // a stream connection makes its handler on its own thread: a constructor that throws ends that connection only
+        ClientConnection watched = handlers.stream() ? null : new ClientConnection(id, ch, handlers.messages().get(), protocol, pubsub);
+        Runnable conn = watched != null ? watched : new StreamClientConnection(id, ch, handlers.streams(), protocol.bufferSize());
+        if (watched != null) {
+            live.add(watched);
+        }
         enter();
         if (model == ConnectionModel.THREAD_PER_CONNECTION) {
             Thread t = new Thread(() -> {
                 try {
                     conn.run();
                 } finally {
-                    leave(conn);
+                    leave(watched);
                 }
-            }, "conn-" + conn.id());
+            }, "conn-" + id);
             t.start();
         } else {
             try {
                 conn.run();
             } finally {
-                leave(conn);
+                leave(watched);
             }
         }
     }
@@ -246,8 +261,11 @@ final class WorkerServer {
         }
     }
 
+    /** @param conn the framed connection the heartbeat watchdog watched, or null for a stream connection */
     private void leave(ClientConnection conn) {
-        live.remove(conn);
+        if (conn != null) {
+            live.remove(conn);
+        }
         synchronized (activeLock) {
             active--;
             activeLock.notifyAll();

@@ -79,7 +79,7 @@ public final class ServeCommand implements Callable<Integer> {
     Integer connectionsPerWorker;
 
     @Option(names = "--handler", paramLabel = "NAME", defaultValue = "upper",
-            description = "upper, echo, reverse, http-hello, sha256, json, chat (a chat room across every worker), chaos (needs --enable-chaos), or a class implementing dev.forkd.api.Handler. Default: ${DEFAULT-VALUE}.")
+            description = "upper, echo, reverse, http-hello, sha256, json, chat (a chat room across every worker), chaos (needs --enable-chaos), or a class implementing dev.forkd.api.Handler or dev.forkd.api.StreamHandler (not with --model evented). Default: ${DEFAULT-VALUE}.")
     String handler;
 
     @Option(names = "--chat-history", paramLabel = "N", defaultValue = "20",
@@ -289,7 +289,7 @@ public final class ServeCommand implements Callable<Integer> {
         require(workerTimeout.compareTo(workerHeartbeat) > 0, "--worker-timeout must be longer than --worker-heartbeat");
         require(WorkerContract.isBuiltInHandler(handler) || WorkerContract.looksLikeClassName(handler),
                 "unknown handler '" + handler + "' (choose from " + String.join(", ", WorkerContract.BUILT_IN_HANDLERS)
-                        + ", or name a class implementing dev.forkd.api.Handler)");
+                        + ", or name a class implementing dev.forkd.api.Handler or StreamHandler)");
         require(model != Model.FORK_PER_CONNECTION || recycleAfter == null || recycleAfter == 1,
                 "fork-per-connection recycles every worker after one connection; --recycle-after must be 1 or left out");
         long recycle = model == Model.FORK_PER_CONNECTION ? 1 : recycleAfter == null ? 0 : recycleAfter;
