@@ -13,11 +13,9 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HealthCheck;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +38,6 @@ import org.junit.jupiter.api.TestInfo;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.DockerImageName;
@@ -163,7 +159,7 @@ class ForkdDockerIT {
         HealthCheck check = new HealthCheck().withTest(command).withInterval(seconds(1)).withTimeout(seconds(20))
                 .withStartPeriod(seconds(60)).withRetries(3);
 
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, check, "--port", Integer.toString(port), "--admin", admin, "--workers", "2")) {
             forkd.start();
             try (Client c = new Client(port)) {
@@ -196,7 +192,7 @@ class ForkdDockerIT {
     void killingOneWorkerInTheContainerEndsOnlyItsClient(TestInfo info) throws Exception {
         int port = freePort();
         int adminPort = freePort();
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
                         "--workers", "3", "--model", "prefork")) {
             forkd.start();
@@ -264,7 +260,7 @@ class ForkdDockerIT {
     void dockerStopLetsTheLiveConversationFinishAndExits0(TestInfo info) throws Exception {
         int port = freePort();
         int adminPort = freePort();
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
                         "--workers", "2")) {
             forkd.start();
@@ -293,7 +289,7 @@ class ForkdDockerIT {
     void aWorkerThatKeepsCrashingMakesTheContainerExit70(TestInfo info) throws Exception {
         int port = freePort();
         int adminPort = freePort();
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
                         "--workers", "1", "--max-restarts", "1", "--restart-window", "60s")) {
             forkd.start();
@@ -355,7 +351,7 @@ class ForkdDockerIT {
     void aReplacementWorkerBootsFromTheClassDataArchiveOnceItIsMade(TestInfo info) throws Exception {
         int port = freePort();
         int adminPort = freePort();
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
                         "--workers", "2")) {
             forkd.start();
@@ -383,7 +379,7 @@ class ForkdDockerIT {
     void onAReadOnlyRootTheArchiveIsOffSaysWhyAndWorkersStillStart(TestInfo info) throws Exception {
         int port = freePort();
         int adminPort = freePort();
-        try (ContainerLog log = new ContainerLog(info);
+        try (ContainerLog log = new ContainerLog("docker-" + info.getTestMethod().orElseThrow().getName());
                 GenericContainer<?> forkd = forkd(log, null, "--port", Integer.toString(port), "--admin", "127.0.0.1:" + adminPort,
                         "--workers", "2")
                         .withTmpFs(java.util.Map.of("/tmp", "rw"))
@@ -398,7 +394,7 @@ class ForkdDockerIT {
                 String cmdline = forkd.execInContainer("sh", "-c", "tr '\\0' ' ' </proc/" + pid + "/cmdline").getStdout();
                 assertFalse(cmdline.contains("SharedArchiveFile"), cmdline);
             }
-            assertEquals(0, log.lines.countLines("class-data archive for workers made"), log.text());
+            assertEquals(0, log.countLines("class-data archive for workers made"), log.text());
             System.err.printf("[ForkdDockerIT] spawn-to-ready of a replacement worker WITHOUT the class-data archive: %s ms%n", readyMs);
         }
     }
@@ -504,49 +500,4 @@ class ForkdDockerIT {
         return zombies;
     }
 
-    /**
-     * The container's output, kept in memory to wait for lines and copied to
-     * target/it-logs/docker-TEST.log.
-     */
-    private static final class ContainerLog implements Consumer<OutputFrame>, AutoCloseable {
-        // a container's log has no end to wait for: its waits run to their deadlines
-        private final LogLines lines = new LogLines("container log", () -> null);
-        private final PrintWriter file;
-
-        ContainerLog(TestInfo info) throws IOException {
-            Path path = Path.of("target", "it-logs", "docker-" + info.getTestMethod().orElseThrow().getName() + ".log");
-            Files.createDirectories(path.getParent());
-            file = new PrintWriter(Files.newBufferedWriter(path, StandardCharsets.UTF_8), true);
-        }
-
-        @Override
-        public void accept(OutputFrame frame) {
-            if (frame.getType() == OutputFrame.OutputType.END) {
-                return;
-            }
-            // the engine sends the log a line at a time
-            String text = frame.getUtf8String();
-            for (String line : text.split("\n")) {
-                synchronized (file) {
-                    file.println(line);
-                }
-                lines.add(line);
-            }
-        }
-
-        Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
-            return lines.awaitLine(regex, timeout);
-        }
-
-        String text() {
-            return lines.text();
-        }
-
-        @Override
-        public void close() {
-            synchronized (file) {
-                file.close();
-            }
-        }
-    }
 }

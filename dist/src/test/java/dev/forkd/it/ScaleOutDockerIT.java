@@ -8,11 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +26,6 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.MountableFile;
@@ -234,7 +229,7 @@ class ScaleOutDockerIT {
             b = new Instance("b", test);
             int statsPort = freePort();
             stats = new HaproxyStats(statsPort);
-            haproxyLog = new ContainerLog(test + "-haproxy");
+            haproxyLog = new ContainerLog("scaleout-" + test + "-haproxy");
             haproxy = new GenericContainer<>(haproxyImage)
                     .withNetworkMode("host")
                     .withCopyFileToContainer(MountableFile.forHostPath(Path.of("../scripts/haproxy/forkd.cfg").toAbsolutePath(), 0644),
@@ -301,7 +296,7 @@ class ScaleOutDockerIT {
                 container.stop();
                 log.close();
             }
-            log = new ContainerLog(test + "-" + name + "-" + ++generation);
+            log = new ContainerLog("scaleout-" + test + "-" + name + "-" + ++generation);
             container = new GenericContainer<>(forkdImage)
                     .withNetworkMode("host")
                     .withCopyFileToContainer(MountableFile.forHostPath(handlerJar, 0644), "/opt/handler/where.jar")
@@ -338,46 +333,6 @@ class ScaleOutDockerIT {
     }
 
     /** A container's output, kept to wait for lines and copied to target/it-logs/scaleout-NAME.log. */
-    private static final class ContainerLog implements Consumer<OutputFrame>, AutoCloseable {
-        // a container's log has no end to wait for: its waits run to their deadlines
-        private final LogLines lines = new LogLines("container log", () -> null);
-        private final PrintWriter file;
-
-        ContainerLog(String name) throws IOException {
-            Path path = Path.of("target", "it-logs", "scaleout-" + name + ".log");
-            Files.createDirectories(path.getParent());
-            file = new PrintWriter(Files.newBufferedWriter(path, StandardCharsets.UTF_8), true);
-        }
-
-        @Override
-        public void accept(OutputFrame frame) {
-            if (frame.getType() == OutputFrame.OutputType.END) {
-                return;
-            }
-            for (String line : frame.getUtf8String().split("\n")) {
-                synchronized (file) {
-                    file.println(line);
-                }
-                lines.add(line);
-            }
-        }
-
-        java.util.regex.Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
-            return lines.awaitLine(regex, timeout);
-        }
-
-        String text() {
-            return lines.text();
-        }
-
-        @Override
-        public void close() {
-            synchronized (file) {
-                file.close();
-            }
-        }
-    }
-
     private static String ports(Map<Instance, List<Client>> held) {
         StringBuilder sb = new StringBuilder();
         held.forEach((i, cs) -> sb.append(i.name).append('=').append(cs.stream().map(Client::localPort).toList()).append(' '));
