@@ -24,6 +24,7 @@ die() { say "$*"; exit 1; }
 version="$(sed -n '/<artifactId>forkd-parent<\/artifactId>/,/<version>/s:.*<version>\(.*\)</version>.*:\1:p' pom.xml | head -1)"
 [ -n "$version" ] || die "cannot read forkd's version from pom.xml"
 for example in testcontainers handler; do
+  [ -f "examples/$example/pom.xml" ] || die "no examples/$example/pom.xml"
   pinned="$(sed -n 's:.*<forkd.version>\(.*\)</forkd.version>.*:\1:p' "examples/$example/pom.xml" | head -1)"
   [ "$pinned" = "$version" ] || die "examples/$example/pom.xml pins forkd $pinned, the checkout is $version: update <forkd.version>"
 done

@@ -20,14 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 class ExamplesScriptIT {
     private static final Path SCRIPT = Path.of("").toAbsolutePath().getParent().resolve("scripts/ci/examples.sh");
 
-    /** A checkout holding the script and the two poms it reads, nothing else. */
+    /** A checkout holding the script and the poms it reads, nothing else. */
     private static Path checkout(Path dir, String forkdVersion, String pinned) throws IOException {
+        return checkout(dir, forkdVersion, pinned, pinned);
+    }
+
+    private static Path checkout(Path dir, String forkdVersion, String pinned, String handlerPinned) throws IOException {
         Files.createDirectories(dir.resolve("scripts/ci"));
         Files.copy(SCRIPT, dir.resolve("scripts/ci/examples.sh"));
         Files.writeString(dir.resolve("pom.xml"), "<project>\n  <groupId>dev.forkd</groupId>\n  <artifactId>forkd-parent</artifactId>\n"
                 + "  <version>" + forkdVersion + "</version>\n</project>\n");
         Files.createDirectories(dir.resolve("examples/testcontainers"));
         Files.writeString(dir.resolve("examples/testcontainers/pom.xml"), "<project>\n  <properties>\n    <forkd.version>" + pinned
+                + "</forkd.version>\n  </properties>\n</project>\n");
+        Files.createDirectories(dir.resolve("examples/handler"));
+        Files.writeString(dir.resolve("examples/handler/pom.xml"), "<project>\n  <properties>\n    <forkd.version>" + handlerPinned
                 + "</forkd.version>\n  </properties>\n</project>\n");
         return dir;
     }
@@ -48,6 +55,13 @@ class ExamplesScriptIT {
     }
 
     @Test
+    void theHandlerExamplePinningAnotherVersionIsRefusedToo(@TempDir Path dir) throws Exception {
+        String out = run(checkout(dir, "1.2.3", "1.2.3", "1.2.2"), 1);
+        assertTrue(out.contains("examples/handler/pom.xml pins forkd 1.2.2, the checkout is 1.2.3: update <forkd.version>"), out);
+        assertFalse(out.contains("installing"), "nothing was installed: " + out);
+    }
+
+    @Test
     void withoutForkdJarThereIsNoImageToTestAgainst(@TempDir Path dir) throws Exception {
         String out = run(checkout(dir, "1.2.3", "1.2.3"), 1);
         assertTrue(out.contains("no dist/target/forkd.jar: run mvn verify (or package) first"), out);
@@ -55,12 +69,14 @@ class ExamplesScriptIT {
     }
 
     @Test
-    void theRealExamplePinsThisCheckoutsVersion() throws Exception {
+    void theRealExamplesPinThisCheckoutsVersion() throws Exception {
         Path root = SCRIPT.getParent().getParent().getParent();
         String parent = Files.readString(root.resolve("pom.xml"));
         String version = parent.substring(parent.indexOf("<version>", parent.indexOf("<artifactId>forkd-parent</artifactId>")) + "<version>".length());
         version = version.substring(0, version.indexOf("</version>"));
-        String example = Files.readString(root.resolve("examples/testcontainers/pom.xml"));
-        assertTrue(example.contains("<forkd.version>" + version + "</forkd.version>"), "examples/testcontainers/pom.xml pins forkd " + version);
+        for (String name : new String[] {"testcontainers", "handler"}) {
+            String example = Files.readString(root.resolve("examples/" + name + "/pom.xml"));
+            assertTrue(example.contains("<forkd.version>" + version + "</forkd.version>"), "examples/" + name + "/pom.xml pins forkd " + version);
+        }
     }
 }
