@@ -30,13 +30,13 @@ import java.nio.channels.SocketChannel;
 import java.util.Optional;
 
 /**
- * One relayed stream in an event-loop worker: what {@link ClientConnection} does on a thread of
+ * One relayed stream in an event-loop worker: what blocking's {@code ClientConnection} does on a thread of
  * its own, as reactions to readiness on the loop's thread. Reads the PROXY v2 header (as many
  * reads as it takes), then feeds each read to the framing decoder, which keeps partial frames;
  * replies go out at once when the socket takes them, else wait in a bounded {@link Outbound}.
  * Everything here runs on the loop thread; the {@link Connection} methods may be called from
  * other threads and then hand their work to the loop. Publish/subscribe deliveries wait in the
- * connection's {@link Outbox} and are moved into the outbound by the loop while it has room (no
+ * connection's outbox ({@link EventedTopics}) and are moved into the outbound by the loop while it has room (no
  * writer thread): a client that stops reading fills the outbound, then the outbox, which drops it as slow.
  */
 final class EventedConnection implements Connection {
