@@ -161,7 +161,7 @@ class EventedIT {
                 sleeper.send("sleep 700\n");
                 forkd.awaitLine("event loop blocked: onMessage has run for \\d+ ms; every other connection of this worker waits",
                         Duration.ofSeconds(20));
-                forkd.awaitLine("\tat \\S*dev\\.forkd\\.worker\\.ChaosHandler\\.sleep\\(", Duration.ofSeconds(20));
+                forkd.awaitLine("\tat \\S*dev\\.forkd\\.worker\\.handlers\\.ChaosHandler\\.sleep\\(", Duration.ofSeconds(20));
                 assertEquals("still served", other.ask("echo still served"));
                 assertEquals("slept 700", sleeper.readLine());
                 assertEquals(pid, sleeper.ask("pid"));

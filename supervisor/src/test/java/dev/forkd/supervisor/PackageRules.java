@@ -16,7 +16,9 @@ import java.util.List;
  * {@code tls} (TLS termination) stands on {@code proxy} and {@code common} alone and plugs into listen's client pipeline;
  * {@code broker} (publish/subscribe between workers) stands on {@code common} alone and only the root wires it;
  * {@code proxy} (PROXY protocol TLVs) and {@code common} are below all of them. Beside the daemon: the worker's
- * handler API ({@code dev.forkd.api}) stands on the JDK alone. Evaluated on the production classes by {@link PackageRulesTest} and on
+ * handler API ({@code dev.forkd.api}) stands on the JDK alone; the worker's root wires {@code handlers} (the built-in
+ * handlers) and the two ways of serving a connection, {@code blocking} and {@code evented}, which stand side by side
+ * on {@code pubsub}, {@code proxy} (the PROXY header's client) and {@code common}. Evaluated on the production classes by {@link PackageRulesTest} and on
  * classes made to break them by {@link PackageRulesFailTest}.
  */
 final class PackageRules {
@@ -118,13 +120,61 @@ final class PackageRules {
             .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.tools..")
             .as("the worker never imports the supervisor nor the tools");
 
+    // the worker's packages (docs/architecture.md): the root wires them; blocking and evented (the two ways of serving
+    // a connection) sit side by side on pubsub, proxy and common; handlers (the built-in ones) on common alone
+    static final String WORKER = "dev.forkd.worker";
+    static final String W_HANDLERS = "dev.forkd.worker.handlers..";
+    static final String W_BLOCKING = "dev.forkd.worker.blocking..";
+    static final String W_EVENTED = "dev.forkd.worker.evented..";
+    static final String W_PUBSUB = "dev.forkd.worker.pubsub..";
+    static final String W_PROXY = "dev.forkd.worker.proxy..";
+    static final String W_COMMON = "dev.forkd.worker.common..";
+
+    static final ArchRule WORKER_COMMON_STANDS_ALONE = workerPackageUses(W_COMMON, "common", W_COMMON);
+    static final ArchRule WORKER_PROXY_SEES_ONLY_COMMON = workerPackageUses(W_PROXY, "proxy", W_PROXY, W_COMMON);
+    static final ArchRule WORKER_PUBSUB_SEES_ONLY_COMMON = workerPackageUses(W_PUBSUB, "pubsub", W_PUBSUB, W_COMMON);
+    static final ArchRule WORKER_HANDLERS_SEE_ONLY_COMMON = workerPackageUses(W_HANDLERS, "handlers", W_HANDLERS, W_COMMON);
+    static final ArchRule WORKER_BLOCKING_SEES_ONLY_LOWER_PACKAGES = workerPackageUses(W_BLOCKING, "blocking", W_BLOCKING, W_PUBSUB, W_PROXY, W_COMMON);
+    static final ArchRule WORKER_EVENTED_SEES_ONLY_LOWER_PACKAGES = workerPackageUses(W_EVENTED, "evented", W_EVENTED, W_PUBSUB, W_PROXY, W_COMMON);
+
+    /** Only the root (HandlerFactory) picks a built-in handler: the models serve whatever Handler they are given. */
+    static final ArchRule ONLY_THE_WORKER_ROOT_PICKS_HANDLERS = noClasses().that().resideInAPackage("dev.forkd.worker..")
+            .and().resideOutsideOfPackages(WORKER, W_HANDLERS)
+            .should().dependOnClassesThat().resideInAPackage(W_HANDLERS)
+            .as("only the worker's root package imports worker.handlers");
+
+    static final ArchRule WORKER_SUB_PACKAGES_NEVER_IMPORT_THE_ROOT = noClasses()
+            .that().resideInAPackage("dev.forkd.worker..").and().resideOutsideOfPackage(WORKER)
+            .should().dependOnClassesThat().resideInAPackage(WORKER)
+            .as("no sub-package of the worker imports its root package (WorkerMain and the wiring)");
+
+    static final ArchRule NO_CYCLES_BETWEEN_WORKER_PACKAGES = slices().matching("dev.forkd.worker.(*)..")
+            .should().beFreeOfCycles()
+            .as("the worker's sub-packages import each other without cycles");
+
     static final ArchRule SHARED_IMPORTS_NEITHER = noClasses().that().resideInAPackage("dev.forkd.shared..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.forkd.supervisor..", "dev.forkd.worker..", "dev.forkd.api..", "dev.forkd.tools..")
             .as("shared imports neither the supervisor, the worker, the handler API nor the tools");
 
     static final List<ArchRule> ALL = List.of(DISPATCH_STANDS_ALONE, PROXY_STANDS_ALONE, TLS_STANDS_ALONE, BROKER_STANDS_ALONE, ONLY_THE_ROOT_WIRES_THE_BROKER, ONLY_LISTEN_THE_ROOT_AND_CLI_USE_TLS, RELAY_SEES_ONLY_DISPATCH, LISTEN_KNOWS_NEITHER_RELAY_NOR_POOL,
             ONLY_THE_ROOT_WIRES_ADMIN, LOWER_PACKAGES_NEVER_IMPORT_THE_ROOT, THE_PARTS_TAKE_PLAIN_SETTINGS, THE_ROOT_NEVER_IMPORTS_CLI, NO_CYCLES_BETWEEN_PACKAGES,
-            THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, THE_API_STANDS_ALONE, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER);
+            THE_DAEMON_NEVER_IMPORTS_THE_TOOLS, SUPERVISOR_NEVER_IMPORTS_WORKER, THE_API_STANDS_ALONE, WORKER_NEVER_IMPORTS_SUPERVISOR, SHARED_IMPORTS_NEITHER,
+            WORKER_COMMON_STANDS_ALONE, WORKER_PROXY_SEES_ONLY_COMMON, WORKER_PUBSUB_SEES_ONLY_COMMON, WORKER_HANDLERS_SEE_ONLY_COMMON,
+            WORKER_BLOCKING_SEES_ONLY_LOWER_PACKAGES, WORKER_EVENTED_SEES_ONLY_LOWER_PACKAGES, ONLY_THE_WORKER_ROOT_PICKS_HANDLERS,
+            WORKER_SUB_PACKAGES_NEVER_IMPORT_THE_ROOT, NO_CYCLES_BETWEEN_WORKER_PACKAGES);
+
+    /** The classes of worker package {@code pkg} use no other worker package than {@code allowed}. */
+    private static ArchRule workerPackageUses(String pkg, String name, String... allowed) {
+        return classes().that().resideInAPackage(pkg)
+                .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.forkd.worker..").or(resideInAnyPackage(allowed)))
+                .as("worker." + name + " imports no other worker package" + describe(allowed, pkg));
+    }
+
+    private static String describe(String[] allowed, String self) {
+        List<String> others = java.util.Arrays.stream(allowed).filter(a -> !a.equals(self))
+                .map(a -> a.substring("dev.forkd.worker.".length(), a.length() - 2)).toList();
+        return others.isEmpty() ? "" : " than " + String.join(", ", others);
+    }
 
     private PackageRules() {
     }

@@ -70,6 +70,35 @@ class PackageRulesFailTest {
     }
 
     @Test
+    void theEventedModelReachingIntoTheBlockingOneBreaksTheWorkersRules() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.worker.evented.EventedReachingIntoTheBlockingModel.class,
+                dev.forkd.worker.blocking.ClientConnection.class, dev.forkd.worker.evented.EventLoop.class);
+        assertViolated(PackageRules.WORKER_EVENTED_SEES_ONLY_LOWER_PACKAGES, classes, "ClientConnection");
+        assertFalse(PackageRules.WORKER_EVENTED_SEES_ONLY_LOWER_PACKAGES.evaluate(new ClassFileImporter().importClasses(dev.forkd.worker.evented.EventLoop.class))
+                .hasViolation(), "the event loop itself keeps the rule");
+        assertFalse(PackageRules.WORKER_BLOCKING_SEES_ONLY_LOWER_PACKAGES.evaluate(classes).hasViolation(), "blocking is untouched by the fixture");
+    }
+
+    @Test
+    void commonReachingUpIntoTheRootAndProxyBreaksTheLayeringAndMakesACycle() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.worker.common.CommonReachingIntoTheRoot.class,
+                dev.forkd.worker.WorkerMain.class, dev.forkd.worker.proxy.ProxiedClient.class, dev.forkd.worker.common.WorkerFrames.class);
+        assertViolated(PackageRules.WORKER_COMMON_STANDS_ALONE, classes, "ProxiedClient");
+        assertViolated(PackageRules.WORKER_SUB_PACKAGES_NEVER_IMPORT_THE_ROOT, classes, "WorkerMain");
+        assertViolated(PackageRules.NO_CYCLES_BETWEEN_WORKER_PACKAGES, classes, "CommonReachingIntoTheRoot");
+        assertFalse(PackageRules.NO_CYCLES_BETWEEN_WORKER_PACKAGES.evaluate(new ClassFileImporter().importClasses(
+                dev.forkd.worker.proxy.ProxiedClient.class, dev.forkd.worker.common.WorkerFrames.class)).hasViolation(), "proxy on common is no cycle");
+    }
+
+    @Test
+    void aModelPickingABuiltInHandlerBreaksTheHandlersRules() {
+        JavaClasses classes = new ClassFileImporter().importClasses(dev.forkd.worker.blocking.BlockingPickingAHandler.class,
+                dev.forkd.worker.handlers.BuiltInHandlers.class);
+        assertViolated(PackageRules.ONLY_THE_WORKER_ROOT_PICKS_HANDLERS, classes, "BlockingPickingAHandler");
+        assertViolated(PackageRules.WORKER_BLOCKING_SEES_ONLY_LOWER_PACKAGES, classes, "BuiltInHandlers");
+    }
+
+    @Test
     void theProductionClassesAloneBreakNoRule() {
         JavaClasses classes = new ClassFileImporter().importClasses(Relay.class, Dispatcher.class);
         assertFalse(PackageRules.RELAY_SEES_ONLY_DISPATCH.evaluate(classes).hasViolation());

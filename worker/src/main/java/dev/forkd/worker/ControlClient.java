@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.common.WorkerExit;
+import dev.forkd.worker.common.WorkerLog;
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;
 import java.io.BufferedReader;

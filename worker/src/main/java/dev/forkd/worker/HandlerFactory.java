@@ -1,9 +1,9 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.handlers.BuiltInHandlers;
 import dev.forkd.api.StreamHandler;
 import dev.forkd.api.Handler;
 import dev.forkd.shared.WorkerContract;
-import dev.forkd.shared.compute.ComputeWork;
 import dev.forkd.shared.framing.Framing;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -48,33 +48,13 @@ final class HandlerFactory {
         return builtIn != null ? Handlers.ofMessages(builtIn) : userHandler(name, loader);
     }
 
-    /** The built-in handler called {@code name}, or null when none is. */
+    /** The built-in handler called {@code name}, or null when none is; chaos only where the worker was started to allow it. */
     private static Supplier<Handler> builtIn(String name, boolean chaosEnabled, Framing framing) throws BootException {
-        boolean json = framing == Framing.JSON;
-        switch (name) {
-            case "upper":
-                return json ? () -> new JsonStringsHandler(JsonStringsHandler::upper) : UpperHandler::new;
-            case "echo":
-                return EchoHandler::new;
-            case "reverse":
-                return json ? () -> new JsonStringsHandler(JsonStringsHandler::reverse) : ReverseHandler::new;
-            case "http-hello":
-                return HttpHelloHandler::new;
-            case "sha256":
-                return () -> new ComputeHandler(ComputeWork.Kind.SHA256);
-            case "json":
-                return () -> new ComputeHandler(ComputeWork.Kind.JSON);
-            case "chat":
-                return ChatHandler::new;
-            case WorkerContract.CHAOS_HANDLER:
-                if (!chaosEnabled) {
-                    throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS
-                            + ": it lets any client crash, hang or exhaust this worker");
-                }
-                return ChaosHandler::new;
-            default:
-                return null;
+        if (name.equals(WorkerContract.CHAOS_HANDLER) && !chaosEnabled) {
+            throw new BootException("handler chaos needs " + WorkerContract.OPT_ENABLE_CHAOS
+                    + ": it lets any client crash, hang or exhaust this worker");
         }
+        return BuiltInHandlers.named(name, framing);
     }
 
     private static Handlers userHandler(String className, ClassLoader loader) throws BootException {

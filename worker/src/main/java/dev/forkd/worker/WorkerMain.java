@@ -1,5 +1,10 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.common.Protocol;
+import dev.forkd.worker.common.WorkerExit;
+import dev.forkd.worker.common.WorkerLog;
+import dev.forkd.worker.pubsub.BrokerClient;
+import dev.forkd.worker.pubsub.PubSub;
 import dev.forkd.api.Handler;
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;

@@ -1,5 +1,11 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.blocking.ClientConnection;
+import dev.forkd.worker.blocking.StreamClientConnection;
+import dev.forkd.worker.common.Protocol;
+import dev.forkd.worker.common.WorkerLog;
+import dev.forkd.worker.evented.EventLoop;
+import dev.forkd.worker.pubsub.PubSub;
 import dev.forkd.api.StreamHandler;
 import dev.forkd.api.Handler;
 import dev.forkd.shared.PeerCredentials;
@@ -104,8 +110,7 @@ final class WorkerServer {
                 // boot refuses this with the reason (Handlers.requireServable); a loop thread must never block in a handler
                 throw new IllegalStateException("a StreamHandler cannot run on an event loop");
             }
-            loop = new EventLoop(server, handlers.messages(), protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting,
-                    new LoopWatchdog(LoopWatchdog.thresholdFromProperty()), pubsub);
+            loop = EventLoop.open(server, handlers.messages(), protocol, this::authorised, nextId::getAndIncrement, this::stopAccepting, pubsub);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.common.WorkerLog;
 import dev.forkd.shared.ControlMessage;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.shared.ProxyV2;

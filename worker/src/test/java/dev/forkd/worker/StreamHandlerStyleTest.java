@@ -1,5 +1,6 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.common.Protocol;
 import dev.forkd.api.Handler;
 import dev.forkd.api.Connection;
 import dev.forkd.api.StreamConnection;

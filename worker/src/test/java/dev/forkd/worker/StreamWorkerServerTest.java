@@ -1,5 +1,7 @@
 package dev.forkd.worker;
 
+import dev.forkd.worker.blocking.UpperLines;
+import dev.forkd.worker.common.Protocol;
 import dev.forkd.api.StreamHandler;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,7 +75,7 @@ class StreamWorkerServerTest {
     @Test
     void threadedServesStreamConnectionsAtOnceAndADrainWaitsForHandleToReturn() throws Exception {
         Path socket = dir.resolve("w.sock");
-        server = new WorkerServer(socket, Handlers.ofStreams(StreamClientConnectionTest.UpperLines::new), ConnectionModel.THREAD_PER_CONNECTION,
+        server = new WorkerServer(socket, Handlers.ofStreams(UpperLines::new), ConnectionModel.THREAD_PER_CONNECTION,
                 Protocol.raw(4096));
         server.bind();
         Thread serving = new Thread(server::serve, "serve");
@@ -108,7 +110,7 @@ class StreamWorkerServerTest {
     @Test
     void preforkServesThemOneAfterTheOther() throws Exception {
         Path socket = dir.resolve("w.sock");
-        server = new WorkerServer(socket, Handlers.ofStreams(StreamClientConnectionTest.UpperLines::new), ConnectionModel.ONE_AT_A_TIME,
+        server = new WorkerServer(socket, Handlers.ofStreams(UpperLines::new), ConnectionModel.ONE_AT_A_TIME,
                 Protocol.raw(64));
         server.bind();
         Thread serving = new Thread(server::serve, "serve");
@@ -129,7 +131,7 @@ class StreamWorkerServerTest {
 
     @Test
     void anEventLoopNeverRunsAStreamHandler() throws IOException {
-        WorkerServer evented = new WorkerServer(dir.resolve("e.sock"), Handlers.ofStreams(StreamClientConnectionTest.UpperLines::new),
+        WorkerServer evented = new WorkerServer(dir.resolve("e.sock"), Handlers.ofStreams(UpperLines::new),
                 ConnectionModel.EVENT_LOOP, Protocol.raw(4096));
         try {
             assertThrows(IllegalStateException.class, evented::bind);

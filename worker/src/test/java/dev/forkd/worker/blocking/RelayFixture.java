@@ -1,0 +1,64 @@
+package dev.forkd.worker.blocking;
+
+import dev.forkd.worker.common.Protocol;
+import dev.forkd.api.Handler;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * For the connection tests ({@code @RegisterExtension}): a worker's Unix socket in a fresh
+ * directory for each test, the threads that run its connections, and everything closed after.
+ */
+final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
+    private Path dir;
+    private ServerSocketChannel server;
+    private ExecutorService threads;
+    private final List<SocketChannel> channels = new ArrayList<>();
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("forkd-relay-");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
+        threads = Executors.newCachedThreadPool();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        threads.shutdownNow();
+        for (SocketChannel ch : channels) {
+            ch.close();
+        }
+        channels.clear();
+        server.close();
+        Files.deleteIfExists(dir.resolve("worker.sock"));
+        Files.deleteIfExists(dir);
+    }
+
+    /** A relayed stream, its header sent, served by a running ClientConnection. */
+    RelayedStream open(Protocol protocol, Handler handler) throws IOException {
+        return new RelayedStream(server, threads, channels, protocol, handler);
+    }
+
+    /** A connection accepted but not run: for what the worker's watchdog calls on it. */
+    ClientConnection idle(Protocol protocol, Handler handler) throws IOException {
+        SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channels.add(client);
+        client.connect(server.getLocalAddress());
+        SocketChannel accepted = server.accept();
+        channels.add(accepted);
+        return new ClientConnection(1, accepted, handler, protocol);
+    }
+}
