@@ -118,7 +118,7 @@ public final class BrokerClient {
         return s;
     }
 
-    public void publish(String topic, long subId, ByteBuffer message) throws IOException {
+    void publish(String topic, long subId, ByteBuffer message) throws IOException {
         if (!BrokerFrame.validName(topic)) {
             throw new IllegalArgumentException("a topic is 1 to " + BrokerFrame.MAX_NAME + " bytes without control characters");
         }

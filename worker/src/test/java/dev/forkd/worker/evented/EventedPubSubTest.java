@@ -98,23 +98,6 @@ class EventedPubSubTest {
         }
     }
 
-    @Test
-    void aBrokerLinkThatFailsAtBootIsLeftToTheFirstUseWhichLinks() throws Exception {
-        Path socket = dir.resolve("broker.sock");
-        BrokerClient client = new BrokerClient(socket, 1, ProcessHandle.current().pid());
-        client.linkEarly(); // nothing listens yet: logged, not thrown
-        broker = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        broker.bind(UnixDomainSocketAddress.of(socket));
-        client.publish("t", 0, ByteBuffer.wrap(b("hi")));
-        try (SocketChannel link = broker.accept()) {
-            DataInputStream in = new DataInputStream(Channels.newInputStream(link));
-            assertEquals(BrokerOp.HELLO, read(in).op());
-            BrokerFrame pub = read(in);
-            assertEquals(BrokerOp.PUB, pub.op());
-            assertEquals("hi", new String(pub.payload(), UTF_8));
-        }
-    }
-
     private static byte[] b(String s) {
         return s.getBytes(UTF_8);
     }
