@@ -98,10 +98,6 @@ class EventedPubSubTest {
         }
     }
 
-    private static byte[] b(String s) {
-        return s.getBytes(UTF_8);
-    }
-
     private SocketChannel client() throws IOException {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
         c.connect(server.getLocalAddress());
