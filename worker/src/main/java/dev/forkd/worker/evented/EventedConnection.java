@@ -1,13 +1,5 @@
 package dev.forkd.worker.evented;
 
-import dev.forkd.worker.common.BadInputException;
-import dev.forkd.worker.common.Protocol;
-import dev.forkd.worker.common.WorkerFrames;
-import dev.forkd.worker.common.WorkerLog;
-import dev.forkd.worker.proxy.ProxiedClient;
-import dev.forkd.worker.proxy.ProxyHeaderReader;
-import dev.forkd.worker.pubsub.EventedTopics;
-import dev.forkd.worker.pubsub.PubSub;
 import dev.forkd.api.Connection;
 import dev.forkd.api.Handler;
 import dev.forkd.api.Subscriber;
@@ -15,12 +7,17 @@ import dev.forkd.api.Subscription;
 import dev.forkd.api.TlsInfo;
 import dev.forkd.shared.Heartbeat;
 import dev.forkd.shared.ProxyHeader;
-import dev.forkd.shared.ProxyProtocolException;
-import dev.forkd.shared.ProxyV2;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameEncoder;
 import dev.forkd.shared.framing.FramingException;
 import dev.forkd.shared.framing.Framings;
+import dev.forkd.worker.common.BadInputException;
+import dev.forkd.worker.common.Protocol;
+import dev.forkd.worker.common.WorkerFrames;
+import dev.forkd.worker.common.WorkerLog;
+import dev.forkd.worker.proxy.ProxiedClient;
+import dev.forkd.worker.pubsub.EventedTopics;
+import dev.forkd.worker.pubsub.PubSub;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -61,7 +58,8 @@ final class EventedConnection implements Connection {
     private final Outbound outbound;
     private SelectionKey key;
     private Phase phase = Phase.HEADER;
-    private ProxyHeaderReader headerReader;
+    /** Reading the PROXY header: made at the first read, dropped once the header is read. */
+    private EventedHeader header;
     /** What the PROXY header says of the client; unknown until it is read. */
     private volatile ProxiedClient client = ProxiedClient.UNKNOWN;
     private volatile boolean open = true;
@@ -165,26 +163,19 @@ final class EventedConnection implements Connection {
     }
 
     private void readHeader() throws Exception {
-        if (headerReader == null) {
-            headerReader = new ProxyHeaderReader(ByteBuffer.allocate(Math.min(protocol.bufferSize(), ProxyV2.MAX_LENGTH)));
+        if (header == null) {
+            header = new EventedHeader(id, protocol.bufferSize());
         }
-        ProxyHeader h;
-        try {
-            h = headerReader.read(channel);
-        } catch (java.io.EOFException e) {
-            WorkerLog.warn("connection {}: {}", id, e.getMessage());
-            closeNow();
-            return;
-        } catch (ProxyProtocolException e) {
-            WorkerLog.warn("connection {}: invalid PROXY header, closing: {}", id, e.getMessage());
-            closeNow();
+        EventedHeader.Outcome got = header.read(channel);
+        if (got != EventedHeader.Outcome.DONE) {
+            if (got == EventedHeader.Outcome.CLOSE) {
+                closeNow();
+            }
             return;
         }
-        if (h == null) {
-            return;
-        }
-        ByteBuffer rest = headerReader.rest();
-        headerReader = null;
+        ProxyHeader h = header.header();
+        ByteBuffer rest = header.rest();
+        header = null;
         client = ProxiedClient.of(h);
         if (h.local()) {
             // a probe: no client behind it
@@ -223,31 +214,21 @@ final class EventedConnection implements Connection {
         // a JSON number at the very end is complete only now
         int dropped = decoder.finish(this::onFrame);
         if (dropped > 0) {
-            WorkerLog.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, describeClient(), dropped);
+            WorkerLog.warn("connection {} from {}: ended inside a frame; dropped its {} trailing byte(s)", id, client.describe(), dropped);
         }
         call("onEndOfInput", () -> handler.onEndOfInput(this));
         // as in the other models: once the handler has had its say about the end, the connection ends
         close();
     }
 
-    private interface HandlerCall {
-        void run() throws Exception;
-    }
-
     /** A handler call, timed by the loop's watchdog. */
-    private void call(String what, HandlerCall c) throws Exception {
-        LoopWatchdog w = loop.watchdog();
-        w.enter(what);
-        try {
-            c.run();
-        } finally {
-            w.exit();
-        }
+    private void call(String what, LoopWatchdog.Call c) throws Exception {
+        loop.watchdog().time(what, c);
     }
 
     /** Tells the client what was wrong, where the framing allows, then closes. Nothing more is read. */
     private void badInput(String message) {
-        WorkerLog.warn("connection {} from {}: bad input, closing: {}", id, describeClient(), message);
+        WorkerLog.warn("connection {} from {}: bad input, closing: {}", id, client.describe(), message);
         if (protocol.canReportErrors() && open) {
             try {
                 reply(Heartbeat.error(message));
@@ -261,7 +242,7 @@ final class EventedConnection implements Connection {
 
     private void handlerFailed(Throwable e) {
         WorkerLog.warn("connection {} from {}: handler {} failed, closing this connection: {}",
-                id, describeClient(), handler.getClass().getName(), e.toString(), e);
+                id, client.describe(), handler.getClass().getName(), e.toString(), e);
         close();
     }
 
@@ -299,29 +280,15 @@ final class EventedConnection implements Connection {
 
     /** On the loop: writes what the socket takes now and queues the rest in the bounded outbound. */
     private void send(ByteBuffer[] parts) throws IOException {
-        if (outbound.isEmpty()) {
-            // the common case: the socket takes it all now, and nothing is copied
-            channel.write(parts);
-        }
-        if (remaining(parts)) {
-            try {
-                outbound.add(parts);
-            } catch (IOException e) {
-                WorkerLog.warn("connection {} from {}: {}; closing", id, describeClient(), e.getMessage());
-                closeNow();
-                throw e;
+        try {
+            if (outbound.send(channel, parts)) {
+                updateInterest();
             }
-            updateInterest();
+        } catch (Outbound.CapExceeded e) {
+            WorkerLog.warn("connection {} from {}: {}; closing", id, client.describe(), e.getMessage());
+            closeNow();
+            throw e;
         }
-    }
-
-    private static boolean remaining(ByteBuffer[] parts) {
-        for (ByteBuffer p : parts) {
-            if (p.hasRemaining()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void flush() throws IOException {
@@ -428,10 +395,6 @@ final class EventedConnection implements Connection {
             throw new UnsupportedOperationException("publish/subscribe is not available on this connection");
         }
         return topics;
-    }
-
-    private String describeClient() {
-        return client.describe();
     }
 
     @Override

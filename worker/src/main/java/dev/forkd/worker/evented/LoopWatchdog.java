@@ -84,6 +84,21 @@ final class LoopWatchdog {
         }
     }
 
+    /** A handler call, as the loop makes it. */
+    interface Call {
+        void run() throws Exception;
+    }
+
+    /** Makes a handler call on the loop thread, timed: between {@link #enter} and {@link #exit}. */
+    void time(String what, Call call) throws Exception {
+        enter(what);
+        try {
+            call.run();
+        } finally {
+            exit();
+        }
+    }
+
     /** Starts watching {@code loopThread} on a daemon thread; does nothing when the threshold is 0. */
     void start(Thread loopThread) {
         loop = loopThread;

@@ -59,7 +59,7 @@ final class Outbound {
     /**
      * Queues what is left of {@code parts} (copied into one buffer).
      *
-     * @throws IOException when that would pass the cap; nothing is queued then
+     * @throws CapExceeded when that would pass the cap; nothing is queued then
      */
     void add(ByteBuffer[] parts) throws IOException {
         long n = 0;
@@ -70,7 +70,7 @@ final class Outbound {
             return;
         }
         if (bytes + n > hardCap) {
-            throw new IOException("reply of " + n + " bytes refused: " + bytes + " bytes already wait for the client to read them (cap "
+            throw new CapExceeded("reply of " + n + " bytes refused: " + bytes + " bytes already wait for the client to read them (cap "
                     + hardCap + ")");
         }
         ByteBuffer copy = ByteBuffer.allocate((int) n);
@@ -79,6 +79,28 @@ final class Outbound {
         }
         queue.add(copy.flip());
         bytes += n;
+    }
+
+    /** The cap refused a reply: the connection must close. */
+    static final class CapExceeded extends IOException {
+        CapExceeded(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Sends {@code parts}: written at once where nothing waits before them (the common case, with no
+     * copy), and what the channel does not take queued behind.
+     *
+     * @return true when something now waits for the channel
+     * @throws CapExceeded when queueing would pass the cap; nothing is queued then
+     */
+    boolean send(GatheringByteChannel channel, ByteBuffer[] parts) throws IOException {
+        if (isEmpty()) {
+            channel.write(parts);
+        }
+        add(parts);
+        return !isEmpty();
     }
 
     /** Writes as much as the channel takes now; true when nothing is left. */

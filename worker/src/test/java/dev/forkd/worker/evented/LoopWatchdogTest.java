@@ -46,6 +46,19 @@ class LoopWatchdogTest {
     }
 
     @Test
+    void aTimedCallIsBetweenEnterAndExitEvenWhenItThrows() {
+        LoopWatchdog w = new LoopWatchdog(10 * MS);
+        String[] inside = new String[1];
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> w.time("onMessage", () -> {
+            inside[0] = w.check(System.nanoTime() + 20 * MS);
+            throw new IllegalStateException("handler bug");
+        }));
+        assertEquals("handler bug", e.getMessage());
+        assertNotNull(inside[0], "timed while it ran");
+        assertNull(w.check(System.nanoTime() + 20 * MS), "and not after it threw");
+    }
+
+    @Test
     void nestedCallsCountAsTheOutermost() {
         LoopWatchdog w = new LoopWatchdog(10 * MS);
         w.enter("onMessage");

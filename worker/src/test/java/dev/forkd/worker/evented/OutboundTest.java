@@ -102,6 +102,31 @@ class OutboundTest {
     }
 
     @Test
+    void sendWritesAtOnceWhenNothingWaitsAndQueuesOnlyWhatTheChannelLeft() throws IOException {
+        Outbound o = new Outbound(8, 100);
+        Trickle ch = new Trickle();
+        ch.budget = 100;
+        assertFalse(o.send(ch, parts("ab", "c\n")), "all taken: nothing waits");
+        ch.budget = 2;
+        assertTrue(o.send(ch, parts("de\n")));
+        assertEquals(1, o.bytes(), "the byte the channel did not take");
+        ch.budget = 100;
+        assertTrue(o.send(ch, parts("f\n")), "behind what waits: queued, not written around it");
+        assertEquals("abc\nde", ch.got.toString(UTF_8));
+        assertTrue(o.flush(ch));
+        assertEquals("abc\nde\nf\n", ch.got.toString(UTF_8), "in order");
+    }
+
+    @Test
+    void sendPastTheCapIsRefusedAsCapExceeded() throws IOException {
+        Outbound o = new Outbound(10, 20);
+        Trickle full = new Trickle();
+        o.send(full, parts("x".repeat(15)));
+        assertThrows(Outbound.CapExceeded.class, () -> o.send(full, parts("y".repeat(6))));
+        assertEquals(15, o.bytes());
+    }
+
+    @Test
     void boundsFollowTheProtocol() {
         Outbound o = Outbound.forProtocol(new Protocol(dev.forkd.shared.framing.Framing.LINE, 1 << 20, 0, 4096, 0));
         assertTrue(o.belowLowWater());
