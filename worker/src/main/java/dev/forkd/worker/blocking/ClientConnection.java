@@ -177,11 +177,6 @@ public final class ClientConnection implements Connection, Runnable {
             return null;
         }
         client = ProxiedClient.of(r.header());
-        if (r.header().local()) {
-            // a probe or the worker's own drain wake-up: no client behind it
-            WorkerLog.debug("connection {}: LOCAL header, no client; closing", id);
-            return null;
-        }
         return r.rest();
     }
 

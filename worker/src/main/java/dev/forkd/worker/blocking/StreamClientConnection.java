@@ -50,11 +50,6 @@ public final class StreamClientConnection implements StreamConnection, Runnable 
             if (r == null) {
                 return;
             }
-            if (r.header().local()) {
-                // a probe or the worker's own drain wake-up: no client behind it
-                WorkerLog.debug("connection {}: LOCAL header, no client; closing", id);
-                return;
-            }
             client = ProxiedClient.of(r.header());
             input = new ChannelInput(channel, r.rest());
             output = new ChannelOutput(channel);

@@ -6,7 +6,6 @@ import dev.forkd.api.Subscriber;
 import dev.forkd.api.Subscription;
 import dev.forkd.api.TlsInfo;
 import dev.forkd.shared.Heartbeat;
-import dev.forkd.shared.ProxyHeader;
 import dev.forkd.shared.framing.FrameDecoder;
 import dev.forkd.shared.framing.FrameEncoder;
 import dev.forkd.shared.framing.FramingException;
@@ -16,6 +15,7 @@ import dev.forkd.worker.common.Protocol;
 import dev.forkd.worker.common.WorkerFrames;
 import dev.forkd.worker.common.WorkerLog;
 import dev.forkd.worker.proxy.ProxiedClient;
+import dev.forkd.worker.proxy.ProxyHeaderReader;
 import dev.forkd.worker.pubsub.EventedTopics;
 import dev.forkd.worker.pubsub.PubSub;
 import java.io.IOException;
@@ -59,7 +59,7 @@ final class EventedConnection implements Connection {
     private SelectionKey key;
     private Phase phase = Phase.HEADER;
     /** Reading the PROXY header: made at the first read, dropped once the header is read. */
-    private EventedHeader header;
+    private ProxyHeaderReader header;
     /** What the PROXY header says of the client; unknown until it is read. */
     private volatile ProxiedClient client = ProxiedClient.UNKNOWN;
     private volatile boolean open = true;
@@ -164,25 +164,18 @@ final class EventedConnection implements Connection {
 
     private void readHeader() throws Exception {
         if (header == null) {
-            header = new EventedHeader(id, protocol.bufferSize());
+            header = ProxyHeaderReader.forBufferSize(protocol.bufferSize());
         }
-        EventedHeader.Outcome got = header.read(channel);
-        if (got != EventedHeader.Outcome.DONE) {
-            if (got == EventedHeader.Outcome.CLOSE) {
+        ProxyHeaderReader.Step got = header.step(channel, id);
+        if (got != ProxyHeaderReader.Step.HEADER) {
+            if (got == ProxyHeaderReader.Step.CLOSE) {
                 closeNow();
             }
             return;
         }
-        ProxyHeader h = header.header();
         ByteBuffer rest = header.rest();
+        client = ProxiedClient.of(header.header());
         header = null;
-        client = ProxiedClient.of(h);
-        if (h.local()) {
-            // a probe: no client behind it
-            WorkerLog.debug("connection {}: LOCAL header, no client; closing", id);
-            closeNow();
-            return;
-        }
         phase = Phase.OPEN;
         call("onOpen", () -> handler.onOpen(this));
         lastMessageNanos = System.nanoTime();

@@ -98,4 +98,39 @@ class ProxyHeaderReaderTest {
         ProxyHeaderReader bad = new ProxyHeaderReader(ByteBuffer.allocate(64));
         assertThrows(ProxyProtocolException.class, () -> bad.read(new Chunks("GET / HTTP/1.1\r\n\r\n".getBytes(UTF_8), 100)));
     }
+
+    @Test
+    void aStepAtATimeAsAnEventLoopReads() throws Exception {
+        byte[] header = ProxyV2.encode(new InetSocketAddress("192.0.2.7", 54321), new InetSocketAddress("127.0.0.1", 8888));
+        ProxyHeaderReader r = ProxyHeaderReader.forBufferSize(4096);
+        Chunks in = new Chunks(cat(header, "hi\n".getBytes(UTF_8)), 10);
+        ProxyHeaderReader.Step s;
+        int steps = 0;
+        while ((s = r.step(in, 1)) == ProxyHeaderReader.Step.MORE) {
+            steps++;
+        }
+        assertEquals(ProxyHeaderReader.Step.HEADER, s);
+        assertEquals((header.length - 1) / 10, steps, "one read a step");
+        assertEquals(new InetSocketAddress("192.0.2.7", 54321), r.header().source());
+        ByteBuffer rest = r.rest().compact();
+        while (in.read(rest) > 0) {
+            // the client bytes after the header, as the decoder would read them
+        }
+        assertEquals("hi\n", UTF_8.decode(rest.flip()).toString());
+    }
+
+    @Test
+    void aStepClosesOnTheEndInsideTheHeaderOnAnInvalidOneAndOnALocalOne() throws Exception {
+        byte[] header = ProxyV2.encode(new InetSocketAddress("192.0.2.7", 5), new InetSocketAddress("127.0.0.1", 8888));
+        ProxyHeaderReader cut = ProxyHeaderReader.forBufferSize(4096);
+        Chunks half = new Chunks(java.util.Arrays.copyOf(header, 10), 100);
+        assertEquals(ProxyHeaderReader.Step.MORE, cut.step(half, 2), "the 10 bytes");
+        assertEquals(ProxyHeaderReader.Step.CLOSE, cut.step(half, 2), "then the end");
+        assertEquals(ProxyHeaderReader.Step.CLOSE,
+                ProxyHeaderReader.forBufferSize(4096).step(new Chunks("GET / HTTP/1.1\r\n\r\n".getBytes(UTF_8), 100), 3));
+        assertEquals(ProxyHeaderReader.Step.CLOSE, ProxyHeaderReader.forBufferSize(4096).step(new Chunks(ProxyV2.encodeLocal(), 100), 4),
+                "a LOCAL header names no client");
+        assertNull(ProxyHeaderReader.readBlocking(new Chunks(ProxyV2.encodeLocal(), 100), ByteBuffer.allocate(64), 5),
+                "nor for a blocking reader");
+    }
 }
