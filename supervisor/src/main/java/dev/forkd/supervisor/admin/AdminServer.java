@@ -203,7 +203,7 @@ public final class AdminServer {
         if (stopping) {
             return AdminResponse.json(503, "{\"ready\":false,\"reason\":\"stopping\"}");
         }
-        long n = pool.snapshot().stream().filter(w -> w.state == dev.forkd.supervisor.pool.WorkerState.READY).count();
+        long n = pool.snapshot().stream().filter(w -> w.state == WorkerState.READY).count();
         return n > 0 ? AdminResponse.json(200, "{\"ready\":true,\"workers_ready\":" + n + "}")
                 : AdminResponse.json(503, "{\"ready\":false,\"reason\":\"no worker is ready\"}");
     }
