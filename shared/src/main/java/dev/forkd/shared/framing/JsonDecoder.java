@@ -77,11 +77,10 @@ final class JsonDecoder implements FrameDecoder {
             if (!in.hasRemaining()) {
                 return;
             }
-            if (fed == 0 && in.get(in.position()) == (byte) 0xEF) {
-                // Jackson would skip a UTF-8 byte order mark and count its offsets without it
-                throw new FramingException("invalid JSON at byte 0: a byte order mark is not allowed (RFC 8259)");
-            }
             origin = fed - in.position();
+            if (lastEnd == 0 && valueStart < 0) {
+                refuseByteOrderMark(in, origin);
+            }
             try {
                 if (parser == null) {
                     parser = FACTORY.createNonBlockingByteBufferParser();
@@ -170,6 +169,19 @@ final class JsonDecoder implements FrameDecoder {
         resumeAt = end < fed ? end : -1;
         sink.onFrame(frame);
         resumeAt = -1;
+    }
+
+    /**
+     * Jackson skips a UTF-8 byte order mark wherever it is the stream's first non-blank byte, even
+     * after whitespace that came in an earlier read (but not in the same one), and counts its
+     * offsets without it. RFC 8259 lets a parser refuse one; refusing it wherever it comes keeps
+     * the outcome the same however the reads fall. Called while only whitespace has arrived.
+     */
+    private static void refuseByteOrderMark(ByteBuffer in, long origin) throws FramingException {
+        long first = firstNonBlank(in, origin, origin + in.position());
+        if (first >= 0 && in.get((int) (first - origin)) == (byte) 0xEF) {
+            throw new FramingException("invalid JSON at byte " + first + ": a byte order mark is not allowed (RFC 8259)");
+        }
     }
 
     /** The stream offset of the first non-blank byte at or after {@code from} in this read, or -1. */

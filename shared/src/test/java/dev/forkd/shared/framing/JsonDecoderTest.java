@@ -168,6 +168,17 @@ class JsonDecoderTest {
     }
 
     @Test
+    void aByteOrderMarkAfterLeadingWhitespaceIsRefusedHoweverTheReadsFall() {
+        // Jackson's parser would skip a BOM in a later read while it has seen only whitespace (found by fuzzing in CI)
+        byte[] b = {' ', '\n', (byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '1', ' '};
+        for (int cut = 0; cut < b.length; cut++) {
+            int at = cut;
+            FramingException e = assertThrows(FramingException.class, () -> decode(json(64), b, at), "cut at " + cut);
+            assertTrue(e.getMessage().contains("invalid JSON at byte 2: a byte order mark"), "cut at " + cut + ": " + e.getMessage());
+        }
+    }
+
+    @Test
     void nestingIsBoundedAt128() throws FramingException {
         String ok = "[".repeat(128) + "]".repeat(128);
         assertEquals(List.of(ok), decode(json(1024), bytes(ok)));
