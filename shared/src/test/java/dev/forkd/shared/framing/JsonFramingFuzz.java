@@ -54,10 +54,13 @@ final class JsonFramingFuzz {
     }
 
     static void run(byte[] data) {
-        FuzzInput in = FuzzInput.parse(data);
         if (!warm) {
             warmUp();
         }
+        AllocationBound.twice(() -> check(FuzzInput.parse(data)));
+    }
+
+    private static void check(FuzzInput in) {
         int maxFrame = maxFrame(in);
         Outcome whole = decodeInOneRead(in);
         Outcome split = decodeInReads(in, true);
@@ -194,9 +197,7 @@ final class JsonFramingFuzz {
         }
         long used = FuzzInput.allocatedBytes() - before;
         long bound = 2L * maxFrame + PER_READ_BYTE * readLength + PER_FRAME * frames + SLACK;
-        if (used > bound) {
-            fail("one decode call of " + readLength + " bytes allocated " + used + " bytes for " + frames + " frames; the bound is " + bound);
-        }
+        AllocationBound.check(used, bound, "one decode call of " + readLength + " bytes giving " + frames + " frames");
     }
 
     private static boolean isBlank(byte b) {
