@@ -38,6 +38,22 @@ public final class Sizes {
         return (int) v;
     }
 
+    /** For people, not for parsing back: "812 B", "40.0 KiB", "119.3 MiB", "2.0 GiB". */
+    public static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes / 1024.0;
+        int u = 0;
+        // 1023.96 KiB would print as "1024.0 KiB": move up a unit once it rounds to 1024
+        while (v >= 1023.95 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     public static String format(long bytes) {
         if (bytes != 0 && bytes % (1 << 30) == 0) {
             return bytes / (1 << 30) + "GiB";

@@ -56,6 +56,18 @@ class SizesTest {
     }
 
     @Test
+    void humanRoundsToOneDecimalInTheLargestUnitBelow1024() {
+        assertEquals("0 B", Sizes.human(0));
+        assertEquals("1023 B", Sizes.human(1023));
+        assertEquals("1.0 KiB", Sizes.human(1024));
+        assertEquals("40.5 KiB", Sizes.human(40 * 1024 + 512));
+        assertEquals("1.0 MiB", Sizes.human((1 << 20) - 1));
+        assertEquals("119.3 MiB", Sizes.human(125_095_936));
+        assertEquals("2.0 GiB", Sizes.human(1L << 31));
+        assertEquals("4096.0 TiB", Sizes.human(1L << 52));
+    }
+
+    @Test
     void formatUsesTheLargestExactUnitAndReadsBack() {
         assertEquals("0", Sizes.format(0));
         assertEquals("1000", Sizes.format(1000));

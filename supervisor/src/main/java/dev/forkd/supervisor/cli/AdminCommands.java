@@ -3,6 +3,7 @@ package dev.forkd.supervisor.cli;
 import dev.forkd.shared.ExitCodes;
 import dev.forkd.supervisor.restart.RestartReason;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.forkd.shared.Sizes;
 import dev.forkd.shared.StatusReport;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -76,16 +77,20 @@ final class AdminCommands {
         static void printTable(JsonNode json, PrintWriter out) {
             StatusReport s = StatusReport.from(json);
             StatusReport.Connections c = s.connections();
-            out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%n", s.pid(), s.model(),
-                    s.handler(), s.listen(), dev.forkd.shared.Durations.human(s.uptimeSeconds() * 1_000_000_000L));
+            Long selfRss = s.supervisor() == null ? null : s.supervisor().rssBytes();
+            out.printf("forkd pid %d, model %s, handler %s, listening on %s, up %s%s%n", s.pid(), s.model(),
+                    s.handler(), s.listen(), dev.forkd.shared.Durations.human(s.uptimeSeconds() * 1_000_000_000L),
+                    selfRss == null ? "" : ", RSS " + Sizes.human(selfRss));
             out.printf("connections: %d active, %d queued, %d accepted; worker restarts: %s; target workers: %d%n",
                     c.active(), c.queued(), c.accepted(), restarts(s.restartsByReason()), s.targetWorkers());
             // RESTARTS last: its width varies with the reasons
-            out.printf("%5s %5s %8s %-9s %7s %8s %8s  %s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "UPTIME", "RESTARTS");
+            out.printf("%5s %5s %8s %-9s %7s %8s %8s %10s  %s%n", "ID", "SLOT", "PID", "STATE", "ACTIVE", "SERVED", "UPTIME", "RSS", "RESTARTS");
             for (StatusReport.Worker w : s.workers()) {
-                out.printf("%5d %5d %8d %-9s %7d %8d %8s  %s%n", w.id(), w.slot(), w.pid(),
+                // no RSS from an older supervisor, before a worker has a pid, after it exited
+                out.printf("%5d %5d %8d %-9s %7d %8d %8s %10s  %s%n", w.id(), w.slot(), w.pid(),
                         w.state(), w.activeConnections(), w.connectionsServed(),
-                        dev.forkd.shared.Durations.human(w.uptimeSeconds() * 1_000_000_000L), restarts(w.restartsByReason()));
+                        dev.forkd.shared.Durations.human(w.uptimeSeconds() * 1_000_000_000L),
+                        w.rssBytes() == null ? "-" : Sizes.human(w.rssBytes()), restarts(w.restartsByReason()));
             }
         }
 
