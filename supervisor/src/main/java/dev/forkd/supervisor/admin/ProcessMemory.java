@@ -1,10 +1,12 @@
 package dev.forkd.supervisor.admin;
 
+import dev.forkd.shared.ProcStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -44,20 +46,7 @@ final class ProcessMemory {
             LOG.debug("cannot read the memory of pid {}: {}", pid, e.toString());
             return null;
         }
-        return parse(status);
-    }
-
-    /** The VmRSS of a /proc/PID/status text, in bytes; null without one. */
-    static Long parse(String status) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith("VmRSS:")) {
-                String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
-                if (parts.length == 2 && parts[1].equals("kB") && parts[0].matches("\\d{1,15}")) {
-                    return Long.parseLong(parts[0]) * 1024;
-                }
-                return null;
-            }
-        }
-        return null;
+        OptionalLong rss = ProcStatus.rssBytes(status);
+        return rss.isPresent() ? rss.getAsLong() : null;
     }
 }

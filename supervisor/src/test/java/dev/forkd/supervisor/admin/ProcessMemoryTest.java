@@ -10,22 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProcessMemoryTest {
-    private static final String STATUS = "Name:\tjava\nUmask:\t0022\nState:\tS (sleeping)\nVmPeak:\t 3000000 kB\nVmRSS:\t   44432 kB\nRssAnon:\t   30000 kB\n";
-
-    @Test
-    void vmRssIsReadInBytes() {
-        assertEquals(44432L * 1024, ProcessMemory.parse(STATUS));
-    }
-
-    @Test
-    void aStatusWithoutVmRssOrWithAnOddOneGivesNothing() {
-        // a kernel thread has no VmRSS line
-        assertNull(ProcessMemory.parse("Name:\tkthreadd\nState:\tS (sleeping)\n"));
-        assertNull(ProcessMemory.parse("VmRSS:\t12 MB\n"));
-        assertNull(ProcessMemory.parse("VmRSS:\t-5 kB\n"));
-        assertNull(ProcessMemory.parse("VmRSS:\n"));
-    }
-
     @Test
     void aProcessThatIsGoneOrHasNoPidYetGivesNothing(@TempDir Path proc) throws Exception {
         ProcessMemory m = new ProcessMemory(proc);

@@ -1,5 +1,6 @@
 package dev.forkd.tools.experiment;
 
+import dev.forkd.shared.ProcStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,22 +54,14 @@ final class ProcFs {
 
     /** VmRSS in KiB, or empty if the process is gone or /proc is not there. */
     static OptionalLong rssKiB(long pid) {
+        String status;
         try {
-            return parseRss(Files.readString(PROC.resolve(Long.toString(pid)).resolve("status"), StandardCharsets.UTF_8));
+            status = Files.readString(PROC.resolve(Long.toString(pid)).resolve("status"), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             // gone between the /status poll and now, or no /proc: no sample, which is all this means
             return OptionalLong.empty();
         }
-    }
-
-    static OptionalLong parseRss(String status) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith("VmRSS:")) {
-                String[] parts = line.substring(6).trim().split("\\s+");
-                return OptionalLong.of(Long.parseLong(parts[0]));
-            }
-        }
-        // kernel threads and zombies have no VmRSS line
-        return OptionalLong.empty();
+        OptionalLong bytes = ProcStatus.rssBytes(status);
+        return bytes.isPresent() ? OptionalLong.of(bytes.getAsLong() / 1024) : bytes;
     }
 }

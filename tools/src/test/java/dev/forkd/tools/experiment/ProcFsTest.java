@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class ProcFsTest {
@@ -17,12 +16,6 @@ class ProcFsTest {
         assertEquals(ProcFs.State.GONE, ProcFs.parseStat("4242 (java) Z 1"));
         assertEquals(ProcFs.State.GONE, ProcFs.parseStat("4242 (java) X 1"));
         assertThrows(IllegalArgumentException.class, () -> ProcFs.parseStat("nonsense"));
-    }
-
-    @Test
-    void rssFromStatus() {
-        assertEquals(OptionalLong.of(48212), ProcFs.parseRss("Name:\tjava\nVmPeak:\t 2983004 kB\nVmRSS:\t   48212 kB\nThreads:\t19\n"));
-        assertEquals(OptionalLong.empty(), ProcFs.parseRss("Name:\tkthreadd\nThreads:\t1\n"));
     }
 
     @Test
