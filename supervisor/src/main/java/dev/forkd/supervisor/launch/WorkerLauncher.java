@@ -86,8 +86,24 @@ public final class WorkerLauncher implements WorkerPool.Launcher {
 
     /** The class-data archive of this supervisor's workers, found in the cache directory (or made later). */
     public static WorkerClassArchive archiveFor(LaunchSettings settings) {
-        // every option a worker starts with: an archive made under other flags may be refused by the JVM
-        return WorkerClassArchive.locate(System.getenv(), System.getProperty("java.class.path"), jvmOptions(settings));
+        return WorkerClassArchive.locate(System.getenv(), System.getProperty("java.class.path"), archiveKey(settings));
+    }
+
+    /**
+     * What an archive is made for: every JVM option a worker starts with (an archive made under
+     * other flags may be refused by the JVM), and what decides which of forkd's classes a worker
+     * loads on its way to serving. An event-loop worker trained as a blocking one, or a json
+     * worker as an upper one, would load dozens of classes from the jar that its own archive holds.
+     */
+    static List<String> archiveKey(LaunchSettings settings) {
+        List<String> key = new java.util.ArrayList<>(jvmOptions(settings));
+        key.add("handler=" + settings.handler());
+        key.add("framing=" + settings.framing());
+        key.add("concurrency=" + settings.concurrency());
+        key.add("worker-classpath=" + settings.workerClasspath());
+        key.add("chaos=" + settings.enableChaos());
+        key.add("handler-speaks-first=" + settings.handlerSpeaksFirst());
+        return List.copyOf(key);
     }
 
     /** The JVM options of every worker and of the training run, the user's last so that they win (the archive's apart). */

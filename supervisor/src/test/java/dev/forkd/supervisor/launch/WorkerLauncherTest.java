@@ -243,4 +243,20 @@ class WorkerLauncherTest {
                 dev.forkd.supervisor.PartSettings.launch(config("--model", "prefork"))));
         org.junit.jupiter.api.Assertions.assertNotEquals(fast, full, "one archive per set of JIT options");
     }
+
+    @Test
+    void eachWayOfServingHasAnArchiveTrainedForIt() {
+        String prefork = key("--model", "prefork");
+        assertEquals(prefork, key("--model", "prefork"));
+        assertEquals(prefork, key("--model", "prefork", "--buffer-size", "8192"), "a buffer size loads no other class");
+        for (String[] other : new String[][] {{"--model", "evented"}, {"--model", "threaded"}, {"--model", "prefork", "--handler", "json", "--framing", "line"}, {"--model", "prefork", "--handler", "reverse"},
+                {"--model", "prefork", "--framing", "line"}, {"--model", "prefork", "--handler", "chaos", "--enable-chaos"}}) {
+            org.junit.jupiter.api.Assertions.assertNotEquals(prefork, key(other), String.join(" ", other));
+        }
+    }
+
+    private static String key(String... args) {
+        return WorkerClassArchive.fingerprint(System.getProperty("java.class.path"),
+                WorkerLauncher.archiveKey(dev.forkd.supervisor.PartSettings.launch(config(args))));
+    }
 }
