@@ -19,8 +19,9 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The workers' class-data archive (AppCDS, JDK 17's dynamic archive): made once per forkd build,
- * JDK and worker JVM options by a training worker run under -XX:ArchiveClassesAtExit (the worker's
- * {@code --train}), in the background after the first workers are up, and kept in a cache
+ * JDK, worker JVM options and serving settings by a training worker run under
+ * -XX:ArchiveClassesAtExit (the worker's {@code --train}), in the background after the first
+ * workers are up, and kept in a cache
  * directory; every worker launched after that maps it with -XX:SharedArchiveFile and skips
  * loading, parsing and verifying those classes. Anything that goes wrong leaves workers starting
  * as before: the archive is an optimisation, never a requirement.
