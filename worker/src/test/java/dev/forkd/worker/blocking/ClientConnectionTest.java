@@ -13,26 +13,16 @@ import dev.forkd.shared.ProxyTlvBytes;
 import dev.forkd.shared.ProxyV2;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ClientConnection over a real Unix socket pair; the test plays the supervisor's relay. */
 @Timeout(10)
@@ -41,26 +31,8 @@ class ClientConnectionTest {
     private static final InetSocketAddress LISTENER = new InetSocketAddress("127.0.0.1", 8888);
     private static final byte[] HEADER = ProxyV2.encode(CLIENT, LISTENER);
 
-    @TempDir
-    Path dir;
-    private ServerSocketChannel server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<SocketChannel> channels = new ArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        threads.shutdownNow();
-        for (SocketChannel ch : channels) {
-            ch.close();
-        }
-        server.close();
-    }
+    @RegisterExtension
+    final RelayFixture relay = new RelayFixture();
 
     /** A relayed stream: the returned client end talks to a ClientConnection running {@code handler}. */
     private final class Relayed {
@@ -68,12 +40,9 @@ class ClientConnectionTest {
         final Future<?> run;
 
         Relayed(Handler handler) throws IOException {
-            client = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channels.add(client);
-            client.connect(server.getLocalAddress());
-            SocketChannel accepted = server.accept();
-            channels.add(accepted);
-            run = threads.submit(new ClientConnection(1, accepted, handler, 4096));
+            RelayFixture.Pair pair = relay.connect();
+            client = pair.client();
+            run = relay.run(new ClientConnection(1, pair.accepted(), handler, 4096));
         }
 
         void write(byte[]... parts) throws IOException {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -47,18 +48,32 @@ final class RelayFixture implements BeforeEachCallback, AfterEachCallback {
         Files.deleteIfExists(dir);
     }
 
-    /** A relayed stream, its header sent, served by a running ClientConnection. */
-    RelayedStream open(Protocol protocol, Handler handler) throws IOException {
-        return new RelayedStream(server, threads, channels, protocol, handler);
+    /** Both ends of one stream over the worker's socket: the relay's and the worker's accepted one. */
+    record Pair(SocketChannel client, SocketChannel accepted) {
     }
 
-    /** A connection accepted but not run: for what the worker's watchdog calls on it. */
-    ClientConnection idle(Protocol protocol, Handler handler) throws IOException {
+    /** A new stream, both ends closed after the test. */
+    Pair connect() throws IOException {
         SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
         channels.add(client);
         client.connect(server.getLocalAddress());
         SocketChannel accepted = server.accept();
         channels.add(accepted);
-        return new ClientConnection(1, accepted, handler, protocol);
+        return new Pair(client, accepted);
+    }
+
+    /** Runs a connection on the fixture's threads, stopped after the test. */
+    Future<?> run(Runnable connection) {
+        return threads.submit(connection);
+    }
+
+    /** A relayed stream, its header sent, served by a running ClientConnection. */
+    RelayedStream open(Protocol protocol, Handler handler) throws IOException {
+        return new RelayedStream(this, protocol, handler);
+    }
+
+    /** A connection accepted but not run: for what the worker's watchdog calls on it. */
+    ClientConnection idle(Protocol protocol, Handler handler) throws IOException {
+        return new ClientConnection(1, connect().accepted(), handler, protocol);
     }
 }

@@ -11,12 +11,8 @@ import dev.forkd.shared.ProxyV2;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -35,15 +31,11 @@ final class RelayedStream {
     final ClientConnection connection;
     final Future<?> run;
 
-    RelayedStream(ServerSocketChannel server, ExecutorService threads, List<SocketChannel> channels, Protocol protocol,
-            Handler handler) throws IOException {
-        client = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channels.add(client);
-        client.connect(server.getLocalAddress());
-        SocketChannel accepted = server.accept();
-        channels.add(accepted);
-        connection = new ClientConnection(1, accepted, handler, protocol);
-        run = threads.submit(connection);
+    RelayedStream(RelayFixture fixture, Protocol protocol, Handler handler) throws IOException {
+        RelayFixture.Pair pair = fixture.connect();
+        client = pair.client();
+        connection = new ClientConnection(1, pair.accepted(), handler, protocol);
+        run = fixture.run(connection);
         write(HEADER);
     }
 

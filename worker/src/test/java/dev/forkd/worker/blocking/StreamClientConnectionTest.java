@@ -20,26 +20,16 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** StreamClientConnection over a real Unix socket pair; the test plays the supervisor's relay. */
 @Timeout(20)
@@ -48,26 +38,8 @@ class StreamClientConnectionTest {
     private static final InetSocketAddress LISTENER = new InetSocketAddress("127.0.0.1", 8888);
     private static final byte[] HEADER = ProxyV2.encode(CLIENT, LISTENER);
 
-    @TempDir
-    Path dir;
-    private ServerSocketChannel server;
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private final List<SocketChannel> channels = new ArrayList<>();
-
-    @BeforeEach
-    void listen() throws IOException {
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(dir.resolve("worker.sock")));
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        threads.shutdownNow();
-        for (SocketChannel ch : channels) {
-            ch.close();
-        }
-        server.close();
-    }
+    @RegisterExtension
+    final RelayFixture relay = new RelayFixture();
 
     private final class Relayed {
         final SocketChannel client;
@@ -75,13 +47,10 @@ class StreamClientConnectionTest {
         final Future<?> run;
 
         Relayed(Supplier<StreamHandler> handlers) throws IOException {
-            client = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channels.add(client);
-            client.connect(server.getLocalAddress());
-            SocketChannel accepted = server.accept();
-            channels.add(accepted);
-            connection = new StreamClientConnection(7, accepted, handlers, 4096);
-            run = threads.submit(connection);
+            RelayFixture.Pair pair = relay.connect();
+            client = pair.client();
+            connection = new StreamClientConnection(7, pair.accepted(), handlers, 4096);
+            run = relay.run(connection);
         }
 
         Relayed(StreamHandler handler) throws IOException {
