@@ -106,21 +106,6 @@ class EventLoopTest {
         }
     }
 
-    private static String readLine(SocketChannel c) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (true) {
-            one.clear();
-            if (c.read(one) < 0) {
-                throw new IOException("EOF inside a line: " + line.toString(UTF_8));
-            }
-            if (one.get(0) == '\n') {
-                return line.toString(UTF_8);
-            }
-            line.write(one.get(0));
-        }
-    }
-
     private static byte[] readLength(SocketChannel c) throws IOException {
         ByteBuffer n = ByteBuffer.allocate(4);
         readFully(c, n);
@@ -181,7 +166,7 @@ class EventLoopTest {
                 write(cs.get(i), b("client " + i + " round " + round + "\n"));
             }
             for (int i = 0; i < cs.size(); i++) {
-                assertEquals("CLIENT " + i + " ROUND " + round, readLine(cs.get(i)));
+                assertEquals("CLIENT " + i + " ROUND " + round, Lines.readLine(cs.get(i)));
             }
         }
         assertEquals(100, (int) onLoop(loop::liveCount));
@@ -239,8 +224,8 @@ class EventLoopTest {
             conn.reply(m);
         });
         SocketChannel c = connect(HEADER, b("{\"type\":\"ping\"}\nafter\n"));
-        assertEquals("{\"type\":\"pong\"}", readLine(c));
-        assertEquals("after", readLine(c));
+        assertEquals("{\"type\":\"pong\"}", Lines.readLine(c));
+        assertEquals("after", Lines.readLine(c));
         assertEquals(List.of("after"), seen);
     }
 
@@ -249,10 +234,10 @@ class EventLoopTest {
         start(Framing.LINE, BuiltInHandlers.named("upper", Framing.RAW));
         SocketChannel good = connect(HEADER);
         SocketChannel bad = connect(HEADER, b("x".repeat(MAX_FRAME + 10)));
-        assertTrue(readLine(bad).contains("\"type\":\"error\""));
+        assertTrue(Lines.readLine(bad).contains("\"type\":\"error\""));
         assertEofOrReset(bad);
         write(good, b("still here\n"));
-        assertEquals("STILL HERE", readLine(good));
+        assertEquals("STILL HERE", Lines.readLine(good));
     }
 
     @Test
@@ -267,7 +252,7 @@ class EventLoopTest {
         SocketChannel bad = connect(HEADER, b("boom\n"));
         assertEofOrReset(bad);
         write(good, b("fine\n"));
-        assertEquals("fine", readLine(good));
+        assertEquals("fine", Lines.readLine(good));
     }
 
     @Test
@@ -355,14 +340,14 @@ class EventLoopTest {
     void drainTakesTheBacklogThenEndsWhenTheLiveConnectionsDo() throws Exception {
         start(Framing.LINE, BuiltInHandlers.named("upper", Framing.RAW));
         SocketChannel live = connect(HEADER, b("one\n"));
-        assertEquals("ONE", readLine(live));
+        assertEquals("ONE", Lines.readLine(live));
         SocketChannel queued = connect(HEADER, b("two\n"));
         loop.drain();
-        assertEquals("TWO", readLine(queued), "a connection made before the drain is served");
+        assertEquals("TWO", Lines.readLine(queued), "a connection made before the drain is served");
         await(() -> loop.state() == EventLoop.State.DRAINING, "draining");
         assertFalse(running.isDone(), "still serving its live connections");
         write(live, b("three\n"));
-        assertEquals("THREE", readLine(live));
+        assertEquals("THREE", Lines.readLine(live));
         live.close();
         queued.close();
         running.get(5, TimeUnit.SECONDS);
@@ -399,9 +384,9 @@ class EventLoopTest {
         assertTrue(r.contains("event loop blocked: onMessage has run for"), r);
         assertTrue(r.contains("Do not block in a handler under --model evented"), r);
         assertTrue(r.contains("EventLoopTest.blockUntil"), "the stack names the blocking handler: " + r);
-        assertEquals("block", readLine(c));
+        assertEquals("block", Lines.readLine(c));
         write(other, b("after\n"));
-        assertEquals("after", readLine(other));
+        assertEquals("after", Lines.readLine(other));
     }
 
     /** What a handler that blocks looks like: it waits for something on the loop thread. */

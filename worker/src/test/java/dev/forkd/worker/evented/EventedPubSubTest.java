@@ -120,21 +120,6 @@ class EventedPubSubTest {
         }
     }
 
-    private static String readLine(SocketChannel c) throws IOException {
-        StringBuilder line = new StringBuilder();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (true) {
-            one.clear();
-            if (c.read(one) < 0) {
-                throw new IOException("EOF inside a line: " + line);
-            }
-            if (one.get(0) == '\n') {
-                return line.toString();
-            }
-            line.append((char) one.get(0));
-        }
-    }
-
     @Test
     void deliveriesReachTheClientInOrderFromTheLoopWithNoWriterThread() throws Exception {
         // room for the whole burst: the broker-read thread may queue all 500 before the loop
@@ -150,7 +135,7 @@ class EventedPubSubTest {
                 send(link, BrokerFrame.event("t", EventKind.MESSAGE, i, 1, "", null, ("m" + i).getBytes(UTF_8)));
             }
             for (int i = 1; i <= 500; i++) {
-                assertEquals("m" + i, readLine(c));
+                assertEquals("m" + i, Lines.readLine(c));
             }
             assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("outbox-")),
                     "the loop writes the outbox itself");
